@@ -1,0 +1,19 @@
+#!/bin/bash
+# Launcher (./harness.sh: the name ./harness is the Java module's directory).
+# Builds the harness jar when it is missing or older than its sources, then
+# runs it. Never exits 126/127 (git bisect run would count that as "bad"):
+# when the harness cannot start, it exits 128.
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+JAR=$ROOT/harness/target/harness.jar
+
+cannot_start() { echo "harness: cannot start: $*" >&2; exit 128; }
+command -v java >/dev/null 2>&1 || cannot_start "java not found (apt-get install -y openjdk-17-jdk-headless)"
+
+if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/harness/src/main" "$ROOT/modules-c" "$ROOT/harness/pom.xml" "$ROOT/pom.xml" \
+      -newer "$JAR" -type f -print -quit 2>/dev/null)" ]; then
+  command -v mvn >/dev/null 2>&1 || cannot_start "the jar is missing or stale and mvn is not installed (apt-get install -y maven)"
+  echo "harness: building $JAR ..." >&2
+  (cd "$ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package >&2) || cannot_start "the build failed (see above)"
+fi
+exec java ${HARNESS_JAVA_OPTS:-} -jar "$JAR" "$@"

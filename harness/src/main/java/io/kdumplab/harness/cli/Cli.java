@@ -1,0 +1,44 @@
+package io.kdumplab.harness.cli;
+
+import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.util.HarnessException;
+import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.wait.WaitTimeoutException;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+
+/** Builds the command line; tests use this same factory. */
+public final class Cli {
+    private Cli() {}
+
+    public static CommandLine create() {
+        CommandLine cl = new CommandLine(new RootCommand());
+        cl.setExecutionExceptionHandler(Cli::handle);
+        cl.setExitCodeExceptionMapper(t -> ExitCodes.INTERNAL);
+        return cl;
+    }
+
+    static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        if (e instanceof ConfigurationException c) {
+            err.println("error: " + c.describe());
+            return ExitCodes.USAGE;
+        }
+        if (e instanceof InfrastructureException i) {
+            err.println("infrastructure error: " + i.describe());
+            return ExitCodes.INFRA;
+        }
+        if (e instanceof HarnessException h) {
+            err.println("error: " + h.describe());
+            return ExitCodes.INTERNAL;
+        }
+        if (e instanceof WaitTimeoutException w) {
+            err.println("infrastructure error: " + w.getMessage());
+            return ExitCodes.INFRA;
+        }
+        err.println("internal error (a harness bug, please report it with this trace):");
+        e.printStackTrace(err);
+        return ExitCodes.INTERNAL;
+    }
+}

@@ -1,0 +1,190 @@
+package io.kdumplab.harness.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.kdumplab.harness.lab.LabPaths;
+import io.kdumplab.harness.lab.LabSpec;
+import io.kdumplab.harness.lab.LabState;
+import io.kdumplab.harness.lab.LabStatus;
+import io.kdumplab.harness.lab.VirtualLab;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "lab", mixinStandardHelpOptions = true,
+        description = "The virtual lab: a real BMC (ipmi_sim) owning a QEMU x86 guest with Debian, sshd, kdump and an 8250 ttyS0.",
+        subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Status.class, LabCommand.Reset.class,
+                LabCommand.Console.class, LabCommand.Ssh.class, LabCommand.Image.class, LabBenchCommand.class})
+public final class LabCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** --name, shared by every lab subcommand. */
+    static final class NameOption {
+        @Option(names = "--name", defaultValue = LabSpec.DEFAULT_NAME, description = "lab instance (default: ${DEFAULT-VALUE})")
+        String name;
+    }
+
+    static VirtualLab lab() {
+        return new VirtualLab(LabPaths.fromEnvironment(), msg -> System.err.println("[lab] " + msg));
+    }
+
+    @Command(name = "up", mixinStandardHelpOptions = true, description = "Start a lab instance and wait until SSH answers and kdump is ready.")
+    static final class Up implements Callable<Integer> {
+        @Mixin NameOption name;
+        @Option(names = "--accel", defaultValue = "tcg", description = "QEMU accelerator: tcg (default; works everywhere) or kvm")
+        String accel;
+        @Option(names = "--memory", defaultValue = "2048", description = "guest memory in MiB (default: ${DEFAULT-VALUE})")
+        int memory;
+        @Option(names = "--baud", defaultValue = "115200", description = "serial line rate the console relay enforces (default: ${DEFAULT-VALUE})")
+        int baud;
+        @Option(names = "--bmc-port", defaultValue = "0", description = "BMC UDP port on 127.0.0.1 (default: a free one)")
+        int bmcPort;
+        @Option(names = "--ssh-port", defaultValue = "0", description = "SSH forward port (default: a free one)")
+        int sshPort;
+        @Option(names = "--console-port", defaultValue = "0", description = "console server TCP port (default: a free one)")
+        int consolePort;
+
+        @Override
+        public Integer call() {
+            LabSpec spec = new LabSpec(name.name, accel, memory, 2, baud, bmcPort, sshPort, consolePort);
+            long t0 = System.nanoTime();
+            LabState s = lab().up(spec);
+            System.out.printf("lab '%s' is up in %.0f s: BMC %s:%d/udp, SSH %s:%d, console %s and tcp %s:%d%n",
+                    s.name(), (System.nanoTime() - t0) / 1e9, s.host(), s.bmcPort(), s.host(), s.sshPort(),
+                    s.ptyLink(), s.host(), s.consolePort());
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Stop a lab instance: no process, port or lock is left behind.")
+    static final class Down implements Callable<Integer> {
+        @Mixin NameOption name;
+
+        @Override
+        public Integer call() {
+            boolean was = lab().down(name.name);
+            System.out.println(was ? "lab '" + name.name + "' is down" : "lab '" + name.name + "' was not up: nothing to do");
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "reset", mixinStandardHelpOptions = true, description = "Return a lab instance to the base image (a fresh copy-on-write overlay).")
+    static final class Reset implements Callable<Integer> {
+        @Mixin NameOption name;
+
+        @Override
+        public Integer call() {
+            lab().reset(LabSpec.defaults(name.name));
+            System.out.println("lab '" + name.name + "' is back at the base image");
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "image", mixinStandardHelpOptions = true, description = "Build the guest image if it is not cached, and verify it.")
+    static final class Image implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            var img = lab().image();
+            System.out.println("guest image: " + img.disk() + " (kernels " + img.kernel() + ", " + img.rtKernel() + ")");
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Endpoints and health of a lab instance.")
+    static final class Status implements Callable<Integer> {
+        @Mixin NameOption name;
+        @Option(names = "--json", description = "machine-readable output")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            LabStatus st = lab().status(name.name);
+            if (json) {
+                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(st));
+                return st.up() ? ExitCodes.OK : ExitCodes.INFRA;
+            }
+            if (!st.up()) {
+                System.out.println("lab '" + st.name() + "': down");
+                return ExitCodes.INFRA;
+            }
+            System.out.println("lab '" + st.name() + "': up (" + st.accel() + ")");
+            System.out.println("  processes : " + st.processes());
+            System.out.printf("  BMC       : %s:%d/udp user %s, password file %s — %s, power %s%n", st.bmc().host(),
+                    st.bmc().port(), st.bmc().user(), st.bmc().passwordFile(),
+                    st.bmc().reachable() ? "reachable" : "UNREACHABLE (" + st.bmc().error() + ")", st.bmc().power());
+            System.out.printf("  SSH       : %s@%s:%d key %s host key %s — %s%n", st.ssh().user(), st.ssh().host(),
+                    st.ssh().port(), st.ssh().key(), st.ssh().hostKeyFingerprint(),
+                    st.ssh().answers() ? "answering" : "NOT ANSWERING (" + st.ssh().error() + ")");
+            System.out.printf("  console   : serial %s (%d baud), tcp %s, log %s%n", st.console().serialDevice(),
+                    st.console().baud(), st.console().tcp(), st.console().log());
+            System.out.println("  SOL       : " + st.console().sol());
+            System.out.printf("  kernel    : %s%n", st.runningKernel());
+            System.out.printf("  kdump     : %s (crashkernel=%s, capture kernel loaded: %s)%n",
+                    st.kdump().ready() ? "ready" : "NOT READY", st.kdump().crashkernel(), st.kdump().crashKernelLoaded());
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "console", mixinStandardHelpOptions = true,
+            description = "Attach to the guest's ttyS0 through the lab's console server. Ctrl-] detaches.")
+    static final class Console implements Callable<Integer> {
+        @Mixin NameOption name;
+
+        @Override
+        public Integer call() throws Exception {
+            LabState s = lab().requireUp(name.name);
+            System.err.println("[lab] connected to ttyS0 of '" + s.name() + "' (" + s.baud() + " baud); Ctrl-] detaches");
+            try (Socket sock = new Socket(s.host(), s.consolePort())) {
+                InputStream fromGuest = sock.getInputStream();
+                OutputStream toGuest = sock.getOutputStream();
+                Thread out = new Thread(() -> {
+                    try {
+                        fromGuest.transferTo(System.out);
+                    } catch (java.io.IOException ignored) {
+                        // detached
+                    }
+                }, "console-out");
+                out.setDaemon(true);
+                out.start();
+                int c;
+                while ((c = System.in.read()) >= 0 && c != 0x1d) {
+                    toGuest.write(c);
+                    toGuest.flush();
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "ssh", mixinStandardHelpOptions = true,
+            description = "Open an SSH session to the guest with the pinned host key (extra arguments are the remote command).")
+    static final class Ssh implements Callable<Integer> {
+        @Mixin NameOption name;
+        @Parameters(arity = "0..*", description = "remote command")
+        List<String> command = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            LabState s = lab().requireUp(name.name);
+            List<String> cmd = new ArrayList<>(List.of("ssh", "-q", "-i", s.sshKey(), "-p", Integer.toString(s.sshPort()),
+                    "-o", "UserKnownHostsFile=" + s.knownHosts(), "-o", "StrictHostKeyChecking=yes",
+                    "-o", "IdentitiesOnly=yes", s.sshUser() + "@" + s.host()));
+            cmd.addAll(command);
+            return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.kdumplab.harness.lab;
+
+import io.kdumplab.harness.util.Hashing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A build script and its inputs, kept as classpath resources. The cache key
+ * is the hash of every input, so editing the recipe makes a new image.
+ */
+public record ImageRecipe(String name, String entryResource, List<String> resources, Map<String, String> environment) {
+
+    /** The virtual lab's Debian guest. */
+    public static ImageRecipe debianGuest() {
+        return new ImageRecipe("debian-bookworm-kdump", "lab/image/build-image.sh",
+                List.of("lab/image/build-image.sh"), Map.of());
+    }
+
+    public String hash() {
+        StringBuilder all = new StringBuilder(name).append('\n');
+        for (String r : resources) {
+            all.append(r).append('\n').append(Hashing.sha256Hex(read(r))).append('\n');
+        }
+        new TreeMap<>(environment).forEach((k, v) -> all.append(k).append('=').append(v).append('\n'));
+        return Hashing.sha256Hex(all.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+    }
+
+    /** Copies the recipe's files into dir, returning the entry script's path. */
+    public Path extractTo(Path dir) {
+        try {
+            for (String r : resources) {
+                Path target = dir.resolve(r);
+                Files.createDirectories(target.getParent());
+                Files.write(target, read(r));
+                if (r.endsWith(".sh")) {
+                    target.toFile().setExecutable(true);
+                }
+            }
+            return dir.resolve(entryResource);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static byte[] read(String resource) {
+        try (InputStream in = ImageRecipe.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("recipe resource missing from the jar: " + resource);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.kdumplab.harness.lab;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.kdumplab.harness.util.AtomicFiles;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What a running lab instance is made of, written atomically to its
+ * directory when it comes up and removed when it goes down. Holds no secret:
+ * only the path of the BMC password file.
+ */
+public record LabState(String name, String host, int bmcPort, int sshPort, int consolePort, int vmPort,
+                       long relayPid, long bmcPid, String bmcUser, String bmcPasswordFile,
+                       String sshUser, String sshKey, String hostKeyFingerprint, String knownHosts,
+                       String ptyLink, String consoleLog, String imageDir, String imageHash,
+                       String kernel, String rtKernel, String accel, int baud, String startedAt) {
+
+    static final String FILE = "state.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public void save(Path labDir) {
+        try {
+            AtomicFiles.write(labDir.resolve(FILE), JSON.writeValueAsString(this) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Optional<LabState> load(Path labDir) {
+        Path f = labDir.resolve(FILE);
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readValue(f.toFile(), LabState.class));
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable lab state " + f, e);
+        }
+    }
+
+    static void delete(Path labDir) {
+        try {
+            Files.deleteIfExists(labDir.resolve(FILE));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package io.kdumplab.harness.lab;
+
+import java.util.Map;
+
+/** Everything a client needs to use a lab, plus live health. Secrets appear only as file paths. */
+public record LabStatus(String name, boolean up, Map<String, Boolean> processes,
+                        Bmc bmc, Ssh ssh, Console console, Kdump kdump, String runningKernel,
+                        String imageDir, String accel) {
+
+    public record Bmc(String host, int port, String user, String passwordFile, boolean reachable, String power,
+                      String error) {}
+
+    public record Ssh(String host, int port, String user, String key, String hostKeyFingerprint, String knownHosts,
+                      boolean answers, String error) {}
+
+    public record Console(String serialDevice, int baud, String tcp, String sol, String log) {}
+
+    public record Kdump(boolean ready, String crashkernel, boolean crashKernelLoaded) {}
+}

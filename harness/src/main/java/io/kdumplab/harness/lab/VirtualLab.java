@@ -1,0 +1,502 @@
+package io.kdumplab.harness.lab;
+
+import io.kdumplab.harness.target.ipmi.BmcEndpoint;
+import io.kdumplab.harness.target.ipmi.IpmiBmc;
+import io.kdumplab.harness.target.ipmi.PowerState;
+import io.kdumplab.harness.target.ssh.SshEndpoint;
+import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.util.AtomicFiles;
+import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.util.HarnessException;
+import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.util.Processes;
+import io.kdumplab.harness.util.Secret;
+import io.kdumplab.harness.wait.Deadline;
+import io.kdumplab.harness.wait.Wait;
+import io.kdumplab.harness.wait.WaitTimeoutException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The virtual lab: ipmi_sim as the BMC (owning the QEMU guest), the console
+ * relay as the serial line, and a copy-on-write disk over the cached image.
+ * Each instance lives in its own directory and can run beside others.
+ */
+public final class VirtualLab {
+    public static final String HOST = "127.0.0.1";
+    public static final String BMC_USER = "admin";
+    public static final String SSH_USER = "root";
+
+    public static final Duration SSH_UP_TIMEOUT = Duration.ofSeconds(240);
+    public static final Duration KDUMP_READY_TIMEOUT = Duration.ofSeconds(150);
+    public static final Duration BMC_UP_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration IMAGE_BUILD_TIMEOUT = Duration.ofMinutes(40);
+
+    private final LabPaths paths;
+    private final Consumer<String> progress;
+    private final Prerequisites prerequisites;
+    private final ImageRecipe recipe;
+
+    public VirtualLab(LabPaths paths, Consumer<String> progress) {
+        this(paths, progress, new Prerequisites(), ImageRecipe.debianGuest());
+    }
+
+    public VirtualLab(LabPaths paths, Consumer<String> progress, Prerequisites prerequisites, ImageRecipe recipe) {
+        this.paths = paths;
+        this.progress = progress;
+        this.prerequisites = prerequisites;
+        this.recipe = recipe;
+    }
+
+    public Path dir(String name) {
+        return paths.lab(name);
+    }
+
+    public ImageCache imageCache() {
+        return new ImageCache(paths.images(), progress, IMAGE_BUILD_TIMEOUT);
+    }
+
+    /** Builds (or verifies) the guest image without starting a lab. */
+    public GuestImage image() {
+        if (!imageCache().isCached(recipe)) {
+            prerequisites.requireForImageBuild();
+        }
+        return imageCache().ensure(recipe);
+    }
+
+    // ------------------------------------------------------------------ up
+
+    public LabState up(LabSpec spec) {
+        prerequisites.requireForLab();
+        Path dir = dir(spec.name());
+        mkdirs(dir);
+        try (LabLock lock = LabLock.acquire(dir, spec.name())) {
+            Optional<LabState> existing = LabState.load(dir);
+            if (existing.isPresent()) {
+                LabState s = existing.get();
+                if (Processes.alive(s.bmcPid()) || Processes.alive(s.relayPid()) || qemuAlive(dir)) {
+                    throw new ConfigurationException("lab '" + spec.name() + "' is already up (BMC " + s.host() + ":"
+                            + s.bmcPort() + ", SSH port " + s.sshPort() + ")",
+                            "use it as it is ('lab status --name " + spec.name() + "'), or stop it first with 'lab down --name "
+                                    + spec.name() + "'");
+                }
+                progress.accept("lab '" + spec.name() + "' was not shut down cleanly; cleaning up its leftovers");
+                stopProcesses(dir, s);
+            }
+            GuestImage image = image();
+            NativeHelpers.Built helpers = new NativeHelpers(paths.nativeHelpers()).ensureBuilt();
+            Path overlay = ensureOverlay(dir, image);
+
+            FreePorts ports = new FreePorts(HOST);
+            int bmcPort = ports.udp("BMC (RMCP+)", spec.bmcPort());
+            int sshPort = ports.tcp("SSH forward", spec.sshPort());
+            int consolePort = ports.tcp("console server", spec.consolePort());
+            int vmPort = ports.tcp("BMC-VM link", 0);
+
+            Path passwordFile = dir.resolve("bmc-password");
+            if (!Files.exists(passwordFile)) {
+                byte[] b = new byte[12]; // 16 characters: ipmi_sim keeps at most 16
+                new SecureRandom().nextBytes(b);
+                AtomicFiles.writePrivate(passwordFile, Base64.getUrlEncoder().withoutPadding().encodeToString(b) + "\n");
+            }
+            String password = Secret.fromFile(passwordFile).reveal();
+            Path knownHosts = dir.resolve("known_hosts");
+            AtomicFiles.write(knownHosts, "[" + HOST + "]:" + sshPort + " " + image.hostKeyLine() + "\n");
+
+            List<String> qemu = QemuCommand.build(spec, dir, overlay, HOST, sshPort, vmPort);
+            AtomicFiles.writePrivate(dir.resolve("lan.conf"), BmcConfig.lanConf(spec.name(), HOST, bmcPort, vmPort,
+                    consolePort, helpers.diagPlugin().toString(), BMC_USER, password, qemu,
+                    dir.resolve("qemu.log").toString()));
+            AtomicFiles.write(dir.resolve("lab.emu"), BmcConfig.emulatorCommands());
+            deleteIfExists(dir.resolve("qemu.pid"));
+
+            progress.accept("starting the serial line (" + spec.baud() + " baud) and the BMC");
+            long relayPid = Processes.startDetached(List.of(helpers.consoleRelay().toString(),
+                    "--fifo", dir.resolve("line").toString(),
+                    "--listen", HOST + ":" + consolePort,
+                    "--pty-link", dir.resolve("ttyS0").toString(),
+                    "--log", dir.resolve("console.log").toString(),
+                    "--rate", Integer.toString(spec.lineBytesPerSecond()),
+                    "--pidfile", dir.resolve("relay.pid").toString()), dir.resolve("relay.log"), dir);
+            waitForRelay(dir, relayPid, consolePort);
+
+            mkdirs(dir.resolve("bmc-state"));
+            long bmcPid = Processes.startDetached(List.of("ipmi_sim", "-c", dir.resolve("lan.conf").toString(),
+                    "-f", dir.resolve("lab.emu").toString(), "-s", dir.resolve("bmc-state").toString(), "-n"),
+                    dir.resolve("bmc.log"), dir);
+
+            LabState state = new LabState(spec.name(), HOST, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid,
+                    BMC_USER, passwordFile.toString(), SSH_USER, image.sshKey().toString(), image.hostKeyFingerprint(),
+                    knownHosts.toString(), dir.resolve("ttyS0").toString(), dir.resolve("console.log").toString(),
+                    image.dir().toString(), image.recipeHash(), image.kernel(), image.rtKernel(), spec.accel(),
+                    spec.baud(), Instant.now().toString());
+            state.save(dir);
+
+            try {
+                waitForBmc(dir, state);
+                waitForSsh(dir, state, SSH_UP_TIMEOUT);
+                waitForKdump(state, KDUMP_READY_TIMEOUT);
+            } catch (HarnessException | WaitTimeoutException e) {
+                progress.accept("lab '" + spec.name() + "' did not come up; its processes keep running for diagnosis: "
+                        + "'lab status' / 'lab down --name " + spec.name() + "'");
+                throw e;
+            }
+            return state;
+        }
+    }
+
+    private void waitForRelay(Path dir, long pid, int port) {
+        Wait.until(Deadline.in("console relay listening on " + HOST + ":" + port, Duration.ofSeconds(10)),
+                Duration.ofMillis(50), () -> {
+                    if (!Processes.alive(pid)) {
+                        throw new InfrastructureException("console", "the console relay exited at start: "
+                                + lastLines(dir.resolve("relay.log"), 5), "see " + dir.resolve("relay.log"));
+                    }
+                    if (Files.exists(dir.resolve("ttyS0")) && portAccepts(port)) {
+                        return Wait.Result.ready(true);
+                    }
+                    return Wait.Result.notYet("not listening yet");
+                });
+    }
+
+    private void waitForBmc(Path dir, LabState s) {
+        progress.accept("waiting for the BMC on " + s.host() + ":" + s.bmcPort() + "/udp");
+        Wait.until(Deadline.in("BMC answers RMCP+ on " + s.host() + ":" + s.bmcPort(), BMC_UP_TIMEOUT),
+                Duration.ofMillis(500), () -> {
+                    if (!Processes.alive(s.bmcPid())) {
+                        throw new InfrastructureException("bmc", "ipmi_sim exited at start: "
+                                + lastLines(dir.resolve("bmc.log"), 8), "see " + dir.resolve("bmc.log"));
+                    }
+                    try (IpmiBmc bmc = IpmiBmc.open(bmcEndpoint(s))) {
+                        PowerState p = bmc.powerState();
+                        return p == PowerState.ON ? Wait.Result.ready(true) : Wait.Result.notYet("power " + p);
+                    }
+                });
+    }
+
+    /** Waits until SSH answers with the pinned host key; on timeout, says what the console showed last. */
+    public void waitForSsh(Path dir, LabState s, Duration timeout) {
+        progress.accept("waiting for SSH on " + s.host() + ":" + s.sshPort() + " (guest booting under "
+                + s.accel().toUpperCase() + ")");
+        try {
+            Wait.until(Deadline.in("SSH answers on " + s.host() + ":" + s.sshPort(), timeout), Duration.ofSeconds(2),
+                    () -> {
+                        if (!qemuAlive(dir)) {
+                            return Wait.Result.notYet("QEMU is not running (power off?); qemu.log: "
+                                    + lastLines(dir.resolve("qemu.log"), 3));
+                        }
+                        try (SshTarget t = SshTarget.connect(sshEndpoint(s), Duration.ofSeconds(5))) {
+                            t.check("true", Duration.ofSeconds(10));
+                            return Wait.Result.ready(true);
+                        }
+                    });
+        } catch (WaitTimeoutException e) {
+            throw new InfrastructureException("ssh", e.getMessage() + "; last console lines:\n    "
+                    + lastLines(Path.of(s.consoleLog()), 6).replace("\n", "\n    "),
+                    "see " + s.consoleLog() + " and " + dir.resolve("qemu.log"), e);
+        }
+    }
+
+    private void waitForKdump(LabState s, Duration timeout) {
+        progress.accept("waiting for kdump to load the capture kernel");
+        Wait.until(Deadline.in("capture kernel loaded (/sys/kernel/kexec_crash_loaded = 1)", timeout),
+                Duration.ofSeconds(3), () -> {
+                    try (SshTarget t = SshTarget.connect(sshEndpoint(s), Duration.ofSeconds(5))) {
+                        String v = t.run("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)).out();
+                        return "1".equals(v) ? Wait.Result.ready(true) : Wait.Result.notYet("kexec_crash_loaded=" + v);
+                    }
+                });
+    }
+
+    private Path ensureOverlay(Path dir, GuestImage image) {
+        Path overlay = dir.resolve("disk.qcow2");
+        Path marker = dir.resolve("disk.base");
+        String base = image.recipeHash();
+        try {
+            String current = Files.exists(marker) ? Files.readString(marker).trim() : "";
+            if (Files.exists(overlay) && current.equals(base)) {
+                return overlay;
+            }
+            if (Files.exists(overlay)) {
+                progress.accept("the base image changed: starting this lab from a fresh overlay");
+            }
+            createOverlay(overlay, image);
+            AtomicFiles.write(marker, base + "\n");
+            return overlay;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void createOverlay(Path overlay, GuestImage image) throws IOException {
+        Files.deleteIfExists(overlay);
+        Processes.Outcome o = Processes.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
+                "-b", image.disk().toString(), overlay.toString()), Duration.ofSeconds(60), null);
+        if (!o.ok()) {
+            throw new InfrastructureException("lab", "qemu-img could not create the overlay " + overlay + ": "
+                    + o.output().strip(), "check free disk space");
+        }
+    }
+
+    // ------------------------------------------------------------------ down / reset
+
+    /** Stops a lab; returns false when it was not up (nothing to do). */
+    public boolean down(String name) {
+        Path dir = dir(name);
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (LabLock lock = LabLock.acquire(dir, name)) {
+            Optional<LabState> s = LabState.load(dir);
+            boolean wasUp = s.isPresent() || qemuAlive(dir);
+            stopProcesses(dir, s.orElse(null));
+            LabState.delete(dir);
+            if (s.isPresent()) {
+                List<String> busy = busyPorts(s.get());
+                if (!busy.isEmpty()) {
+                    throw new InfrastructureException("lab", "after stopping lab '" + name + "' these ports are still in use: "
+                            + busy, "find the owner with ss -lntup");
+                }
+            }
+            return wasUp;
+        }
+    }
+
+    /** Returns the instance to the base image: a fresh overlay. Brings it back up if it was up. */
+    public Optional<LabState> reset(LabSpec spec) {
+        boolean wasUp = LabState.load(dir(spec.name())).isPresent();
+        down(spec.name());
+        Path dir = dir(spec.name());
+        mkdirs(dir);
+        deleteIfExists(dir.resolve("disk.qcow2"));
+        deleteIfExists(dir.resolve("disk.base"));
+        progress.accept("lab '" + spec.name() + "' reset to the base image");
+        return wasUp ? Optional.of(up(spec)) : Optional.empty();
+    }
+
+    private void stopProcesses(Path dir, LabState s) {
+        // BMC first, so it does not react to the guest going away; then the guest; then the line.
+        if (s != null) {
+            Processes.stop(s.bmcPid(), Duration.ofSeconds(5));
+        }
+        Processes.readPid(dir.resolve("qemu.pid")).ifPresent(pid -> Processes.stop(pid, Duration.ofSeconds(10)));
+        if (s != null) {
+            Processes.stop(s.relayPid(), Duration.ofSeconds(5));
+        }
+        Processes.readPid(dir.resolve("relay.pid")).ifPresent(pid -> Processes.stop(pid, Duration.ofSeconds(5)));
+        for (String f : List.of("qemu.pid", "relay.pid", "qemu-monitor.sock", "ttyS0", "line.in", "line.out")) {
+            deleteIfExists(dir.resolve(f));
+        }
+    }
+
+    private List<String> busyPorts(LabState s) {
+        List<String> busy = new ArrayList<>();
+        FreePorts fp = new FreePorts(s.host());
+        Wait.Probe<Boolean> allFree = () -> {
+            busy.clear();
+            if (!fp.free(s.bmcPort(), true)) {
+                busy.add(s.bmcPort() + "/udp");
+            }
+            for (int p : new int[] {s.sshPort(), s.consolePort(), s.vmPort()}) {
+                if (!fp.free(p, false)) {
+                    busy.add(p + "/tcp");
+                }
+            }
+            return busy.isEmpty() ? Wait.Result.ready(true) : Wait.Result.notYet(busy.toString());
+        };
+        try {
+            Wait.until(Deadline.in("lab ports released", Duration.ofSeconds(10)), Duration.ofMillis(200), allFree);
+        } catch (WaitTimeoutException e) {
+            return busy;
+        }
+        return List.of();
+    }
+
+    // ------------------------------------------------------------------ status
+
+    public Optional<LabState> state(String name) {
+        return LabState.load(dir(name));
+    }
+
+    public LabState requireUp(String name) {
+        return state(name).orElseThrow(() -> new ConfigurationException("lab '" + name + "' is not up",
+                "start it with './harness lab up --name " + name + "'"));
+    }
+
+    public LabStatus status(String name) {
+        Path dir = dir(name);
+        Optional<LabState> st = state(name);
+        if (st.isEmpty()) {
+            return new LabStatus(name, false, Map.of("relay", false, "bmc", false, "qemu", qemuAlive(dir)),
+                    null, null, null, null, null, null, null);
+        }
+        LabState s = st.get();
+        Map<String, Boolean> procs = new LinkedHashMap<>();
+        procs.put("relay", Processes.alive(s.relayPid()));
+        procs.put("bmc", Processes.alive(s.bmcPid()));
+        procs.put("qemu", qemuAlive(dir));
+
+        boolean bmcReachable = false;
+        String power = "unknown";
+        String bmcError = null;
+        try (IpmiBmc bmc = IpmiBmc.open(bmcEndpoint(s))) {
+            power = bmc.powerState().name().toLowerCase();
+            bmcReachable = true;
+        } catch (HarnessException e) {
+            bmcError = e.getMessage();
+        }
+        boolean sshAnswers = false;
+        String sshError = null;
+        String kernel = null;
+        String crashkernel = null;
+        boolean loaded = false;
+        if (procs.get("qemu")) {
+            try (SshTarget t = SshTarget.connect(sshEndpoint(s), Duration.ofSeconds(5))) {
+                sshAnswers = true;
+                kernel = t.run("uname -r", Duration.ofSeconds(10)).out();
+                String cmdline = t.run("cat /proc/cmdline", Duration.ofSeconds(10)).out();
+                for (String a : cmdline.split("\\s+")) {
+                    if (a.startsWith("crashkernel=")) {
+                        crashkernel = a.substring("crashkernel=".length());
+                    }
+                }
+                loaded = "1".equals(t.run("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)).out());
+            } catch (HarnessException e) {
+                sshError = e.getMessage();
+            }
+        } else {
+            sshError = "QEMU is not running";
+        }
+        return new LabStatus(name, true, procs,
+                new LabStatus.Bmc(s.host(), s.bmcPort(), s.bmcUser(), s.bmcPasswordFile(), bmcReachable, power, bmcError),
+                new LabStatus.Ssh(s.host(), s.sshPort(), s.sshUser(), s.sshKey(), s.hostKeyFingerprint(), s.knownHosts(),
+                        sshAnswers, sshError),
+                new LabStatus.Console(s.ptyLink(), s.baud(), s.host() + ":" + s.consolePort(),
+                        "ipmitool -I lanplus -C 3 -H " + s.host() + " -p " + s.bmcPort() + " -U " + s.bmcUser()
+                                + " -f " + s.bmcPasswordFile() + " sol activate",
+                        s.consoleLog()),
+                new LabStatus.Kdump(crashkernel != null && loaded, crashkernel, loaded),
+                kernel, s.imageDir(), s.accel());
+    }
+
+    // ------------------------------------------------------------------ endpoints
+
+    public static BmcEndpoint bmcEndpoint(LabState s) {
+        return new BmcEndpoint(s.host(), s.bmcPort(), s.bmcUser(), Secret.fromFile(Path.of(s.bmcPasswordFile())));
+    }
+
+    public static SshEndpoint sshEndpoint(LabState s) {
+        return new SshEndpoint(s.host(), s.sshPort(), s.sshUser(), Path.of(s.sshKey()), s.hostKeyFingerprint(),
+                Path.of(s.knownHosts()));
+    }
+
+    public static boolean qemuAlive(Path dir) {
+        return Processes.readPid(dir.resolve("qemu.pid")).map(Processes::alive).orElse(false);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static boolean portAccepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(HOST, port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static String lastLines(Path file, int n) {
+        try {
+            if (!Files.exists(file)) {
+                return "(no " + file.getFileName() + ")";
+            }
+            List<String> lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.ISO_8859_1);
+            List<String> tail = new ArrayList<>();
+            for (int i = lines.size() - 1; i >= 0 && tail.size() < n; i--) {
+                String l = lines.get(i).replace("\r", "").strip();
+                if (!l.isEmpty()) {
+                    tail.add(0, l);
+                }
+            }
+            return String.join("\n", tail);
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void mkdirs(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteIfExists(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** One harness process at a time changes a lab (up, down, reset). */
+    static final class LabLock implements AutoCloseable {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private LabLock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        static LabLock acquire(Path dir, String name) {
+            try {
+                FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock l;
+                try {
+                    l = ch.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    l = null;
+                }
+                if (l == null) {
+                    ch.close();
+                    throw new ConfigurationException("another harness command is changing lab '" + name + "' right now",
+                            "wait for it to finish (the lock is released when that process ends)");
+                }
+                return new LabLock(ch, l);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                lock.release();
+                channel.close();
+            } catch (IOException ignored) {
+                // released when the process ends anyway
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package io.kdumplab.harness.util;
+
+/** The user's input is wrong: a file, a flag, a port, a missing package. */
+public class ConfigurationException extends HarnessException {
+    public ConfigurationException(String message, String hint) {
+        super(message, hint, null);
+    }
+
+    public ConfigurationException(String message, String hint, Throwable cause) {
+        super(message, hint, cause);
+    }
+}

@@ -1,0 +1,23 @@
+package io.kdumplab.harness.util;
+
+/**
+ * Something between the harness and the device under test failed: SSH, the
+ * BMC, the console line, the lab's processes. Never a verdict on the kernel.
+ */
+public class InfrastructureException extends HarnessException {
+    private final String component;
+
+    public InfrastructureException(String component, String message, String hint, Throwable cause) {
+        super(component + ": " + message, hint, cause);
+        this.component = component;
+    }
+
+    public InfrastructureException(String component, String message, String hint) {
+        this(component, message, hint, null);
+    }
+
+    /** "ssh", "bmc", "console", "lab", ... */
+    public String component() {
+        return component;
+    }
+}

@@ -1,0 +1,67 @@
+package io.kdumplab.harness.util;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
+
+/**
+ * A password read from a file or an environment variable at the moment of
+ * use. It prints as its source, never as its value, so it cannot leak into
+ * logs, reports or process arguments by accident.
+ */
+public final class Secret {
+    private final String source;
+    private final java.util.function.Supplier<String> reader;
+
+    private Secret(String source, java.util.function.Supplier<String> reader) {
+        this.source = source;
+        this.reader = reader;
+    }
+
+    public static Secret fromFile(Path file) {
+        return new Secret("file " + file, () -> {
+            try {
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+                if (perms.contains(PosixFilePermission.OTHERS_READ)) {
+                    throw new ConfigurationException("password file " + file + " is readable by everyone",
+                            "chmod 600 " + file);
+                }
+                return Files.readString(file).strip();
+            } catch (IOException e) {
+                throw new ConfigurationException("cannot read password file " + file + ": " + e.getMessage(),
+                        "create it (chmod 600) or point the inventory at the right file");
+            }
+        });
+    }
+
+    public static Secret fromEnv(String variable) {
+        return new Secret("environment variable " + variable, () -> {
+            String v = System.getenv(variable);
+            if (v == null || v.isEmpty()) {
+                throw new ConfigurationException("environment variable " + variable + " is not set",
+                        "export " + variable + "=... before running, or use a password file");
+            }
+            return v;
+        });
+    }
+
+    /** For tests only. */
+    public static Secret literal(String value) {
+        return new Secret("literal", () -> value);
+    }
+
+    public String reveal() {
+        return reader.get();
+    }
+
+    public String source() {
+        return source;
+    }
+
+    @Override
+    public String toString() {
+        return "<secret from " + source + ">";
+    }
+}

@@ -1,0 +1,56 @@
+package io.kdumplab.harness.wait;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Polls a condition until it holds or the deadline passes. The condition
+ * reports what it saw each time, so a timeout can say why it waited in vain.
+ */
+public final class Wait {
+    private Wait() {}
+
+    /** One look at the world: a value when ready, else a note on what was seen. */
+    @FunctionalInterface
+    public interface Probe<T> {
+        Result<T> check() throws Exception;
+    }
+
+    public record Result<T>(Optional<T> value, String seen) {
+        public static <T> Result<T> ready(T value) {
+            return new Result<>(Optional.of(value), "ready");
+        }
+
+        public static <T> Result<T> notYet(String seen) {
+            return new Result<>(Optional.empty(), seen);
+        }
+    }
+
+    public static <T> T until(Deadline deadline, Duration pollEvery, Probe<T> probe) {
+        String lastSeen = "nothing yet";
+        while (true) {
+            try {
+                Result<T> r = probe.check();
+                if (r.value().isPresent()) {
+                    return r.value().get();
+                }
+                lastSeen = r.seen();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WaitTimeoutException(deadline.name() + " (interrupted)", deadline.timeout(), lastSeen);
+            } catch (Exception e) {
+                lastSeen = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+            if (deadline.expired()) {
+                throw new WaitTimeoutException(deadline.name(), deadline.timeout(), lastSeen);
+            }
+            long sleep = Math.min(pollEvery.toMillis(), Math.max(1, deadline.remaining().toMillis()));
+            try {
+                deadline.clock().sleep(sleep);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WaitTimeoutException(deadline.name() + " (interrupted)", deadline.timeout(), lastSeen);
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+#!/bin/bash
+# Builds the virtual lab's guest disk from Debian packages only.
+#
+#   build-image.sh OUTDIR
+#
+# OUTDIR receives disk.qcow2, the harness's SSH key pair (id_ed25519), the
+# guest's SSH host key (ssh_host_ed25519_key.pub), the root password (0600),
+# manifest.env (kernel versions, build time) and build.log. The caller (the
+# harness's ImageCache) builds into a temporary directory and renames it into
+# the cache only when this script exits 0, so a half-built image is never used.
+#
+# Work that Debian does on the first boot (grub-install, update-grub, building
+# the kdump initramfs) is done here by booting the image once under QEMU, so a
+# lab boots to SSH in about half a minute.
+set -euo pipefail
+
+OUT=${1:?usage: build-image.sh OUTDIR}
+SUITE=${LAB_SUITE:-bookworm}
+DISK_MB=${LAB_DISK_MB:-10240}
+GUEST_MEM_MB=${LAB_GUEST_MEM_MB:-2048}
+CRASHKERNEL=${LAB_CRASHKERNEL:-1G-4G:192M,4G-64G:256M,64G-:512M}
+FIRSTBOOT_TIMEOUT_S=${LAB_FIRSTBOOT_TIMEOUT_S:-1200}
+PACKAGES=linux-image-amd64,linux-headers-amd64,linux-image-rt-amd64,linux-headers-rt-amd64,\
+build-essential,openssh-server,kdump-tools,kexec-tools,makedumpfile,grub-pc,ipmitool,\
+systemd-sysv,udev,dbus,kmod,procps,iproute2,initramfs-tools,file,less,sudo
+
+START=$(date +%s)
+log() { echo "[image +$(( $(date +%s) - START ))s] $*"; }
+need() {
+  command -v "$1" >/dev/null 2>&1 || {
+    echo "ERROR: '$1' is missing on this host; install it with: apt-get install $2" >&2
+    exit 3
+  }
+}
+need mmdebstrap mmdebstrap
+need mkfs.ext4 e2fsprogs
+need sfdisk fdisk
+need qemu-system-x86_64 qemu-system-x86
+need qemu-img qemu-utils
+need ssh-keygen openssh-client
+[ "$(id -u)" = 0 ] || { echo "ERROR: the image build needs root (mmdebstrap into a directory, device nodes)" >&2; exit 3; }
+
+mkdir -p "$OUT"
+WORK=$OUT/work
+ROOT=$WORK/rootfs
+rm -rf "$WORK"
+mkdir -p "$WORK"
+trap 'rm -rf "$WORK"' EXIT
+
+# The host's own apt sources: the lab is built from the same Debian mirror the
+# host uses, with no mirror address baked into the project.
+SOURCES=()
+for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+  [ -f "$f" ] && grep -qi debian "$f" && SOURCES+=("$f")
+done
+[ ${#SOURCES[@]} -gt 0 ] || { echo "ERROR: no Debian apt sources found in /etc/apt" >&2; exit 3; }
+
+log "mmdebstrap $SUITE (${PACKAGES//,/ })"
+mmdebstrap --variant=important --include="$PACKAGES" \
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+  "$SUITE" "$ROOT" "${SOURCES[@]}" </dev/null
+
+KVER=$(ls "$ROOT"/boot | sed -n 's/^vmlinuz-\(.*-amd64\)$/\1/p' | grep -v -- '-rt-' | sort -V | tail -1)
+RTVER=$(ls "$ROOT"/boot | sed -n 's/^vmlinuz-\(.*-rt-amd64\)$/\1/p' | sort -V | tail -1)
+[ -n "$KVER" ] && [ -n "$RTVER" ] || { echo "ERROR: kernels not found in the rootfs /boot" >&2; exit 4; }
+log "kernels: stock $KVER, PREEMPT_RT $RTVER"
+
+UUID=$(cat /proc/sys/kernel/random/uuid)
+
+# --- keys and secrets -------------------------------------------------------
+rm -f "$OUT/id_ed25519" "$OUT/id_ed25519.pub"
+ssh-keygen -q -t ed25519 -N '' -C nmi-harness-lab -f "$OUT/id_ed25519"
+install -d -m 700 "$ROOT/root/.ssh"
+install -m 600 "$OUT/id_ed25519.pub" "$ROOT/root/.ssh/authorized_keys"
+cp "$ROOT/etc/ssh/ssh_host_ed25519_key.pub" "$OUT/ssh_host_ed25519_key.pub"
+( umask 077; head -c 12 /dev/urandom | base64 | tr -d '/+=' > "$OUT/root-password" )
+echo "root:$(cat "$OUT/root-password")" | chroot "$ROOT" chpasswd
+
+# --- system configuration (as an admin would do it) -------------------------
+echo kdump-lab > "$ROOT/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 kdump-lab\n' > "$ROOT/etc/hosts"
+echo "UUID=$UUID / ext4 errors=remount-ro 0 1" > "$ROOT/etc/fstab"
+
+cat > "$ROOT/etc/systemd/network/20-wired.network" <<'EOF'
+[Match]
+Name=en* eth*
+
+[Network]
+DHCP=ipv4
+EOF
+chroot "$ROOT" systemctl enable systemd-networkd.service
+chroot "$ROOT" systemctl mask systemd-networkd-wait-online.service
+for t in apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer; do
+  chroot "$ROOT" systemctl disable "$t" 2>/dev/null || true
+done
+chroot "$ROOT" systemctl enable serial-getty@ttyS0.service
+
+cat > "$ROOT/etc/ssh/sshd_config.d/lab.conf" <<'EOF'
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+UseDNS no
+EOF
+
+printf 'ipmi_msghandler\nipmi_devintf\nipmi_si\n' > "$ROOT/etc/modules-load.d/ipmi.conf"
+
+# The kernel command line belongs to the guest's bootloader configuration:
+# an admin (or the harness over SSH) edits /etc/default/grub.d and runs update-grub.
+cat > "$ROOT/etc/default/grub.d/00-lab-console.cfg" <<EOF
+GRUB_TIMEOUT=1
+GRUB_TERMINAL="serial console"
+GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
+GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"
+GRUB_CMDLINE_LINUX_DEFAULT=""
+GRUB_DISABLE_SUBMENU=y
+GRUB_DISABLE_RECOVERY=true
+GRUB_DISABLE_OS_PROBER=true
+GRUB_DEFAULT="Debian GNU/Linux, with Linux $KVER"
+EOF
+cat > "$ROOT/etc/default/grub.d/kdump-tools.cfg" <<EOF
+GRUB_CMDLINE_LINUX_DEFAULT="\$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=$CRASHKERNEL"
+EOF
+sed -i 's/^#\?USE_KDUMP=.*/USE_KDUMP=1/' "$ROOT/etc/default/kdump-tools"
+grep -q '^USE_KDUMP=1' "$ROOT/etc/default/kdump-tools" || echo USE_KDUMP=1 >> "$ROOT/etc/default/kdump-tools"
+# A reboot must be a real reboot through the firmware and grub, not a kexec.
+if [ -f "$ROOT/etc/default/kexec" ]; then
+  sed -i 's/^LOAD_KEXEC=.*/LOAD_KEXEC=false/' "$ROOT/etc/default/kexec"
+fi
+
+# --- first boot, done now ---------------------------------------------------
+cat > "$ROOT/usr/local/sbin/lab-firstboot" <<'EOF'
+#!/bin/sh
+set -eux
+grub-install /dev/vda
+update-grub
+for k in /boot/vmlinuz-*; do
+  v=${k#/boot/vmlinuz-}
+  [ -e "/var/lib/kdump/initrd.img-$v" ] || /etc/kernel/postinst.d/kdump-tools "$v"
+done
+kdump-config status || kdump-config load
+test "$(cat /sys/kernel/kexec_crash_loaded)" = 1
+rm -f /etc/lab-firstboot
+sync
+echo LAB-FIRSTBOOT-OK
+systemctl poweroff
+EOF
+chmod 755 "$ROOT/usr/local/sbin/lab-firstboot"
+cat > "$ROOT/etc/systemd/system/lab-firstboot.service" <<'EOF'
+[Unit]
+Description=Virtual lab first boot (bootloader, kdump initramfs)
+ConditionPathExists=/etc/lab-firstboot
+After=kdump-tools.service local-fs.target
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/lab-firstboot
+StandardOutput=journal+console
+StandardError=journal+console
+[Install]
+WantedBy=multi-user.target
+EOF
+touch "$ROOT/etc/lab-firstboot"
+chroot "$ROOT" systemctl enable lab-firstboot.service
+cp "$ROOT/boot/vmlinuz-$KVER" "$WORK/vmlinuz"
+cp "$ROOT/boot/initrd.img-$KVER" "$WORK/initrd"
+rm -f "$ROOT/etc/machine-id" && touch "$ROOT/etc/machine-id"
+
+log "filesystem ($(du -sm "$ROOT" | cut -f1) MB of files)"
+mkfs.ext4 -q -F -L labroot -U "$UUID" -d "$ROOT" "$WORK/root.ext4" "$(( DISK_MB - 1 ))M"
+rm -rf "$ROOT"
+truncate -s "${DISK_MB}M" "$WORK/disk.raw"
+printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q "$WORK/disk.raw"
+dd if="$WORK/root.ext4" of="$WORK/disk.raw" bs=1M seek=1 conv=notrunc,sparse status=none
+rm -f "$WORK/root.ext4"
+
+log "first boot under QEMU (TCG): bootloader and kdump initramfs"
+set +e
+timeout "$FIRSTBOOT_TIMEOUT_S" qemu-system-x86_64 -accel tcg -machine pc -m "$GUEST_MEM_MB" -smp 2 \
+  -display none -monitor none -no-reboot \
+  -kernel "$WORK/vmlinuz" -initrd "$WORK/initrd" \
+  -append "root=UUID=$UUID ro console=ttyS0,115200n8 crashkernel=$CRASHKERNEL" \
+  -drive file="$WORK/disk.raw",format=raw,if=virtio \
+  -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
+  -serial file:"$OUT/firstboot-console.log"
+rc=$?
+set -e
+if ! grep -q LAB-FIRSTBOOT-OK "$OUT/firstboot-console.log"; then
+  echo "ERROR: first boot did not complete (qemu exit $rc); last console lines:" >&2
+  tail -n 30 "$OUT/firstboot-console.log" >&2
+  exit 5
+fi
+
+log "converting to qcow2"
+qemu-img convert -O qcow2 "$WORK/disk.raw" "$OUT/disk.qcow2"
+rm -f "$WORK/disk.raw"
+cat > "$OUT/manifest.env" <<EOF
+KERNEL=$KVER
+RT_KERNEL=$RTVER
+ROOT_UUID=$UUID
+CRASHKERNEL=$CRASHKERNEL
+GUEST_MEM_MB=$GUEST_MEM_MB
+BUILD_SECONDS=$(( $(date +%s) - START ))
+EOF
+log "done: $OUT/disk.qcow2 ($(du -m "$OUT/disk.qcow2" | cut -f1) MB)"
