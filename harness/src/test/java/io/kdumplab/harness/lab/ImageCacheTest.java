@@ -1,0 +1,57 @@
+package io.kdumplab.harness.lab;
+
+import org.testng.annotations.Test;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertNotEquals;
+import static org.testng.Assert.assertTrue;
+
+/** The cache's logic with a tiny real recipe (a shell script): build once, reuse, detect corruption, rebuild. */
+public class ImageCacheTest {
+    private final ImageRecipe recipe = new ImageRecipe("test-recipe", "testrecipe/build.sh",
+            List.of("testrecipe/build.sh"), Map.of());
+
+    @Test
+    public void buildsOnceThenReusesAndRebuildsWhenTheDiskIsCorrupted() throws Exception {
+        Path root = Files.createTempDirectory("imgcache");
+        List<String> progress = new ArrayList<>();
+        ImageCache cache = new ImageCache(root, progress::add, Duration.ofMinutes(1));
+
+        GuestImage first = cache.ensure(recipe);
+        assertEquals(first.kernel(), "test-kernel");
+        assertEquals(Files.readString(root.resolve("builds")).trim(), "1");
+        assertTrue(first.hostKeyFingerprint().startsWith("SHA256:"));
+
+        GuestImage again = cache.ensure(recipe);
+        assertEquals(again.dir(), first.dir());
+        assertEquals(Files.readString(root.resolve("builds")).trim(), "1", "cached: no second build");
+
+        byte[] original = Files.readAllBytes(first.disk());
+        try (RandomAccessFile f = new RandomAccessFile(first.disk().toFile(), "rw")) {
+            f.seek(1000);
+            f.write(original[1000] ^ 0xff);
+        }
+        progress.clear();
+        GuestImage rebuilt = cache.ensure(recipe);
+        assertEquals(Files.readString(root.resolve("builds")).trim(), "2", "corruption detected and rebuilt");
+        assertTrue(progress.stream().anyMatch(l -> l.contains("is corrupted") && l.contains("building it again")),
+                progress.toString());
+        assertNotEquals(Files.readAllBytes(rebuilt.disk()), original);
+    }
+
+    @Test
+    public void recipeHashChangesWithTheRecipe() {
+        ImageRecipe other = new ImageRecipe("test-recipe", "testrecipe/build.sh", List.of("testrecipe/build.sh"),
+                Map.of("LAB_DISK_MB", "4096"));
+        assertNotEquals(recipe.hash(), other.hash());
+        assertEquals(recipe.hash(), recipe.hash());
+    }
+}

@@ -1,0 +1,226 @@
+package io.kdumplab.harness.lab;
+
+import io.kdumplab.harness.support.Ipmitool;
+import io.kdumplab.harness.support.LabFixture;
+import io.kdumplab.harness.target.ssh.SshEndpoint;
+import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.util.Processes;
+import io.kdumplab.harness.wait.Deadline;
+import io.kdumplab.harness.wait.Wait;
+import org.testng.annotations.Test;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertNotEquals;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+/**
+ * Acceptance of the virtual lab against the real thing: ipmi_sim + QEMU guest,
+ * driven by an independent client (ipmitool) and by SSH. Methods run in order;
+ * each leaves the guest up with SSH answering.
+ */
+@Test(groups = "lab", singleThreaded = true)
+public class VirtualLabIT {
+    private static final Duration BACK = Duration.ofSeconds(240);
+    private static final Pattern CAPTURE_KERNEL = Pattern.compile("Linux version .*|Command line: .*elfcorehdr=.*");
+
+    @Test(priority = 0)
+    public void statusShowsBmcPowerSshAndKdumpReady() {
+        LabState s = LabFixture.up();
+        LabStatus st = LabFixture.lab().status(LabFixture.NAME);
+        assertTrue(st.up());
+        assertTrue(st.bmc().reachable(), "BMC reachable: " + st.bmc().error());
+        assertEquals(st.bmc().power(), "on");
+        assertTrue(st.ssh().answers(), "SSH answers: " + st.ssh().error());
+        assertTrue(st.kdump().ready(), "kdump ready");
+        assertTrue(st.kdump().crashkernel().contains("192M"), st.kdump().crashkernel());
+        assertTrue(st.runningKernel().endsWith("-amd64") && !st.runningKernel().contains("-rt-"),
+                "default boot entry is the stock kernel: " + st.runningKernel());
+        assertTrue(st.ssh().hostKeyFingerprint().startsWith("SHA256:"));
+        assertTrue(new java.io.File(s.ptyLink()).exists(), "local serial device exists");
+    }
+
+    @Test(priority = 1)
+    public void guestHasWhatTheHarnessNeeds() {
+        try (SshTarget t = LabFixture.ssh()) {
+            String pkgs = t.check("dpkg-query -W -f='${Package}\\n' linux-image-rt-amd64 linux-headers-amd64 "
+                    + "linux-headers-rt-amd64 build-essential kdump-tools kexec-tools makedumpfile openssh-server", Duration.ofSeconds(30));
+            assertEquals(pkgs.lines().count(), 8L, pkgs);
+            String mods = t.check("lsmod | awk '{print $1}' | grep -E '^ipmi_(si|devintf|msghandler)$' | sort", Duration.ofSeconds(10));
+            assertEquals(mods, "ipmi_devintf\nipmi_msghandler\nipmi_si");
+            assertTrue(t.check("ls /dev/ipmi0", Duration.ofSeconds(10)).contains("/dev/ipmi0"), "KCS BMC interface");
+            assertTrue(t.check("systemctl is-active serial-getty@ttyS0", Duration.ofSeconds(10)).contains("active"));
+            assertTrue(t.check("cat /proc/tty/driver/serial | grep '^0:'", Duration.ofSeconds(10)).contains("16550A"),
+                    "ttyS0 is an 8250/16550 UART");
+            assertTrue(t.check("cat /etc/default/grub.d/*.cfg", Duration.ofSeconds(10)).contains("crashkernel="),
+                    "the kernel command line is owned by grub.d");
+        }
+    }
+
+    @Test(priority = 2)
+    public void sshRefusesAWrongPinnedHostKey() {
+        LabState s = LabFixture.up();
+        SshEndpoint good = VirtualLab.sshEndpoint(s);
+        SshEndpoint wrong = new SshEndpoint(good.host(), good.port(), good.user(), good.privateKey(),
+                "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", null);
+        InfrastructureException e = expectThrows(InfrastructureException.class,
+                () -> SshTarget.connect(wrong, Duration.ofSeconds(10)).close());
+        assertEquals(e.component(), "ssh");
+        assertTrue(e.getMessage().contains("does not match the pinned key"), e.getMessage());
+        // known_hosts pinning works too
+        SshEndpoint viaKnownHosts = new SshEndpoint(good.host(), good.port(), good.user(), good.privateKey(), null,
+                good.knownHosts());
+        try (SshTarget t = SshTarget.connect(viaKnownHosts, Duration.ofSeconds(10))) {
+            assertEquals(t.check("echo ok", Duration.ofSeconds(10)), "ok");
+        }
+    }
+
+    @Test(priority = 3)
+    public void ipmitoolPowerStatusOffOn() {
+        LabState s = LabFixture.up();
+        assertTrue(Ipmitool.run(s, "chassis", "power", "status").output().contains("Chassis Power is on"));
+        Processes.Outcome off = Ipmitool.run(s, "chassis", "power", "off");
+        assertTrue(off.ok(), off.output());
+        Wait.until(Deadline.in("QEMU gone after power off", Duration.ofSeconds(40)), Duration.ofMillis(500),
+                () -> VirtualLab.qemuAlive(LabFixture.lab().dir(LabFixture.NAME))
+                        ? Wait.Result.notYet("QEMU still running") : Wait.Result.ready(true));
+        assertTrue(Ipmitool.run(s, "chassis", "power", "status").output().contains("Chassis Power is off"));
+        Processes.Outcome on = Ipmitool.run(s, "chassis", "power", "on");
+        assertTrue(on.ok(), on.output());
+        LabFixture.awaitSsh(BACK);
+        assertTrue(Ipmitool.run(s, "chassis", "power", "status").output().contains("Chassis Power is on"));
+    }
+
+    @Test(priority = 4)
+    public void ipmitoolPowerCycleAndResetRebootTheGuest() {
+        LabState s = LabFixture.up();
+        for (String action : new String[] {"cycle", "reset"}) {
+            String boot1 = bootId();
+            Processes.Outcome o = Ipmitool.run(s, "chassis", "power", action);
+            assertTrue(o.ok(), action + ": " + o.output());
+            waitForNewBoot(boot1);
+        }
+    }
+
+    @Test(priority = 5)
+    public void diagNmiIsLoggedWithoutPanicByDefault() {
+        LabState s = LabFixture.up();
+        try (SshTarget t = LabFixture.ssh()) {
+            t.check("sysctl -w kernel.unknown_nmi_panic=0 && dmesg -C", Duration.ofSeconds(10));
+            Processes.Outcome o = Ipmitool.run(s, "chassis", "power", "diag");
+            assertTrue(o.ok() && o.output().contains("Diag"), o.output());
+            String dmesg = Wait.until(Deadline.in("guest logs the NMI", Duration.ofSeconds(30)), Duration.ofSeconds(1), () -> {
+                String d = t.run("dmesg", Duration.ofSeconds(10)).out();
+                return d.contains("NMI received") ? Wait.Result.ready(d) : Wait.Result.notYet("no NMI line in dmesg yet");
+            });
+            assertTrue(dmesg.contains("Uhhuh. NMI received for unknown reason"), dmesg);
+        }
+    }
+
+    @Test(priority = 6)
+    public void diagNmiPanicsAndSavesADumpWhenUnknownNmiPanicIsSet() {
+        LabState s = LabFixture.up();
+        long before = guestClock();
+        try (SshTarget t = LabFixture.ssh()) {
+            t.check("sysctl -w kernel.unknown_nmi_panic=1", Duration.ofSeconds(10));
+        }
+        String boot = bootId();
+        long mark = LabFixture.consoleMark();
+        Processes.Outcome o = Ipmitool.run(s, "chassis", "power", "diag");
+        assertTrue(o.ok(), o.output());
+        waitForNewBoot(boot);
+        String console = LabFixture.consoleSince(mark);
+        assertTrue(console.contains("elfcorehdr="), "console shows the capture kernel starting");
+        String dump = newDump(before);
+        try (SshTarget t = LabFixture.ssh()) {
+            String dmesg = t.check("cat /var/crash/" + dump + "/dmesg.*", Duration.ofSeconds(20));
+            assertTrue(dmesg.contains("NMI received for unknown reason") || dmesg.contains("NMI: Not continuing"), dmesg);
+        }
+    }
+
+    @Test(priority = 7)
+    public void sysrqCrashSavesADumpAndShowsThePanicBanner() {
+        long before = guestClock();
+        String boot = bootId();
+        long mark = LabFixture.consoleMark();
+        try (SshTarget t = LabFixture.ssh()) {
+            t.runExpectingDisconnect("sync; echo c > /proc/sysrq-trigger");
+        }
+        waitForNewBoot(boot);
+        String console = LabFixture.consoleSince(mark);
+        assertTrue(console.contains("Kernel panic - not syncing: sysrq triggered crash"), "panic banner on the console");
+        assertTrue(console.contains("elfcorehdr="), "capture kernel on the console");
+        newDump(before);
+    }
+
+    @Test(priority = 8)
+    public void solShowsTheGuestConsole() throws Exception {
+        LabState s = LabFixture.up();
+        // ipmitool's SOL needs a terminal: give it one with script(1), type a line, read it back.
+        Ipmitool.run(s, "sol", "deactivate");
+        java.nio.file.Path out = java.nio.file.Files.createTempFile("sol", ".txt");
+        String ipmitool = String.join(" ", "ipmitool -I lanplus -C 3 -H", s.host(), "-p", Integer.toString(s.bmcPort()),
+                "-U", s.bmcUser(), "-f", s.bmcPasswordFile(), "sol activate");
+        Process p = new ProcessBuilder("script", "-qfec", ipmitool, out.toString()).redirectErrorStream(true).start();
+        try {
+            Thread.sleep(3000);
+            p.getOutputStream().write("\r".getBytes());
+            p.getOutputStream().flush();
+            String seen = Wait.until(Deadline.in("login prompt over SOL", Duration.ofSeconds(30)), Duration.ofSeconds(1), () -> {
+                String t = java.nio.file.Files.readString(out, java.nio.charset.StandardCharsets.ISO_8859_1);
+                return t.contains("login:") ? Wait.Result.ready(t) : Wait.Result.notYet(t.length() + " bytes");
+            });
+            assertTrue(seen.contains("kdump-lab login:"), seen);
+        } finally {
+            p.getOutputStream().write("~.".getBytes());
+            p.getOutputStream().flush();
+            p.destroy();
+            p.waitFor();
+            Ipmitool.run(s, "sol", "deactivate");
+        }
+    }
+
+    private static String bootId() {
+        try (SshTarget t = LabFixture.ssh()) {
+            return t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
+        }
+    }
+
+    private static void waitForNewBoot(String oldBootId) {
+        Wait.until(Deadline.in("guest back with a new boot id", BACK), Duration.ofSeconds(3), () -> {
+            try (SshTarget t = SshTarget.connect(VirtualLab.sshEndpoint(LabFixture.up()), Duration.ofSeconds(5))) {
+                String id = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
+                return id.equals(oldBootId) ? Wait.Result.notYet("same boot") : Wait.Result.ready(id);
+            }
+        });
+    }
+
+    private static long guestClock() {
+        try (SshTarget t = LabFixture.ssh()) {
+            return Long.parseLong(t.check("date +%s", Duration.ofSeconds(10)));
+        }
+    }
+
+    /**
+     * The dump written since the guest clock read `since`: Debian names dump
+     * directories by the minute, so a listing is not enough; the mtime is.
+     * Returns its directory name; the dump must be larger than 1 MB.
+     */
+    private static String newDump(long since) {
+        try (SshTarget t = LabFixture.ssh()) {
+            String all = t.check("stat -c '%Y %s %n' /var/crash/*/dump.* 2>/dev/null || true", Duration.ofSeconds(10));
+            String fresh = all.lines().filter(l -> Long.parseLong(l.split(" ")[0]) >= since).reduce((a, b) -> b).orElse("");
+            assertNotEquals(fresh, "", "a dump written after " + since + " under /var/crash; found: " + all);
+            String[] f = fresh.split(" ");
+            assertTrue(Long.parseLong(f[1]) > 1_000_000, "dump size " + fresh);
+            String path = f[2];
+            assertFalse(path.isBlank());
+            return path.substring("/var/crash/".length(), path.lastIndexOf('/'));
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.kdumplab.harness.support;
+
+import io.kdumplab.harness.lab.LabPaths;
+import io.kdumplab.harness.lab.LabSpec;
+import io.kdumplab.harness.lab.LabState;
+import io.kdumplab.harness.lab.VirtualLab;
+import io.kdumplab.harness.target.ssh.SshTarget;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The real virtual lab shared by the integration tests: brought up once per
+ * JVM (lab "it"), torn down by {@link LabSuiteListener} at the end.
+ * Integration tests are never skipped: if the lab cannot come up, they fail.
+ */
+public final class LabFixture {
+    public static final String NAME = "it";
+    private static LabState state;
+
+    private LabFixture() {}
+
+    public static VirtualLab lab() {
+        return new VirtualLab(LabPaths.fromEnvironment(), msg -> System.err.println("[lab " + NAME + "] " + msg));
+    }
+
+    public static synchronized LabState up() {
+        if (state == null) {
+            VirtualLab lab = lab();
+            state = lab.state(NAME).filter(s -> lab.status(NAME).ssh() != null && lab.status(NAME).ssh().answers())
+                    .orElseGet(() -> {
+                        lab.down(NAME);
+                        return lab.up(LabSpec.defaults(NAME));
+                    });
+        }
+        return state;
+    }
+
+    public static synchronized void down() {
+        if (state != null) {
+            lab().down(NAME);
+            state = null;
+        }
+    }
+
+    public static SshTarget ssh() {
+        return SshTarget.connect(VirtualLab.sshEndpoint(up()), Duration.ofSeconds(10));
+    }
+
+    /** Waits until the guest answers SSH again (after a crash, reset or power cycle). */
+    public static void awaitSsh(Duration timeout) {
+        LabState s = up();
+        lab().waitForSsh(lab().dir(NAME), s, timeout);
+    }
+
+    /** Byte offset of the console log now: tests read what came after it. */
+    public static long consoleMark() {
+        try {
+            return Files.size(Path.of(up().consoleLog()));
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    public static String consoleSince(long mark) {
+        try {
+            byte[] all = Files.readAllBytes(Path.of(up().consoleLog()));
+            int from = (int) Math.min(mark, all.length);
+            return new String(all, from, all.length - from, StandardCharsets.ISO_8859_1);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

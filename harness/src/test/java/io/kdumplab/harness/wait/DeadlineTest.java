@@ -1,0 +1,65 @@
+package io.kdumplab.harness.wait;
+
+import org.testng.annotations.Test;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+/** Timing logic with a fake clock: no sleeping, no flakiness. */
+public class DeadlineTest {
+    static final class FakeClock implements Clock {
+        long now;
+
+        @Override
+        public long nanoTime() {
+            return now;
+        }
+
+        @Override
+        public void sleep(long millis) {
+            now += Duration.ofMillis(millis).toNanos();
+        }
+    }
+
+    @Test
+    public void childDeadlineIsCutToTheParent() {
+        FakeClock clock = new FakeClock();
+        Deadline parent = Deadline.in("run", Duration.ofSeconds(60), clock);
+        clock.now += Duration.ofSeconds(50).toNanos();
+        Deadline child = parent.child("ssh back", Duration.ofSeconds(30));
+        assertEquals(child.remaining(), Duration.ofSeconds(10));
+        assertTrue(child.name().contains("cut to run"), child.name());
+        Deadline small = parent.child("quick", Duration.ofSeconds(5));
+        assertEquals(small.remaining(), Duration.ofSeconds(5));
+        assertEquals(small.name(), "quick");
+    }
+
+    @Test
+    public void waitReturnsTheValueOnceReady() {
+        FakeClock clock = new FakeClock();
+        AtomicInteger calls = new AtomicInteger();
+        String v = Wait.until(Deadline.in("counter", Duration.ofSeconds(10), clock), Duration.ofSeconds(1),
+                () -> calls.incrementAndGet() >= 3 ? Wait.Result.ready("done") : Wait.Result.notYet("call " + calls.get()));
+        assertEquals(v, "done");
+        assertEquals(calls.get(), 3);
+        assertEquals(clock.now, Duration.ofSeconds(2).toNanos());
+    }
+
+    @Test
+    public void timeoutNamesTheWaitAndWhatWasSeenLast() {
+        FakeClock clock = new FakeClock();
+        WaitTimeoutException e = expectThrows(WaitTimeoutException.class,
+                () -> Wait.until(Deadline.in("capture kernel on console", Duration.ofSeconds(5), clock), Duration.ofSeconds(1),
+                        () -> {
+                            throw new IllegalStateException("console quiet since 12:00:03");
+                        }));
+        assertEquals(e.getMessage(), "capture kernel on console timed out after 5 s; last seen: "
+                + "IllegalStateException: console quiet since 12:00:03");
+        assertFalse(e.lastSeen().isEmpty());
+    }
+}
