@@ -1,0 +1,10 @@
+package io.kdumplab.harness.console;
+
+import java.io.IOException;
+
+/** Opens (and re-opens, after a drop) a console link. */
+public interface ConsoleConnector {
+    ConsoleLink connect() throws IOException;
+
+    String describe();
+}

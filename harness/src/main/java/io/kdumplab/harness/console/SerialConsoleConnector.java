@@ -1,0 +1,112 @@
+package io.kdumplab.harness.console;
+
+import jssc.SerialPort;
+import jssc.SerialPortException;
+
+import java.io.IOException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A local serial device through jssc (a USB-serial adapter, a null-modem
+ * cable, or the virtual lab's pty). A pseudo-terminal has no modem-control
+ * lines, so setParams may report false there although the port reads fine:
+ * that is noted, not fatal.
+ */
+public final class SerialConsoleConnector implements ConsoleConnector {
+    private final String device;
+    private final int baud;
+    private final Consumer<String> log;
+
+    public SerialConsoleConnector(String device, int baud, Consumer<String> log) {
+        this.device = device;
+        this.baud = baud;
+        this.log = log;
+    }
+
+    @Override
+    public ConsoleLink connect() throws IOException {
+        String path = device;
+        try {
+            path = java.nio.file.Path.of(device).toRealPath().toString(); // the lab's pty is a symlink
+        } catch (IOException ignored) {
+            // let jssc report the missing device
+        }
+        SerialPort port = new SerialPort(path);
+        try {
+            port.openPort();
+            if (!port.setParams(baud, SerialPort.DATABITS_8, SerialPort.STOPBITS_1, SerialPort.PARITY_NONE)) {
+                log.accept("serial " + device + ": line parameters not accepted (normal for a pseudo-terminal); reading anyway");
+            }
+        } catch (SerialPortException e) {
+            throw new IOException("cannot open serial device " + device + ": " + e.getExceptionType(), e);
+        }
+        BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(4096);
+        try {
+            port.addEventListener(ev -> {
+                if (ev.isRXCHAR() && ev.getEventValue() > 0) {
+                    try {
+                        byte[] b = port.readBytes(ev.getEventValue());
+                        if (b != null) {
+                            chunks.offer(b);
+                        }
+                    } catch (SerialPortException ignored) {
+                        chunks.offer(new byte[0]);
+                    }
+                }
+            }, SerialPort.MASK_RXCHAR);
+        } catch (SerialPortException e) {
+            throw new IOException("cannot listen on " + device, e);
+        }
+        return new ConsoleLink() {
+            @Override
+            public int read(byte[] buf) throws IOException {
+                try {
+                    while (true) {
+                        byte[] b = chunks.poll(1, TimeUnit.SECONDS);
+                        if (b == null) {
+                            if (!port.isOpened()) {
+                                return -1;
+                            }
+                            continue;
+                        }
+                        if (b.length == 0) {
+                            return -1;
+                        }
+                        int n = Math.min(b.length, buf.length);
+                        System.arraycopy(b, 0, buf, 0, n);
+                        return n;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return -1;
+                }
+            }
+
+            @Override
+            public void write(byte[] data) throws IOException {
+                try {
+                    port.writeBytes(data);
+                } catch (SerialPortException e) {
+                    throw new IOException(e);
+                }
+            }
+
+            @Override
+            public void close() {
+                try {
+                    port.closePort();
+                } catch (SerialPortException ignored) {
+                    // already closed
+                }
+            }
+        };
+    }
+
+    @Override
+    public String describe() {
+        return "serial " + device + " @" + baud;
+    }
+}

@@ -1,0 +1,84 @@
+package io.kdumplab.harness.inventory;
+
+import io.kdumplab.harness.lab.LabSpec;
+import io.kdumplab.harness.lab.LabState;
+import io.kdumplab.harness.lab.VirtualLab;
+import io.kdumplab.harness.target.ipmi.BmcEndpoint;
+import io.kdumplab.harness.target.ssh.SshEndpoint;
+import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.util.Secret;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** Turns inventory entries into {@link TargetHost}s; virtual-lab entries take their endpoints from the running lab. */
+public final class Inventory {
+    private final Path file;
+    private final InventoryFile data;
+
+    private Inventory(Path file, InventoryFile data) {
+        this.file = file;
+        this.data = data;
+    }
+
+    public static Inventory load(Path file) {
+        return new Inventory(file, InventoryLoader.load(file));
+    }
+
+    /** The implicit inventory used when none is given: the virtual lab 'default', console over TCP. */
+    public static Inventory virtualLab(String labName, String consoleType) {
+        return new Inventory(Path.of("(built-in virtual lab inventory)"), new InventoryFile(List.of(
+                new InventoryFile.Host("virtual-lab", labName, null, null,
+                        new InventoryFile.Console(consoleType, null, null, null, null), "debian", null, null))));
+    }
+
+    public List<String> hostNames() {
+        return data.hosts().stream().map(InventoryFile.Host::name).toList();
+    }
+
+    public InventoryFile.Host entry(String name) {
+        Optional<InventoryFile.Host> h = data.hosts().stream().filter(x -> x.name().equals(name)).findFirst();
+        return h.orElseThrow(() -> new ConfigurationException("host '" + name + "' is not in " + file,
+                "hosts there: " + String.join(", ", hostNames())));
+    }
+
+    /** Resolves a host; a virtual lab is brought up first when it is not running. */
+    public TargetHost resolve(String name, VirtualLab lab) {
+        InventoryFile.Host h = entry(name);
+        String crash = h.crashkernel() == null ? TargetHost.SEED_CRASHKERNEL : h.crashkernel();
+        String dumpDir = h.dumpDir() == null ? "/var/crash" : h.dumpDir();
+        InventoryFile.Console c = h.console() == null ? new InventoryFile.Console("sol", null, null, null, null) : h.console();
+        if (h.lab() != null) {
+            LabState s = lab.state(h.lab()).orElseGet(() -> lab.up(LabSpec.defaults(h.lab())));
+            ConsoleEndpoint console = switch (c.type()) {
+                case "serial" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SERIAL, s.ptyLink(), s.baud(), null, 0);
+                case "sol" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, s.baud(), null, 0);
+                default -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, s.baud(), s.host(), s.consolePort());
+            };
+            return new TargetHost(h.name(), VirtualLab.sshEndpoint(s), VirtualLab.bmcEndpoint(s), console,
+                    h.distro(), crash, dumpDir, h.lab());
+        }
+        InventoryFile.Ssh ssh = h.ssh();
+        SshEndpoint sshEp = new SshEndpoint(ssh.host(), ssh.port() == null ? 22 : ssh.port(),
+                ssh.user() == null ? "root" : ssh.user(), expand(ssh.key()), ssh.hostKeyFingerprint(),
+                ssh.knownHosts() == null ? null : expand(ssh.knownHosts()));
+        InventoryFile.Bmc b = h.bmc();
+        Secret pw = b.passwordEnv() != null ? Secret.fromEnv(b.passwordEnv()) : Secret.fromFile(expand(b.passwordFile()));
+        BmcEndpoint bmcEp = new BmcEndpoint(b.host(), b.port() == null ? 623 : b.port(), b.user(), pw);
+        ConsoleEndpoint console = switch (c.type()) {
+            case "serial" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SERIAL, c.device(), c.baud() == null ? 115200 : c.baud(), null, 0);
+            case "tcp" -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, c.baud() == null ? 115200 : c.baud(), c.host(), c.port());
+            default -> new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, c.baud() == null ? 115200 : c.baud(), null, 0);
+        };
+        return new TargetHost(h.name(), sshEp, bmcEp, console, h.distro(), crash, dumpDir, null);
+    }
+
+    private static Path expand(String p) {
+        return p.startsWith("~/") ? Path.of(System.getProperty("user.home"), p.substring(2)) : Path.of(p);
+    }
+
+    public Path file() {
+        return file;
+    }
+}

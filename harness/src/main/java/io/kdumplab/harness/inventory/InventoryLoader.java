@@ -1,0 +1,187 @@
+package io.kdumplab.harness.inventory;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.kdumplab.harness.util.ConfigurationException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Reads and validates an inventory. Every error names file:line:column and
+ * what was expected; all validation errors are collected and reported at once.
+ */
+public final class InventoryLoader {
+    static final Set<String> CONSOLE_TYPES = Set.of("serial", "sol", "tcp");
+    static final Set<String> DISTROS = Set.of("debian", "rhel");
+
+    private InventoryLoader() {}
+
+    public static InventoryFile load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigurationException("cannot read inventory " + file + ": " + e.getMessage(),
+                    "check the path given with --inventory");
+        }
+        return parse(file, text);
+    }
+
+    public static InventoryFile parse(Path file, String text) {
+        YAMLMapper mapper = YAMLMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .build();
+        InventoryFile inv;
+        try {
+            inv = mapper.readValue(text, InventoryFile.class);
+        } catch (UnrecognizedPropertyException e) {
+            String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
+                    .map(Object::toString).sorted().collect(Collectors.joining(", "));
+            throw new ConfigurationException(where(file, e.getLocation()) + ": unknown field '" + e.getPropertyName()
+                    + "'" + (e.getPath().size() > 1 ? " in " + pathOf(e) : ""),
+                    known.isEmpty() ? "remove it" : "expected one of: " + known);
+        } catch (JsonMappingException e) {
+            throw new ConfigurationException(where(file, e.getLocation()) + ": " + firstLine(e.getOriginalMessage())
+                    + (e.getPath().isEmpty() ? "" : " (at " + pathOf(e) + ")"),
+                    "see inventories/README.md for the format");
+        } catch (JsonProcessingException e) {
+            throw new ConfigurationException(where(file, e.getLocation()) + ": not valid YAML: "
+                    + firstLine(e.getOriginalMessage()), "fix the syntax at that line");
+        }
+        if (inv == null || inv.hosts() == null) {
+            throw new ConfigurationException(file + ":1:1: the inventory has no 'hosts' list",
+                    "start the file with 'hosts:' and one entry per server");
+        }
+        validate(file, text, inv);
+        return inv;
+    }
+
+    private static void validate(Path file, String text, InventoryFile inv) {
+        SourceLocations loc = SourceLocations.scan(file, text);
+        List<String> errors = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < inv.hosts().size(); i++) {
+            InventoryFile.Host h = inv.hosts().get(i);
+            String p = "/hosts/" + i;
+            if (h == null) {
+                errors.add(loc.at(p) + ": empty host entry");
+                continue;
+            }
+            if (!names.add(h.name())) {
+                errors.add(loc.at(p + "/name") + ": host name '" + h.name() + "' appears twice");
+            }
+            if (h.lab() != null) {
+                if (h.ssh() != null || h.bmc() != null) {
+                    errors.add(loc.at(p + "/lab") + ": host '" + h.name() + "' names a virtual lab and also ssh/bmc: "
+                            + "use one or the other");
+                }
+            } else {
+                if (h.ssh() == null) {
+                    errors.add(loc.at(p) + ": host '" + h.name() + "' has no 'ssh' section (host, user, key, host_key_fingerprint)");
+                } else {
+                    require(errors, loc, p + "/ssh", "host", h.ssh().host(), h.name());
+                    require(errors, loc, p + "/ssh", "key", h.ssh().key(), h.name());
+                    if (blank(h.ssh().hostKeyFingerprint()) && blank(h.ssh().knownHosts())) {
+                        errors.add(loc.at(p + "/ssh") + ": host '" + h.name() + "': the SSH host key must be pinned: "
+                                + "set host_key_fingerprint (SHA256:..., from ssh-keygen -lf) or known_hosts");
+                    } else if (!blank(h.ssh().hostKeyFingerprint()) && !h.ssh().hostKeyFingerprint().startsWith("SHA256:")) {
+                        errors.add(loc.at(p + "/ssh/host_key_fingerprint") + ": expected an OpenSSH SHA256 fingerprint "
+                                + "like SHA256:AoZqG1N5..., got '" + h.ssh().hostKeyFingerprint() + "'");
+                    }
+                    port(errors, loc, p + "/ssh/port", h.ssh().port());
+                }
+                if (h.bmc() == null) {
+                    errors.add(loc.at(p) + ": host '" + h.name() + "' has no 'bmc' section (host, user, password_env or password_file)");
+                } else {
+                    require(errors, loc, p + "/bmc", "host", h.bmc().host(), h.name());
+                    require(errors, loc, p + "/bmc", "user", h.bmc().user(), h.name());
+                    if (blank(h.bmc().passwordEnv()) == blank(h.bmc().passwordFile())) {
+                        errors.add(loc.at(p + "/bmc") + ": host '" + h.name() + "': give exactly one of password_env "
+                                + "(an environment variable name) or password_file (a 0600 file); passwords are never written inline");
+                    }
+                    port(errors, loc, p + "/bmc/port", h.bmc().port());
+                    if (h.bmc().cipherSuite() != null && h.bmc().cipherSuite() != 3) {
+                        errors.add(loc.at(p + "/bmc/cipher_suite") + ": cipher suite " + h.bmc().cipherSuite()
+                                + " is not supported" + (h.bmc().cipherSuite() == 0 ? " (suite 0 has no authentication and is always refused)" : "")
+                                + "; use 3 (RAKP-HMAC-SHA1, HMAC-SHA1-96, AES-CBC-128)");
+                    }
+                }
+            }
+            if (h.console() != null) {
+                String type = h.console().type();
+                if (type == null || !CONSOLE_TYPES.contains(type)) {
+                    errors.add(loc.at(p + "/console/type") + ": console type '" + type + "' is unknown; expected serial, sol or tcp");
+                } else if (type.equals("serial") && h.lab() == null && blank(h.console().device())) {
+                    errors.add(loc.at(p + "/console") + ": a serial console needs 'device' (e.g. /dev/ttyUSB0)");
+                } else if (type.equals("tcp") && h.lab() == null && (blank(h.console().host()) || h.console().port() == null)) {
+                    errors.add(loc.at(p + "/console") + ": a tcp console needs 'host' and 'port' (the console server)");
+                }
+                port(errors, loc, p + "/console/port", h.console().port());
+            }
+            if (h.distro() != null && !DISTROS.contains(h.distro())) {
+                errors.add(loc.at(p + "/distro") + ": distro '" + h.distro() + "' is unknown; expected debian or rhel "
+                        + "(or leave it out to detect it)");
+            }
+            if (h.crashkernel() != null && !h.crashkernel().matches("[0-9A-Za-z:,@+-]+")) {
+                errors.add(loc.at(p + "/crashkernel") + ": '" + h.crashkernel() + "' is not a crashkernel= value "
+                        + "(e.g. 1G-4G:192M,4G-64G:256M,64G-:512M)");
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigurationException("inventory " + file + " has " + errors.size() + " error(s):\n  "
+                    + String.join("\n  ", errors), "fix them and run again");
+        }
+    }
+
+    private static void require(List<String> errors, SourceLocations loc, String pointer, String field, String value, String host) {
+        if (blank(value)) {
+            errors.add(loc.at(pointer) + ": host '" + host + "' lacks '" + field + "' in " + pointer.substring(pointer.lastIndexOf('/') + 1));
+        }
+    }
+
+    private static void port(List<String> errors, SourceLocations loc, String pointer, Integer port) {
+        if (port != null && (port < 1 || port > 65535)) {
+            errors.add(loc.at(pointer) + ": port " + port + " is out of range 1..65535");
+        }
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static String where(Path file, JsonLocation l) {
+        return l == null ? file + ":1:1" : file + ":" + l.getLineNr() + ":" + l.getColumnNr();
+    }
+
+    private static String pathOf(JsonMappingException e) {
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.toString();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "invalid value";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

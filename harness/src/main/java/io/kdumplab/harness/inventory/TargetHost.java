@@ -1,0 +1,10 @@
+package io.kdumplab.harness.inventory;
+
+import io.kdumplab.harness.target.ipmi.BmcEndpoint;
+import io.kdumplab.harness.target.ssh.SshEndpoint;
+
+/** One server to test, with every endpoint resolved (secrets still unread). */
+public record TargetHost(String name, SshEndpoint ssh, BmcEndpoint bmc, ConsoleEndpoint console,
+                         String distro, String crashkernel, String dumpDir, String virtualLab) {
+    public static final String SEED_CRASHKERNEL = "1G-4G:192M,4G-64G:256M,64G-:512M";
+}

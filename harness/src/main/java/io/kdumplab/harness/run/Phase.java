@@ -1,0 +1,33 @@
+package io.kdumplab.harness.run;
+
+import java.util.regex.Pattern;
+
+/**
+ * The panic path's phases as they show on a serial console. None of them may
+ * be required for a verdict: on the NMI path the panic banner usually never
+ * reaches the console (printk in NMI context is deferred and the capture
+ * kernel starts first). The vmcore decides.
+ */
+public enum Phase {
+    SPAMMER_ON("printk_spammer: t=\\d+ seq=\\d+"),
+    NMI_SENT(null),
+    NMI_SEEN("NMI received|Uhhuh\\. NMI|NMI: Not continuing|Kernel panic - not syncing: NMI"),
+    PANIC("Kernel panic - not syncing"),
+    CAPTURE_KERNEL("Command line: .*elfcorehdr="),
+    DUMP_SAVING("running makedumpfile|kdump: saving vmcore|Copying data"),
+    DUMP_SAVED("kdump-tools: saved vmcore|saving vmcore complete|The dumpfile is saved"),
+    REBOOT("reboot: Restarting system|Command line: (?!.*elfcorehdr=)"),
+    POWER_CYCLE(null),
+    SSH_BACK(null);
+
+    private final Pattern pattern;
+
+    Phase(String regex) {
+        this.pattern = regex == null ? null : Pattern.compile(regex);
+    }
+
+    /** Null for phases the harness records itself rather than reading them off the console. */
+    public Pattern pattern() {
+        return pattern;
+    }
+}

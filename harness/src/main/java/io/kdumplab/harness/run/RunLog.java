@@ -1,0 +1,46 @@
+package io.kdumplab.harness.run;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.function.Consumer;
+
+/** harness.log: a timestamped line per event, flushed at once; also echoed to the progress sink. */
+public final class RunLog implements AutoCloseable {
+    private final BufferedWriter out;
+    private final Consumer<String> progress;
+
+    public RunLog(Path file, Consumer<String> progress) {
+        try {
+            Files.createDirectories(file.getParent());
+            this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        this.progress = progress;
+    }
+
+    public synchronized void info(String msg) {
+        try {
+            out.write(Instant.now() + " " + msg + "\n");
+            out.flush();
+        } catch (IOException ignored) {
+            // logging must not break a run
+        }
+        progress.accept(msg);
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            out.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+}

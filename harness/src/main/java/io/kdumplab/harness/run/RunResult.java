@@ -1,0 +1,97 @@
+package io.kdumplab.harness.run;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.kdumplab.harness.util.AtomicFiles;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * result.json: everything a person, a CI server or a bisection needs to trust
+ * a verdict. Written atomically after every step, so a failed or interrupted
+ * run still leaves what it learned.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class RunResult {
+    public static final String SCHEMA = "kdump-harness/run/1";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    public String schema = SCHEMA;
+    public String runId;
+    public String status = "running";
+    public String startedAt;
+    public String finishedAt;
+    public Double durationSeconds;
+    public Map<String, Object> inputs = new LinkedHashMap<>();
+    public Target target = new Target();
+    public Map<String, String> sysctlsOriginal = new LinkedHashMap<>();
+    public Map<String, String> sysctlsApplied = new LinkedHashMap<>();
+    public Scenario.Spammer spammer;
+    public String trigger;
+    public String triggerAt;
+    public List<String> nmiSentAt = new ArrayList<>();
+    public List<StepRecord> steps = new ArrayList<>();
+    public List<PhaseRecord> phases = new ArrayList<>();
+    public ConsoleSummary console = new ConsoleSummary();
+    public String verdict;
+    public String reason;
+    public String failedStep;
+    public String lastPhase;
+    public Evidence evidence;
+    public Boolean hostBackInService;
+    public Double harnessCpuSeconds;
+    public List<String> notes = new ArrayList<>();
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static final class Target {
+        public String host;
+        public String distro;
+        public String kernel;
+        public String cmdline;
+        public String captureKernelCmdline;
+        public String kernelAfterRun;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static final class ConsoleSummary {
+        public String source;
+        public long bytes;
+        public int lines;
+        public long spammerLines;
+        public long droppedMessages;
+        public Long spammerEmittedAtTrigger;
+        public List<Map<String, Object>> gaps = new ArrayList<>();
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static final class Evidence {
+        public String vmcorePath;
+        public Long vmcoreSize;
+        public Boolean readable;
+        public String readWith;
+        public String dmesgFile;
+        public String panicMessage;
+        public List<String> lastKernelLines = new ArrayList<>();
+    }
+
+    public synchronized void save(Path file) {
+        try {
+            AtomicFiles.write(file, JSON.writeValueAsString(this) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static RunResult read(Path file) throws IOException {
+        return new ObjectMapper().configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                .readValue(file.toFile(), RunResult.class);
+    }
+}
