@@ -2,63 +2,58 @@
 /*
  * panic_wedge (test only): makes the panic path stall before the capture
  * kernel starts, the field failure mode of the seed's bug (a CPU stuck in the
- * console flush on the NMI panic path, kdump never reached).
+ * console flush on the NMI panic path, kdump never reached, the box hung
+ * until someone power-cycles it).
  *
- * It registers a panic notifier that spins forever with interrupts off, and
- * sets crash_kexec_post_notifiers so that panic() runs the notifiers *before*
- * __crash_kexec(); the capture kernel is then never entered and the box hangs
- * until its BMC power-cycles it.
+ * A kprobe on __crash_kexec() (which panic() calls to enter the capture
+ * kernel) spins forever with interrupts off. No kernel symbol has to be
+ * exported for this, so it works on stock distribution kernels.
  *
  * probability=N (0..100, default 100) wedges only N% of panics, to model an
- * intermittent failure (for bisection). The original value of
- * crash_kexec_post_notifiers is restored on rmmod.
+ * intermittent failure (for bisection).
  */
 #include <linux/kernel.h>
+#include <linux/kprobes.h>
 #include <linux/module.h>
-#include <linux/notifier.h>
-#include <linux/panic_notifier.h>
 #include <linux/random.h>
-#include <linux/delay.h>
 
 static unsigned int probability = 100;
 module_param(probability, uint, 0644);
 MODULE_PARM_DESC(probability, "percent of panics that wedge (default 100)");
 
-static bool saved_post_notifiers;
-
-static int wedge(struct notifier_block *nb, unsigned long event, void *msg)
+static int wedge(struct kprobe *p, struct pt_regs *regs)
 {
-	if (get_random_u32() % 100 >= probability) {
-		pr_emerg("panic_wedge: letting this panic through (probability %u%%)\n", probability);
-		return NOTIFY_DONE;
-	}
-	pr_emerg("panic_wedge: wedging the panic path before kdump\n");
+	if (get_random_u32() % 100 >= probability)
+		return 0; /* let this one through to kdump */
 	local_irq_disable();
 	for (;;)
 		cpu_relax();
-	return NOTIFY_DONE;
+	return 0;
 }
 
-static struct notifier_block wedge_nb = {
-	.notifier_call = wedge,
-	.priority = INT_MAX,
+static struct kprobe wedge_probe = {
+	.symbol_name = "__crash_kexec",
+	.pre_handler = wedge,
 };
 
 static int __init wedge_init(void)
 {
+	int rv;
+
 	if (probability > 100)
 		return -EINVAL;
-	saved_post_notifiers = crash_kexec_post_notifiers;
-	crash_kexec_post_notifiers = true;
-	atomic_notifier_chain_register(&panic_notifier_list, &wedge_nb);
-	pr_info("panic_wedge: armed (probability %u%%)\n", probability);
+	rv = register_kprobe(&wedge_probe);
+	if (rv) {
+		pr_err("panic_wedge: cannot probe __crash_kexec: %d\n", rv);
+		return rv;
+	}
+	pr_info("panic_wedge: armed on __crash_kexec (probability %u%%)\n", probability);
 	return 0;
 }
 
 static void __exit wedge_exit(void)
 {
-	atomic_notifier_chain_unregister(&panic_notifier_list, &wedge_nb);
-	crash_kexec_post_notifiers = saved_post_notifiers;
+	unregister_kprobe(&wedge_probe);
 	pr_info("panic_wedge: disarmed\n");
 }
 

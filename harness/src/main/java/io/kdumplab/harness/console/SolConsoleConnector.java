@@ -6,6 +6,8 @@ import io.kdumplab.harness.util.HarnessException;
 import org.metricshub.ipmi.core.api.sol.SerialOverLan;
 import org.metricshub.ipmi.core.api.sol.SolEventListener;
 import org.metricshub.ipmi.core.coding.commands.payload.DeactivatePayload;
+import org.metricshub.ipmi.core.coding.commands.payload.GetPayloadActivationStatus;
+import org.metricshub.ipmi.core.coding.commands.payload.GetPayloadActivationStatusResponseData;
 import org.metricshub.ipmi.core.coding.payload.sol.SolOperation;
 import org.metricshub.ipmi.core.coding.payload.sol.SolStatus;
 import org.metricshub.ipmi.core.coding.protocol.PayloadType;
@@ -128,12 +130,16 @@ public final class SolConsoleConnector implements ConsoleConnector {
         };
     }
 
-    /** A quiet console is normal; a dead BMC session is not. One request tells them apart. */
+    /**
+     * A quiet console is normal; a lost payload is not (the BMC dropped it, or
+     * someone deactivated it). One "Get Payload Activation Status" tells them apart.
+     */
     private static boolean payloadStillOurs(IpmiBmc bmc) {
         try {
-            bmc.powerState();
-            return true;
-        } catch (RuntimeException e) {
+            GetPayloadActivationStatusResponseData r = (GetPayloadActivationStatusResponseData) bmc.connector()
+                    .sendMessage(bmc.handle(), new GetPayloadActivationStatus(bmc.handle().getCipherSuite(), PayloadType.Sol));
+            return !r.getAvailableInstances().contains((byte) 1);
+        } catch (Exception e) {
             return false;
         }
     }
