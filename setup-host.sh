@@ -11,6 +11,7 @@ PACKAGES=(
   gcc make libc6-dev                       # the lab's C helpers
   mmdebstrap fdisk e2fsprogs openssh-client  # the guest image build
   util-linux bsdutils procps iproute2      # setsid, script, ps, ss
+  chromium fonts-dejavu-core               # the HTML report test (headless screenshot)
 )
 [ "$(id -u)" = 0 ] || { echo "setup-host.sh: run as root (apt-get and the image build need it)" >&2; exit 1; }
 missing=()

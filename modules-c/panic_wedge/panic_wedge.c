@@ -6,8 +6,10 @@
  * until someone power-cycles it).
  *
  * A kprobe on __crash_kexec() (which panic() calls to enter the capture
- * kernel) spins forever with interrupts off. No kernel symbol has to be
- * exported for this, so it works on stock distribution kernels.
+ * kernel) stops the other CPUs, as panic() would, and then spins forever with
+ * interrupts off: the whole box is unresponsive, like the field's deadlock.
+ * Only a kprobe and smp_send_stop() are needed, so it works on stock
+ * distribution kernels.
  *
  * probability=N (0..100, default 100) wedges only N% of panics, to model an
  * intermittent failure (for bisection).
@@ -16,6 +18,7 @@
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/random.h>
+#include <linux/smp.h>
 
 static unsigned int probability = 100;
 module_param(probability, uint, 0644);
@@ -26,6 +29,7 @@ static int wedge(struct kprobe *p, struct pt_regs *regs)
 	if (get_random_u32() % 100 >= probability)
 		return 0; /* let this one through to kdump */
 	local_irq_disable();
+	smp_send_stop();
 	for (;;)
 		cpu_relax();
 	return 0;

@@ -81,17 +81,18 @@ public final class ReproCommand implements Callable<Integer> {
                 : Inventory.virtualLab(lab, console == null ? "tcp" : console);
         String name = hostName != null ? hostName : inv.hostNames().get(0);
         TargetHost host = inv.resolve(name, virtualLab);
-        ReproRun run = new ReproRun(host, scenario, new ReproRun.Options(!noConfigure, Duration.ofSeconds(60), m -> {
-            if (!quiet) {
-                System.err.println("[repro] " + m);
-            }
-        }), reports);
-        RunResult r = run.execute();
+        RunResult r;
+        ReproRun run;
+        try (Progress progress = new Progress(quiet)) {
+            run = new ReproRun(host, scenario, new ReproRun.Options(!noConfigure, Duration.ofSeconds(60), progress), reports);
+            progress.attach(run);
+            r = run.execute();
+        }
         if (json) {
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
         } else {
             System.out.println(r.verdict + ": " + r.reason);
-            System.out.println("report: " + run.dir());
+            System.out.println("report: " + run.dir().resolve("index.html"));
         }
         return Verdict.valueOf(r.verdict).exitCode();
     }

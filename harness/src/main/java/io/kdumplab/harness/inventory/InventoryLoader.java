@@ -43,14 +43,22 @@ public final class InventoryLoader {
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .build();
+        try {
+            mapper.readTree(text); // syntax first, so a YAML error is reported as such
+        } catch (JsonProcessingException e) {
+            throw new ConfigurationException(where(file, e.getLocation()) + ": not valid YAML: "
+                    + firstLine(e.getOriginalMessage()), "fix the syntax at that line");
+        }
         InventoryFile inv;
         try {
             inv = mapper.readValue(text, InventoryFile.class);
         } catch (UnrecognizedPropertyException e) {
             String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
                     .map(Object::toString).sorted().collect(Collectors.joining(", "));
-            throw new ConfigurationException(where(file, e.getLocation()) + ": unknown field '" + e.getPropertyName()
-                    + "'" + (e.getPath().size() > 1 ? " in " + pathOf(e) : ""),
+            String pointer = pointerOf(e);
+            String parent = pathOf(e).replaceFirst("\\.?[^.\\[]+$", "");
+            throw new ConfigurationException(SourceLocations.scan(file, text).at(pointer) + ": unknown field '"
+                    + e.getPropertyName() + "'" + (parent.isEmpty() ? "" : " in " + parent),
                     known.isEmpty() ? "remove it" : "expected one of: " + known);
         } catch (JsonMappingException e) {
             throw new ConfigurationException(where(file, e.getLocation()) + ": " + firstLine(e.getOriginalMessage())
@@ -173,6 +181,14 @@ public final class InventoryLoader {
             } else if (r.getIndex() >= 0) {
                 b.append('[').append(r.getIndex()).append(']');
             }
+        }
+        return b.toString();
+    }
+
+    private static String pointerOf(JsonMappingException e) {
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            b.append('/').append(r.getFieldName() != null ? r.getFieldName() : Integer.toString(r.getIndex()));
         }
         return b.toString();
     }

@@ -77,6 +77,9 @@ public final class ReproRun {
     private String currentStep = "setup";
     private String bootIdBeforeTrigger;
     private int triggerLine;
+    private int powerCycleLine = -1;
+    private long cpuAtTrigger = -1;
+    private long nanosAtTrigger;
     private long guestClockAtTrigger;
     private boolean rebootedSinceSysctls;
     private volatile boolean finished;
@@ -350,6 +353,9 @@ public final class ReproRun {
                 }
             }
             triggerLine = console.lineCount();
+            powerCycleLine = -1;
+            cpuAtTrigger = processCpuNanos();
+            nanosAtTrigger = System.nanoTime();
             result.trigger = scenario.trigger() == Scenario.Trigger.NMI ? "nmi" : "sysrq-c";
             if (scenario.trigger() == Scenario.Trigger.NMI) {
                 freshBmc(); // BMC sessions time out while idle (ipmi_sim: ~30 s); open one right before the NMI
@@ -444,6 +450,10 @@ public final class ReproRun {
         } catch (WaitTimeoutException e) {
             return false;
         }
+        if (cpuAtTrigger >= 0 && result.panicToSshBackSeconds == null) {
+            result.panicToSshBackSeconds = (System.nanoTime() - nanosAtTrigger) / 1e9;
+            result.harnessCpuSecondsInPanicWindow = (processCpuNanos() - cpuAtTrigger) / 1e9;
+        }
         reconnectSsh();
         rebootedSinceSysctls = true;
         result.phases.add(new PhaseRecord(Phase.SSH_BACK.name(), Instant.now().toString(), null, "SSH answers with a new boot id"));
@@ -456,6 +466,9 @@ public final class ReproRun {
         currentStep = "recover";
         try {
             freshBmc();
+            if (powerCycleLine < 0) {
+                powerCycleLine = console.lineCount();
+            }
             Instant at = bmc.chassis(ChassisAction.POWER_CYCLE);
             result.phases.add(new PhaseRecord(Phase.POWER_CYCLE.name(), at.toString(), null, "chassis power cycle via the BMC"));
             result.notes.add("host recovered by IPMI power cycle at " + at);
@@ -501,11 +514,17 @@ public final class ReproRun {
                 // the reboot that ends the run: a normal boot after the capture kernel (or after the trigger)
                 from = console.find(Phase.CAPTURE_KERNEL.pattern(), triggerLine).map(l -> l.index() + 1).orElse(triggerLine);
             }
-            console.find(p.pattern(), from).ifPresent(l -> phase(p, l));
+            int limit = powerCycleLine < 0 ? Integer.MAX_VALUE : powerCycleLine;
+            console.find(p.pattern(), from).filter(l -> l.index() < limit).ifPresent(l -> phase(p, l));
         }
-        result.phases.sort((a, b) -> a.at.compareTo(b.at));
-        result.lastPhase = result.phases.stream().filter(p -> !p.phase.equals(Phase.POWER_CYCLE.name())
-                        && !p.phase.equals(Phase.SSH_BACK.name())).reduce((a, b) -> b).map(p -> p.phase).orElse(null);
+        result.phases.sort((a, b) -> Instant.parse(a.at).compareTo(Instant.parse(b.at)));
+        // The last phase the panic path reached by itself: anything after our power cycle is the recovery's.
+        Optional<Instant> cycle = result.phases.stream().filter(p -> p.phase.equals(Phase.POWER_CYCLE.name()))
+                .map(p -> Instant.parse(p.at)).findFirst();
+        result.lastPhase = result.phases.stream()
+                .filter(p -> !p.phase.equals(Phase.POWER_CYCLE.name()) && !p.phase.equals(Phase.SSH_BACK.name()))
+                .filter(p -> cycle.isEmpty() || Instant.parse(p.at).isBefore(cycle.get()))
+                .reduce((a, b) -> b).map(p -> p.phase).orElse(null);
     }
 
     private Optional<RunResult.Evidence> evidence() {
@@ -648,7 +667,12 @@ public final class ReproRun {
         }
         finished = true;
         save();
-        log.info("result: " + dir.resolve("result.json"));
+        try {
+            io.kdumplab.harness.report.RunReports.write(dir);
+        } catch (RuntimeException e) {
+            log.info("reports could not be rendered: " + e + " (rebuild with './harness.sh report " + dir + "')");
+        }
+        log.info("result: " + dir.resolve("result.json") + ", report: " + dir.resolve("index.html"));
         log.close();
     }
 
@@ -670,6 +694,11 @@ public final class ReproRun {
             result.console.lines = console.lineCount();
         }
         save();
+        try {
+            io.kdumplab.harness.report.RunReports.write(dir);
+        } catch (RuntimeException ignored) {
+            // the JVM is going down; 'harness report' can rebuild it
+        }
     }
 
     // ------------------------------------------------------------------ helpers
@@ -799,9 +828,21 @@ public final class ReproRun {
         return Optional.ofNullable(console);
     }
 
-    /** Name of the step running now (for progress displays). */
-    public String currentStep() {
-        return currentStep;
+    /** The step running now, if any (for progress displays). */
+    public synchronized Optional<StepRecord> runningStep() {
+        for (int i = result.steps.size() - 1; i >= 0; i--) {
+            if ("running".equals(result.steps.get(i).status)) {
+                return Optional.of(result.steps.get(i));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Phases seen so far, by name. */
+    public List<String> phasesSeen() {
+        synchronized (result) {
+            return result.phases.stream().map(p -> p.phase).distinct().toList();
+        }
     }
 
     static <T> T call(Callable<T> c) {

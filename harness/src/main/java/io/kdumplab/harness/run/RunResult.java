@@ -48,6 +48,10 @@ public final class RunResult {
     public Evidence evidence;
     public Boolean hostBackInService;
     public Double harnessCpuSeconds;
+    /** Trigger to SSH back: the target's panic-dump-reboot time. */
+    public Double panicToSshBackSeconds;
+    /** The harness's CPU time inside that window: its overhead while the target works. */
+    public Double harnessCpuSecondsInPanicWindow;
     public List<String> notes = new ArrayList<>();
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -1,0 +1,72 @@
+package io.kdumplab.harness.cli;
+
+import io.kdumplab.harness.inventory.Inventory;
+import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.lab.LabPaths;
+import io.kdumplab.harness.lab.LabSpec;
+import io.kdumplab.harness.lab.VirtualLab;
+import io.kdumplab.harness.run.ReproRun;
+import io.kdumplab.harness.run.RunResult;
+import io.kdumplab.harness.run.Scenario;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Benchmarks that print figures (never timed tests).",
+                "  repro  the orchestrator's own overhead per run on the virtual lab: harness CPU time between the",
+                "         trigger and SSH back, as a share of that panic-dump-reboot wall time (target <= 3%)."})
+public final class BenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "what to measure: repro")
+    String what;
+    @Option(names = "--runs", defaultValue = "3", description = "repro runs (default: ${DEFAULT-VALUE})")
+    int runs;
+    @Option(names = "--lab", defaultValue = "bench", description = "virtual lab instance (default: ${DEFAULT-VALUE})")
+    String lab;
+
+    @Override
+    public Integer call() {
+        if (!"repro".equals(what)) {
+            throw new io.kdumplab.harness.util.ConfigurationException("unknown benchmark '" + what + "'",
+                    "use 'bench repro' (the lab's figures: 'lab bench')");
+        }
+        VirtualLab vl = new VirtualLab(LabPaths.fromEnvironment(), m -> System.err.println("[lab] " + m));
+        boolean wasUp = vl.state(lab).isPresent();
+        if (!wasUp) {
+            vl.up(LabSpec.defaults(lab));
+        }
+        try {
+            TargetHost host = Inventory.virtualLab(lab, "tcp").resolve("virtual-lab", vl);
+            List<double[]> rows = new ArrayList<>();
+            for (int i = 1; i <= runs; i++) {
+                ReproRun run = new ReproRun(host, Scenario.seed(), ReproRun.Options.defaults(m -> { }),
+                        Path.of("reports", "bench"));
+                RunResult r = run.execute();
+                if (r.panicToSshBackSeconds == null) {
+                    System.out.printf("run %d: %s (%s) - no panic window to measure%n", i, r.verdict, r.reason);
+                    continue;
+                }
+                double share = 100 * r.harnessCpuSecondsInPanicWindow / r.panicToSshBackSeconds;
+                rows.add(new double[] {r.panicToSshBackSeconds, r.harnessCpuSecondsInPanicWindow, share,
+                        r.harnessCpuSeconds, r.durationSeconds});
+                System.out.printf("run %d: %s, trigger->SSH back %.1f s, harness CPU in that window %.2f s = %.2f%%; "
+                                + "whole run %.1f s, harness CPU %.2f s%n", i, r.verdict, r.panicToSshBackSeconds,
+                        r.harnessCpuSecondsInPanicWindow, share, r.durationSeconds, r.harnessCpuSeconds);
+            }
+            double mean = rows.stream().mapToDouble(x -> x[2]).average().orElse(Double.NaN);
+            double max = rows.stream().mapToDouble(x -> x[2]).max().orElse(Double.NaN);
+            System.out.printf("orchestrator overhead: mean %.2f%%, max %.2f%% of the panic-dump-reboot time over %d runs "
+                    + "(target <= 3%%)%n", mean, max, rows.size());
+        } finally {
+            if (!wasUp) {
+                vl.down(lab);
+            }
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,80 @@
+package io.kdumplab.harness.inventory;
+
+import io.kdumplab.harness.util.ConfigurationException;
+import org.testng.annotations.Test;
+
+import java.nio.file.Path;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+public class InventoryLoaderTest {
+    private static final Path F = Path.of("lab.yaml");
+
+    private static ConfigurationException bad(String yaml) {
+        return expectThrows(ConfigurationException.class, () -> InventoryLoader.parse(F, yaml));
+    }
+
+    @Test
+    public void repositoryInventoriesLoad() {
+        InventoryFile lab = InventoryLoader.load(Path.of("../inventories/virtual-lab.yaml"));
+        assertEquals(lab.hosts().get(0).lab(), "default");
+        InventoryFile example = InventoryLoader.load(Path.of("../inventories/example-partner-lab.yaml"));
+        assertEquals(example.hosts().size(), 2);
+    }
+
+    @Test
+    public void yamlSyntaxErrorNamesLineAndColumn() {
+        ConfigurationException e = bad("hosts:\n  - name: a\n    ssh: {host: x\n");
+        assertTrue(e.getMessage().matches("(?s)lab\\.yaml:\\d+:\\d+: not valid YAML.*"), e.getMessage());
+    }
+
+    @Test
+    public void unknownFieldNamesLineColumnAndTheExpectedFields() {
+        ConfigurationException e = bad("hosts:\n  - name: a\n    bmc:\n      host: b\n      user: u\n      password: secret\n");
+        assertTrue(e.getMessage().startsWith("lab.yaml:6:"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown field 'password'"), e.getMessage());
+        assertTrue(e.hint().contains("password_env") && e.hint().contains("password_file"), e.hint());
+    }
+
+    @Test
+    public void semanticErrorsAreCollectedWithTheirLocations() {
+        String yaml = String.join("\n",
+                "hosts:",
+                "  - name: a",
+                "    ssh:",
+                "      host: a.lab",
+                "      key: ~/.ssh/k",
+                "    bmc:",
+                "      host: a-bmc",
+                "      user: admin",
+                "      password_env: A_BMC",
+                "      cipher_suite: 0",
+                "    console:",
+                "      type: telnet",
+                "");
+        ConfigurationException e = bad(yaml);
+        assertTrue(e.getMessage().contains("3 error(s)"), e.getMessage());
+        assertTrue(e.getMessage().contains("lab.yaml:4:7: host 'a': the SSH host key must be pinned")
+                || e.getMessage().contains("lab.yaml:4:"), e.getMessage());
+        assertTrue(e.getMessage().contains("lab.yaml:10:21: cipher suite 0 is not supported (suite 0 has no authentication"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("lab.yaml:12:13: console type 'telnet' is unknown"), e.getMessage());
+    }
+
+    @Test
+    public void missingPasswordSourceIsExplained() {
+        ConfigurationException e = bad("hosts:\n  - name: a\n    ssh: {host: a, key: k, host_key_fingerprint: \"SHA256:x\"}\n"
+                + "    bmc: {host: b, user: u}\n");
+        assertTrue(e.getMessage().contains("lab.yaml:4:10: host 'a': give exactly one of password_env"), e.getMessage());
+        assertTrue(e.getMessage().contains("never written inline"), e.getMessage());
+    }
+
+    @Test
+    public void wrongTypeNamesTheField() {
+        ConfigurationException e = bad("hosts:\n  - name: a\n    ssh: {host: a, port: twenty-two}\n");
+        assertTrue(e.getMessage().startsWith("lab.yaml:3:"), e.getMessage());
+        assertTrue(e.getMessage().contains("hosts[0].ssh.port"), e.getMessage());
+    }
+}

@@ -1,0 +1,77 @@
+package io.kdumplab.harness.report;
+
+import io.kdumplab.harness.console.ConsoleCapture;
+import io.kdumplab.harness.console.ConsoleLine;
+import io.kdumplab.harness.console.TcpConsoleConnector;
+import io.kdumplab.harness.lab.LabState;
+import io.kdumplab.harness.run.ModuleSources;
+import io.kdumplab.harness.support.LabFixture;
+import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.wait.Deadline;
+import org.testng.annotations.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+/**
+ * Telemetry from a real console log of the virtual lab, cross-checked against
+ * the spammer module's own counters: every message the module counted is
+ * either printed on the console, reported dropped by the kernel, or a gap in
+ * the printed sequence numbers.
+ */
+@Test(groups = "lab")
+public class FloodTelemetryIT {
+
+    @Test
+    public void consoleTelemetryMatchesTheModuleCounters() throws Exception {
+        LabState s = LabFixture.up();
+        Path dir = Files.createTempDirectory("telemetry");
+        try (ConsoleCapture cap = new ConsoleCapture(new TcpConsoleConnector(s.host(), s.consolePort()), dir, m -> { }).start();
+             SshTarget t = LabFixture.ssh()) {
+            Path src = ModuleSources.extract("printk_spammer", ModuleSources.SPAMMER, dir.resolve("src"));
+            t.check("rm -rf /tmp/tele && mkdir -p /tmp/tele", Duration.ofSeconds(10));
+            for (String f : ModuleSources.SPAMMER) {
+                t.upload(src.resolve(f), "/tmp/tele/" + f);
+            }
+            t.check("make -s -C /lib/modules/$(uname -r)/build M=/tmp/tele modules 2>&1 | grep -v BTF || true", Duration.ofMinutes(5));
+            int from = cap.lineCount();
+            t.check("insmod /tmp/tele/printk_spammer.ko threads=4 interval_us=1000", Duration.ofSeconds(30));
+            Thread.sleep(8000);
+            String perThread = t.check("cat /sys/module/printk_spammer/parameters/emitted_per_thread", Duration.ofSeconds(10));
+            t.check("rmmod printk_spammer", Duration.ofSeconds(60));
+            ConsoleLine stop = cap.await(Pattern.compile("printk_spammer: stopped after (\\d+) messages"), from,
+                    Deadline.in("spammer's final count on the console", Duration.ofSeconds(60)));
+            Matcher m = Pattern.compile("stopped after (\\d+) messages").matcher(stop.text());
+            assertTrue(m.find());
+            long moduleTotal = Long.parseLong(m.group(1));
+            String dmesgTotal = t.check("dmesg | grep 'printk_spammer: stopped after' | tail -n 1", Duration.ofSeconds(10));
+            assertTrue(dmesgTotal.contains("stopped after " + moduleTotal + " messages"), dmesgTotal);
+
+            var lines = cap.lines().subList(from, cap.lineCount()).stream()
+                    .map(l -> new FloodTelemetry.TimedLine(l.epochMillis(), l.text())).toList();
+            FloodTelemetry.Summary sum = FloodTelemetry.compute(lines, null, null);
+            assertTrue(moduleTotal > 500, "the spammer ran: " + moduleTotal);
+            assertEquals(sum.emittedBySeq(), moduleTotal, "emitted according to the printed sequence numbers");
+            assertEquals(sum.printed() + sum.seqGaps(), moduleTotal, "printed + missing = emitted");
+            assertTrue(sum.kernelDropped() <= sum.seqGaps(), "kernel-reported drops are among the gaps");
+            // per-thread counters read while running are a lower bound of each thread's final sequence
+            String[] counts = perThread.split(" ");
+            assertEquals(counts.length, 4);
+            for (int i = 0; i < 4; i++) {
+                assertTrue(sum.maxSeqPerThread().get(i) >= Long.parseLong(counts[i]), "thread " + i);
+            }
+            System.err.printf("telemetry: module %d, printed %d, gaps %d, kernel-dropped %d, per-second max %d%n", moduleTotal,
+                    sum.printed(), sum.seqGaps(), sum.kernelDropped(),
+                    sum.perSecond().stream().mapToLong(x -> x[2]).max().orElse(0));
+            Map<Integer, Long> unused = sum.maxSeqPerThread();
+            assertEquals(unused.size(), 4);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.kdumplab.harness.run;
+
+import io.kdumplab.harness.lab.LabSpec;
+import io.kdumplab.harness.support.LabFixture;
+import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.verdict.Verdict;
+import io.kdumplab.harness.wait.Deadline;
+import io.kdumplab.harness.wait.Wait;
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.Test;
+
+import java.time.Duration;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertTrue;
+
+/** crashkernel= removed from the guest: --no-configure stops with KDUMP_NOT_READY; otherwise the harness restores it. */
+@Test(groups = "lab", singleThreaded = true)
+public class KdumpConfigureIT {
+
+    @Test
+    public void missingCrashkernelIsReportedThenRestored() {
+        LabFixture.up();
+        // as an admin might have done: drop kdump's grub snippet and reboot
+        String boot;
+        try (SshTarget t = LabFixture.ssh()) {
+            t.check("rm -f /etc/default/grub.d/kdump-tools.cfg /etc/default/grub.d/99-kdump-harness.cfg && update-grub >/dev/null 2>&1",
+                    Duration.ofSeconds(120));
+            boot = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
+            t.runExpectingDisconnect("systemctl reboot");
+        }
+        Wait.until(Deadline.in("guest back without crashkernel", Duration.ofSeconds(240)), Duration.ofSeconds(3), () -> {
+            try (SshTarget t = LabFixture.ssh()) {
+                return t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)).equals(boot)
+                        ? Wait.Result.notYet("same boot") : Wait.Result.ready(true);
+            }
+        });
+        String grubBefore;
+        String bootBefore;
+        try (SshTarget t = LabFixture.ssh()) {
+            assertFalse(t.check("cat /proc/cmdline", Duration.ofSeconds(10)).contains("crashkernel="));
+            grubBefore = t.check("md5sum /boot/grub/grub.cfg; ls /etc/default/grub.d", Duration.ofSeconds(10));
+            bootBefore = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
+        }
+
+        RunResult checkOnly = ReproIT.run(ReproIT.host("tcp"), Scenario.seed(), false).execute();
+        assertEquals(checkOnly.verdict, Verdict.KDUMP_NOT_READY.name(), checkOnly.reason);
+        assertEquals(checkOnly.failedStep, "kdump-readiness");
+        assertTrue(checkOnly.reason.contains("crashkernel= is not on the kernel command line"), checkOnly.reason);
+        try (SshTarget t = LabFixture.ssh()) {
+            assertEquals(t.check("md5sum /boot/grub/grub.cfg; ls /etc/default/grub.d", Duration.ofSeconds(10)), grubBefore,
+                    "--no-configure changed nothing");
+            assertEquals(t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)), bootBefore, "no reboot");
+        }
+
+        RunResult fixed = ReproIT.run(ReproIT.host("tcp"), Scenario.seed(), true).execute();
+        assertEquals(fixed.verdict, Verdict.PASS.name(), fixed.reason);
+        assertTrue(fixed.target.cmdline.contains("crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M"), fixed.target.cmdline);
+        try (SshTarget t = LabFixture.ssh()) {
+            assertTrue(t.check("cat /etc/default/grub.d/99-kdump-harness.cfg", Duration.ofSeconds(10)).contains("crashkernel="));
+        }
+    }
+
+    @AfterClass(alwaysRun = true)
+    public void backToTheBaseImage() {
+        LabFixture.down();
+        LabFixture.lab().reset(LabSpec.defaults(LabFixture.NAME));
+    }
+}

@@ -1,0 +1,198 @@
+package io.kdumplab.harness.run;
+
+import io.kdumplab.harness.console.ConsoleCapture;
+import io.kdumplab.harness.inventory.ConsoleEndpoint;
+import io.kdumplab.harness.inventory.Inventory;
+import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.lab.LabState;
+import io.kdumplab.harness.support.Ipmitool;
+import io.kdumplab.harness.support.LabFixture;
+import io.kdumplab.harness.target.ipmi.BmcEndpoint;
+import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.util.Secret;
+import io.kdumplab.harness.verdict.Verdict;
+import org.testng.annotations.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertNotNull;
+import static org.testng.Assert.assertNull;
+import static org.testng.Assert.assertTrue;
+
+/**
+ * The repro job against the real virtual lab: real BMC, real console, real
+ * kdump, real kernel modules built on the guest.
+ */
+@Test(groups = "lab", singleThreaded = true)
+public class ReproIT {
+    static final Path REPORTS = Path.of("target", "it-reports");
+
+    public static TargetHost host(String consoleType) {
+        LabFixture.up();
+        return Inventory.virtualLab(LabFixture.NAME, consoleType).resolve("virtual-lab", LabFixture.lab());
+    }
+
+    public static ReproRun run(TargetHost host, Scenario s, boolean configure) {
+        return new ReproRun(host, s, new ReproRun.Options(configure, Duration.ofSeconds(60),
+                m -> System.err.println("[repro] " + m)), REPORTS);
+    }
+
+    static String read(Path p) throws Exception {
+        return new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    @Test(priority = 0)
+    public void defaultScenarioPassesWithVmcoreEvidenceAndNoPasswordAnywhere() throws Exception {
+        TargetHost host = host("tcp");
+        String password = host.bmc().password().reveal();
+        // watch every process's arguments while the run goes on
+        AtomicBoolean done = new AtomicBoolean();
+        List<String> leaks = new ArrayList<>();
+        Thread watcher = new Thread(() -> {
+            while (!done.get()) {
+                try (var procs = Files.list(Path.of("/proc"))) {
+                    procs.filter(p -> p.getFileName().toString().matches("\\d+")).forEach(p -> {
+                        try {
+                            String cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
+                            if (cmd.contains(password)) {
+                                leaks.add(cmd);
+                            }
+                        } catch (Exception ignored) {
+                            // process gone
+                        }
+                    });
+                    Thread.sleep(200);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        watcher.start();
+        ReproRun run = run(host, Scenario.seed(), true);
+        RunResult r;
+        try {
+            r = run.execute();
+        } finally {
+            done.set(true);
+            watcher.join();
+        }
+        assertEquals(r.verdict, Verdict.PASS.name(), r.reason);
+        assertNotNull(r.evidence.vmcorePath);
+        assertTrue(r.evidence.vmcoreSize > 1_000_000, "vmcore size " + r.evidence.vmcoreSize);
+        assertTrue(r.evidence.readable);
+        assertNotNull(r.evidence.panicMessage, "panic message read from the dump's dmesg");
+        assertTrue(r.evidence.panicMessage.contains("NMI"), r.evidence.panicMessage);
+        assertEquals(r.nmiSentAt.size(), 1);
+        assertTrue(r.hostBackInService);
+        assertTrue(r.target.captureKernelCmdline.contains("elfcorehdr="));
+        String console = read(run.dir().resolve("console.log"));
+        assertTrue(console.contains("printk_spammer: t=0 seq="), "spammer lines on the console");
+        assertTrue(console.contains("elfcorehdr="), "capture kernel start on the console");
+        assertTrue(r.console.spammerLines > 100, "spammer lines counted: " + r.console.spammerLines);
+        assertTrue(r.steps.stream().allMatch(s -> s.durationMillis != null && s.timeoutSeconds > 0));
+        for (String f : new String[] {"result.json", "harness.log", "console.log", "console.index.tsv"}) {
+            assertFalse(read(run.dir().resolve(f)).contains(password), "password in " + f);
+        }
+        assertTrue(leaks.isEmpty(), "password in process arguments: " + leaks);
+        assertTrue(read(run.dir().resolve("result.json")).contains("\"bmc_password_source\" : \"file "));
+    }
+
+    @Test(priority = 1)
+    public void sysrqControlPasses() {
+        RunResult r = run(host("tcp"), Scenario.seed().withTrigger(Scenario.Trigger.SYSRQ_C), true).execute();
+        assertEquals(r.verdict, Verdict.PASS.name(), r.reason);
+        assertTrue(r.evidence.panicMessage.contains("sysrq triggered crash"), r.evidence.panicMessage);
+        assertTrue(r.phases.stream().anyMatch(p -> p.phase.equals("PANIC")), "sysrq panic banner reaches the console");
+    }
+
+    @Test(priority = 2)
+    public void panicWedgeFailsAsAHangRecoveredByPowerCycle() throws Exception {
+        ReproRun run = run(host("tcp"), Scenario.seed().withWedge(100), true);
+        RunResult r = run.execute();
+        assertEquals(r.verdict, Verdict.FAIL.name(), r.reason);
+        assertTrue(r.reason.startsWith("hang"), r.reason);
+        assertTrue(r.reason.contains("power cycle"), r.reason);
+        assertTrue(r.phases.stream().anyMatch(p -> p.phase.equals("POWER_CYCLE")));
+        assertTrue(r.phases.stream().noneMatch(p -> p.phase.equals("CAPTURE_KERNEL")), "no capture kernel");
+        assertNotNull(r.lastPhase);
+        assertTrue(List.of("NMI_SENT", "NMI_SEEN", "PANIC", "SPAMMER_ON").contains(r.lastPhase), r.lastPhase);
+        assertNull(r.evidence);
+        assertTrue(r.hostBackInService, "host back in service");
+        try (SshTarget t = LabFixture.ssh()) {
+            assertEquals(t.check("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)), "1");
+            assertEquals(t.check("lsmod | grep -c -E '^(panic_wedge|printk_spammer) ' || true", Duration.ofSeconds(10)), "0");
+        }
+        String console = read(run.dir().resolve("console.log"));
+        String afterTrigger = console.substring(console.lastIndexOf("printk_spammer: t="));
+        int recoveryBoot = afterTrigger.indexOf("Command line: ");
+        String beforeRecovery = recoveryBoot < 0 ? afterTrigger : afterTrigger.substring(0, recoveryBoot);
+        assertFalse(beforeRecovery.contains("elfcorehdr="), "the console shows no capture kernel start");
+    }
+
+    @Test(priority = 3)
+    public void wrongBmcPasswordIsAnInfrastructureErrorAndLeavesTheHostAlone() throws Exception {
+        TargetHost good = host("tcp");
+        Path wrong = Files.createTempFile("wrong-bmc", "");
+        Files.writeString(wrong, "not-the-password\n");
+        Files.setPosixFilePermissions(wrong, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        TargetHost bad = new TargetHost(good.name(), good.ssh(),
+                new BmcEndpoint(good.bmc().host(), good.bmc().port(), good.bmc().user(), Secret.fromFile(wrong)),
+                good.console(), good.distro(), good.crashkernel(), good.dumpDir(), good.virtualLab());
+        String bootBefore;
+        try (SshTarget t = LabFixture.ssh()) {
+            bootBefore = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
+        }
+        RunResult r = run(bad, Scenario.seed(), true).execute();
+        assertEquals(r.verdict, Verdict.INFRA_ERROR.name(), r.reason);
+        assertEquals(r.failedStep, "preflight");
+        assertTrue(r.reason.startsWith("bmc:"), r.reason);
+        assertTrue(r.reason.contains("BMC admin@127.0.0.1:" + good.bmc().port()), r.reason);
+        assertTrue(r.steps.stream().noneMatch(s -> s.name.equals("sysctls") || s.name.equals("spammer")));
+        try (SshTarget t = LabFixture.ssh()) {
+            assertEquals(t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)), bootBefore);
+            assertEquals(t.check("sysctl -n kernel.panic_on_unrecovered_nmi", Duration.ofSeconds(10)), "0");
+            assertEquals(t.check("lsmod | grep -c '^printk_spammer ' || true", Duration.ofSeconds(10)), "0");
+        }
+    }
+
+    @Test(priority = 4)
+    public void solConsoleCutMidRunIsMarkedAndTheNmiBurstIsRecorded() throws Exception {
+        LabState lab = LabFixture.up();
+        TargetHost host = host("sol");
+        assertEquals(host.console().type(), ConsoleEndpoint.Type.SOL);
+        AtomicReference<ReproRun> current = new AtomicReference<>();
+        AtomicBoolean cut = new AtomicBoolean();
+        ReproRun run = new ReproRun(host, Scenario.seed().withNmi(2, 5), new ReproRun.Options(true, Duration.ofSeconds(60), m -> {
+            System.err.println("[repro] " + m);
+            if (m.startsWith("spammer on") && cut.compareAndSet(false, true)) {
+                // the BMC drops our SOL session, as BMCs do; the harness must notice, reconnect and mark the gap
+                Ipmitool.run(lab, "sol", "deactivate");
+                try {
+                    Thread.sleep(3000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }), REPORTS);
+        current.set(run);
+        RunResult r = run.execute();
+        assertTrue(cut.get(), "the console was cut");
+        assertEquals(r.verdict, Verdict.PASS.name(), r.reason);
+        assertEquals(r.nmiSentAt.size(), 2, "both NMI send times recorded");
+        long spacing = Duration.between(Instant.parse(r.nmiSentAt.get(0)), Instant.parse(r.nmiSentAt.get(1))).toMillis();
+        assertTrue(spacing >= 5 && spacing < 1000, "spacing " + spacing + " ms");
+        assertFalse(r.console.gaps.isEmpty(), "gap recorded in result.json");
+        String console = read(run.dir().resolve("console.log"));
+        assertTrue(console.contains(ConsoleCapture.GAP_MARK), "gap marked in console.log");
+        assertTrue(console.contains("elfcorehdr="), "capture kernel seen over SOL after the gap");
+    }
+}
