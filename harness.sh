@@ -14,6 +14,8 @@ if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/harness/src/main" "$ROOT/modules-c" "$
       -newer "$JAR" -type f -print -quit 2>/dev/null)" ]; then
   command -v mvn >/dev/null 2>&1 || cannot_start "the jar is missing or stale and mvn is not installed (apt-get install -y maven)"
   echo "harness: building $JAR ..." >&2
-  (cd "$ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package >&2) || cannot_start "the build failed (see above)"
+  (cd "$ROOT" && mvn -q -B -DskipTests package 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2; exit "${PIPESTATUS[0]}") \
+    || cannot_start "the build failed (see above)"
 fi
+export HARNESS_REPORTS="${HARNESS_REPORTS:-$ROOT/reports}"
 exec java ${HARNESS_JAVA_OPTS:-} -jar "$JAR" "$@"

@@ -12,7 +12,8 @@
  * console log can be compared with what was emitted (backlog, drops):
  *     printk_spammer: t=<tid> seq=<n> <padding to msg_len>
  * Counters: /sys/module/printk_spammer/parameters/emitted (total) and
- * .../emitted_per_thread ("t0 t1 ..." sequence counts).
+ * .../emitted_per_thread ("t0 t1 ..." sequence counts); writing 1 to
+ * .../paused stops printing so the counters can be read at rest.
  */
 #include <linux/delay.h>
 #include <linux/kernel.h>
@@ -40,6 +41,10 @@ MODULE_PARM_DESC(msg_len, "message length in characters, padding included (defau
 static unsigned int loglevel = 3;
 module_param(loglevel, uint, 0444);
 MODULE_PARM_DESC(loglevel, "printk level 0..7 of the messages (default 3, KERN_ERR: reaches quiet consoles too)");
+
+static bool paused;
+module_param(paused, bool, 0644);
+MODULE_PARM_DESC(paused, "write 1 to stop printing (threads idle), 0 to resume; lets counters be read at rest");
 
 static struct task_struct *workers[MAX_THREADS];
 static atomic64_t seqs[MAX_THREADS];
@@ -82,7 +87,13 @@ static int spam(void *data)
 	if (pad < 0)
 		pad = 0;
 	while (!kthread_should_stop()) {
-		u64 seq = atomic64_inc_return(&seqs[tid]);
+		u64 seq;
+
+		if (READ_ONCE(paused)) {
+			msleep_interruptible(10);
+			continue;
+		}
+		seq = atomic64_inc_return(&seqs[tid]);
 
 		printk("%c%cprintk_spammer: t=%lu seq=%llu %.*s\n", KERN_SOH_ASCII, '0' + loglevel,
 		       tid, seq, pad, padding);

@@ -45,7 +45,7 @@ public final class BenchCommand implements Callable<Integer> {
             List<double[]> rows = new ArrayList<>();
             for (int i = 1; i <= runs; i++) {
                 ReproRun run = new ReproRun(host, Scenario.seed(), ReproRun.Options.defaults(m -> { }),
-                        Path.of("reports", "bench"));
+                        Path.of(System.getenv().getOrDefault("HARNESS_REPORTS", "reports"), "bench"));
                 RunResult r = run.execute();
                 if (r.panicToSshBackSeconds == null) {
                     System.out.printf("run %d: %s (%s) - no panic window to measure%n", i, r.verdict, r.reason);

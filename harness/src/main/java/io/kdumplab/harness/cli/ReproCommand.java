@@ -62,7 +62,7 @@ public final class ReproCommand implements Callable<Integer> {
     Integer wedge;
     @Option(names = "--no-configure", description = "only check kdump readiness; never change the boot configuration or reboot")
     boolean noConfigure;
-    @Option(names = "--reports", defaultValue = "reports", description = "where run directories go (default: ${DEFAULT-VALUE})")
+    @Option(names = "--reports", defaultValue = "${env:HARNESS_REPORTS:-reports}", description = "where run directories go (default: ${DEFAULT-VALUE}; the launcher sets the repository's reports/)")
     Path reports;
     @Option(names = "--json", description = "print result.json on stdout at the end")
     boolean json;

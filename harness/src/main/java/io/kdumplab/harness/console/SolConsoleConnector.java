@@ -8,7 +8,9 @@ import org.metricshub.ipmi.core.api.sol.SolEventListener;
 import org.metricshub.ipmi.core.coding.commands.payload.DeactivatePayload;
 import org.metricshub.ipmi.core.coding.commands.payload.GetPayloadActivationStatus;
 import org.metricshub.ipmi.core.coding.commands.payload.GetPayloadActivationStatusResponseData;
+import org.metricshub.ipmi.core.coding.payload.sol.SolAckState;
 import org.metricshub.ipmi.core.coding.payload.sol.SolOperation;
+import org.metricshub.ipmi.core.coding.sol.SolCoder;
 import org.metricshub.ipmi.core.coding.payload.sol.SolStatus;
 import org.metricshub.ipmi.core.coding.protocol.PayloadType;
 
@@ -61,6 +63,7 @@ public final class SolConsoleConnector implements ConsoleConnector {
             }
         }
         SerialOverLan active = sol;
+        resync(bmc);
         boolean[] deactivated = {false};
         active.registerEventListener(new SolEventListener() {
             @Override
@@ -128,6 +131,24 @@ public final class SolConsoleConnector implements ConsoleConnector {
                 bmc.close();
             }
         };
+    }
+
+    /**
+     * Acknowledges every SOL sequence number once (ack-only packets, no data).
+     * A BMC ignores acks of packets it has not sent; ipmi_sim, though, stops
+     * reading its serial side while a payload is inactive and resumes only on
+     * an ack of its current sequence number, so a re-activated payload would
+     * stay silent without this.
+     */
+    private static void resync(IpmiBmc bmc) {
+        for (int seq = 1; seq <= 15; seq++) {
+            try {
+                bmc.connector().sendOneWayMessage(bmc.handle(),
+                        new SolCoder((byte) seq, (byte) 0, SolAckState.ACK, bmc.handle().getCipherSuite()));
+            } catch (Exception ignored) {
+                // best effort: a real BMC needs none of this
+            }
+        }
     }
 
     /**

@@ -34,7 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -82,6 +81,8 @@ public final class ReproRun {
     private long nanosAtTrigger;
     private long guestClockAtTrigger;
     private boolean rebootedSinceSysctls;
+    private boolean kdumpWasReady;
+    private boolean modulesLoaded;
     private volatile boolean finished;
 
     public ReproRun(TargetHost host, Scenario scenario, Options options, Path reportsRoot) {
@@ -215,6 +216,7 @@ public final class ReproRun {
             boolean loaded = crashKernelLoaded();
             if (hasCrash && loaded && hasConsole) {
                 log.info("kdump ready: " + crashkernelArg(cmdline) + ", capture kernel loaded");
+                kdumpWasReady = true;
                 if (!crashkernelArg(cmdline).equals("crashkernel=" + host.crashkernel())) {
                     result.notes.add("crashkernel on the host (" + crashkernelArg(cmdline) + ") differs from the inventory's ("
                             + host.crashkernel() + "); left as it is");
@@ -267,6 +269,7 @@ public final class ReproRun {
                 }
             }
             log.info("kdump ready after configuration: " + crashkernelArg(result.target.cmdline));
+            kdumpWasReady = true;
             return null;
         }, "ssh");
     }
@@ -339,6 +342,7 @@ public final class ReproRun {
             throw new InfrastructureException("target", "building " + module + " failed on " + host.name() + ":\n"
                     + tail(build.stdout(), 10), "see harness.log; the module must build against the running kernel's headers");
         }
+        modulesLoaded = true;
         root("rmmod " + module + " 2>/dev/null; insmod " + remote + "/" + module + ".ko " + params, Duration.ofSeconds(30));
     }
 
@@ -376,7 +380,7 @@ public final class ReproRun {
     }
 
     /** What the console and SSH showed after the trigger. */
-    enum Outcome { CAPTURE_STARTED, RESET_WITHOUT_CAPTURE, HANG_RECOVERED, NO_PANIC }
+    enum Outcome { CAPTURE_STARTED, RESET_WITHOUT_CAPTURE, REBOOTED_UNSEEN, HANG_RECOVERED, NO_PANIC }
 
     private Outcome outcome() {
         Scenario.Timeouts t = scenario.timeouts();
@@ -398,9 +402,14 @@ public final class ReproRun {
                 if (!awaitSshBack(d.child("host back on SSH after the reset", Duration.ofSeconds(t.sshBack())))) {
                     powerCycleAndWait(d);
                 }
-            } else if (sameBootStillAnswering()) {
+            } else if (currentBootId().map(id -> id.equals(bootIdBeforeTrigger)).orElse(false)) {
                 outcome = Outcome.NO_PANIC;
                 log.info("no panic: the host still runs the same boot after the trigger");
+            } else if (currentBootId().isPresent()) {
+                // back with a new boot although the console never showed one (a console gap hid it)
+                outcome = Outcome.REBOOTED_UNSEEN;
+                log.info("the host rebooted (new boot id) while the console did not show how");
+                awaitSshBack(d.child("host back on SSH", Duration.ofSeconds(30)));
             } else {
                 outcome = Outcome.HANG_RECOVERED;
                 log.info("HANG: no capture kernel on the console and SSH is gone; power-cycling through the BMC");
@@ -420,7 +429,11 @@ public final class ReproRun {
                 return l;
             }
             long last = Math.max(console.lastDataMillis(), Instant.parse(result.triggerAt).toEpochMilli());
-            if (System.currentTimeMillis() - last > quietMs) {
+            // A quiet console means a hang only while the link is sound: after a gap the silence may be ours,
+            // and power-cycling a box that is still writing its dump would destroy the evidence.
+            boolean linkSound = console.connected() && console.gaps().stream()
+                    .noneMatch(g -> g.endEpochMillis() >= Instant.parse(result.triggerAt).toEpochMilli());
+            if (linkSound && System.currentTimeMillis() - last > quietMs) {
                 log.info("console quiet for " + quietMs / 1000 + " s after the trigger");
                 return Optional.empty();
             }
@@ -430,11 +443,13 @@ public final class ReproRun {
         return Optional.empty();
     }
 
-    private boolean sameBootStillAnswering() {
+    /** The host's boot id if SSH answers now. */
+    private Optional<String> currentBootId() {
         try (SshTarget probe = SshTarget.connect(host.ssh(), Duration.ofSeconds(10))) {
-            return bootIdBeforeTrigger.equals(probe.run("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)).out());
+            String id = probe.run("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)).out();
+            return id.isEmpty() ? Optional.empty() : Optional.of(id);
         } catch (HarnessException e) {
-            return false;
+            return Optional.empty();
         }
     }
 
@@ -557,6 +572,14 @@ public final class ReproRun {
                 ev.panicMessage = lines.stream().filter(l -> l.contains("Kernel panic - not syncing")).reduce((a, b) -> b)
                         .map(l -> l.replaceFirst("^\\[\\s*[0-9.]+\\]\\s*", "")).orElse(null);
                 ev.lastKernelLines = new ArrayList<>(lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+                ev.panicMessageSource = ev.panicMessage == null ? null : "vmcore-dmesg";
+            }
+            if (ev.panicMessage == null) {
+                // Under a flood the dump's log can lack the banner ("Too many dropped messages") while the console had it.
+                result.phases.stream().filter(p -> p.phase.equals(Phase.PANIC.name())).findFirst().ifPresent(p -> {
+                    ev.panicMessage = p.text.replaceFirst("^\\[\\s*[0-9.]+\\]\\s*", "");
+                    ev.panicMessageSource = "console";
+                });
             }
             log.info("vmcore " + ev.vmcorePath + " (" + ev.vmcoreSize + " bytes), readable: " + ev.readable
                     + (ev.panicMessage == null ? "" : ", panic: " + ev.panicMessage));
@@ -576,6 +599,7 @@ public final class ReproRun {
                 case HANG_RECOVERED -> "hang: the capture kernel did not start (last phase reached: " + last
                         + "); recovered by IPMI power cycle; no vmcore";
                 case RESET_WITHOUT_CAPTURE -> "reset without vmcore: the host rebooted without starting the capture kernel";
+                case REBOOTED_UNSEEN -> "reset without vmcore: the host rebooted (the console, interrupted, did not show the path)";
                 case NO_PANIC -> "no panic: the host kept running after the " + result.trigger
                         + " (are the NMI sysctls in effect?)";
                 case CAPTURE_STARTED -> evidence.isPresent()
@@ -605,23 +629,31 @@ public final class ReproRun {
                 end(rec, "failed");
                 return;
             }
-            ssh.run(sudo + "sh -c 'rmmod printk_spammer 2>/dev/null; rmmod panic_wedge 2>/dev/null; true'", Duration.ofSeconds(60));
+            if (modulesLoaded) {
+                ssh.run(sudo + "sh -c 'rmmod printk_spammer 2>/dev/null; rmmod panic_wedge 2>/dev/null; true'", Duration.ofSeconds(60));
+            }
             if (!rebootedSinceSysctls) {
                 for (Map.Entry<String, String> e : result.sysctlsOriginal.entrySet()) {
                     ssh.run(sudo + "sysctl -qw " + e.getKey() + "=" + e.getValue(), Duration.ofSeconds(15));
                 }
             }
             boolean loaded;
-            try {
-                Wait.until(Deadline.in("capture kernel loaded again", Duration.ofSeconds(150)), Duration.ofSeconds(3),
-                        () -> crashKernelLoaded() ? Wait.Result.ready(true) : Wait.Result.notYet("kexec_crash_loaded=0"));
-                loaded = true;
-            } catch (WaitTimeoutException e) {
-                loaded = false;
+            if (!kdumpWasReady) {
+                // kdump was not ready when the run found the host; there is nothing to wait for
+                loaded = crashKernelLoaded();
+            } else {
+                try {
+                    Wait.until(Deadline.in("capture kernel loaded again", Duration.ofSeconds(150)), Duration.ofSeconds(3),
+                            () -> crashKernelLoaded() ? Wait.Result.ready(true) : Wait.Result.notYet("kexec_crash_loaded=0"));
+                    loaded = true;
+                } catch (WaitTimeoutException e) {
+                    loaded = false;
+                }
             }
             String modules = ssh.run("lsmod | grep -E '^(printk_spammer|panic_wedge) ' || true", Duration.ofSeconds(15)).out();
             result.target.kernelAfterRun = ssh.run("uname -r", Duration.ofSeconds(15)).out();
-            result.hostBackInService = loaded && modules.isEmpty();
+            // back in service = as the run found it: modules gone, and kdump ready again if it was ready before
+            result.hostBackInService = modules.isEmpty() && (loaded || !kdumpWasReady);
             rec.detail = "spammer/wedge unloaded: " + modules.isEmpty() + ", sysctls "
                     + (rebootedSinceSysctls ? "reset by the reboot" : "restored") + ", kdump ready: " + loaded;
             log.info("restore: " + rec.detail);
@@ -842,14 +874,6 @@ public final class ReproRun {
     public List<String> phasesSeen() {
         synchronized (result) {
             return result.phases.stream().map(p -> p.phase).distinct().toList();
-        }
-    }
-
-    static <T> T call(Callable<T> c) {
-        try {
-            return c.call();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 }

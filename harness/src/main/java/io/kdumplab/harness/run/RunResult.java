@@ -83,6 +83,8 @@ public final class RunResult {
         public String readWith;
         public String dmesgFile;
         public String panicMessage;
+        /** "vmcore-dmesg" (read back from the dump), or "console" when the dump's log lacks the banner. */
+        public String panicMessageSource;
         public List<String> lastKernelLines = new ArrayList<>();
     }
 

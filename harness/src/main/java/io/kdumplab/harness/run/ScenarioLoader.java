@@ -33,18 +33,20 @@ public final class ScenarioLoader {
         }
         YAMLMapper yaml = YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
         try {
+            // a located parse first, so unknown keys and wrong types carry line:column
+            yaml.readValue(text.isBlank() ? "{}" : text, ScenarioShape.class);
             JsonNode override = yaml.readTree(text);
             ObjectNode base = JSON.valueToTree(Scenario.seed());
             if (override != null && !override.isNull()) {
                 merge(base, override);
             }
             Scenario s = yaml.treeToValue(base, Scenario.class);
-            // a second, located parse for unknown keys (treeToValue loses positions)
-            yaml.readValue(text.isBlank() ? "{}" : text, ScenarioShape.class);
             validate(file, s);
             return s;
         } catch (UnrecognizedPropertyException e) {
-            throw new ConfigurationException(file + ":" + e.getLocation().getLineNr() + ":" + e.getLocation().getColumnNr()
+            StringBuilder pointer = new StringBuilder();
+            e.getPath().forEach(r -> pointer.append('/').append(r.getFieldName() != null ? r.getFieldName() : Integer.toString(r.getIndex())));
+            throw new ConfigurationException(io.kdumplab.harness.inventory.SourceLocations.scan(file, text).at(pointer.toString())
                     + ": unknown field '" + e.getPropertyName() + "'", "expected one of: " + e.getKnownPropertyIds());
         } catch (JsonProcessingException e) {
             var l = e.getLocation();

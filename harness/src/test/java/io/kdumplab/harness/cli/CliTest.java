@@ -1,0 +1,77 @@
+package io.kdumplab.harness.cli;
+
+import org.testng.annotations.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+/** The command line as users meet it: exit codes and messages for bad input (no lab needed). */
+public class CliTest {
+    record Outcome(int code, String out, String err) {}
+
+    static Outcome run(String... args) {
+        CommandLine cl = Cli.create();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    @Test
+    public void malformedInventoryIsAUsageErrorWithFileLineColumn() throws Exception {
+        Path inv = Files.createTempFile("inv", ".yaml");
+        Files.writeString(inv, "hosts:\n  - name: a\n    bmc: {host: b, user: u, pasword_env: X}\n");
+        Outcome o = run("repro", "-i", inv.toString(), "--quiet");
+        assertEquals(o.code(), ExitCodes.USAGE, o.err());
+        assertTrue(o.err().contains(inv + ":3:"), o.err());
+        assertTrue(o.err().contains("unknown field 'pasword_env'"), o.err());
+        assertTrue(o.err().contains("password_env"), "says what is expected: " + o.err());
+    }
+
+    @Test
+    public void missingInventoryFileIsExplained() {
+        Outcome o = run("repro", "-i", "/nonexistent/lab.yaml", "--quiet");
+        assertEquals(o.code(), ExitCodes.USAGE);
+        assertTrue(o.err().contains("cannot read inventory /nonexistent/lab.yaml"), o.err());
+    }
+
+    @Test
+    public void badScenarioValuesAreRejectedBeforeAnythingRuns() throws Exception {
+        Path sc = Files.createTempFile("sc", ".yaml");
+        Files.writeString(sc, "nmi: {count: 0}\nspammer: {threads: 100}\n");
+        Outcome o = run("repro", "-s", sc.toString(), "--quiet");
+        assertEquals(o.code(), ExitCodes.USAGE, o.err());
+        assertTrue(o.err().contains("spammer.threads must be 1..64, got 100"), o.err());
+        assertTrue(o.err().contains("nmi.count must be 1..10, got 0"), o.err());
+        Files.writeString(sc, "nmi: {count: 2}\nspamer: {threads: 1}\n");
+        Outcome o2 = run("repro", "-s", sc.toString(), "--quiet");
+        assertEquals(o2.code(), ExitCodes.USAGE);
+        assertTrue(o2.err().contains(sc + ":2:9: unknown field 'spamer'") || o2.err().contains(sc + ":2:"), o2.err());
+    }
+
+    @Test
+    public void unknownControlAndReportOfMissingDirectory() {
+        Outcome o = run("repro", "--control", "sysrq-x", "--quiet");
+        assertEquals(o.code(), ExitCodes.USAGE);
+        assertTrue(o.err().contains("use --control sysrq-c or --control nmi-watchdog-0"), o.err());
+        Outcome r = run("report", "/nonexistent/run");
+        assertEquals(r.code(), ExitCodes.USAGE);
+        assertTrue(r.err().contains("run directory /nonexistent/run does not exist"), r.err());
+    }
+
+    @Test
+    public void helpShowsExitCodesAndExamples() {
+        Outcome o = run("repro", "--help");
+        assertEquals(o.code(), 0);
+        assertTrue(o.out().contains("125 INFRA_ERROR or"), o.out());
+        assertTrue(o.out().contains("./harness.sh repro --control sysrq-c"), o.out());
+    }
+}
