@@ -45,6 +45,38 @@ public class VirtualLabIT {
         assertTrue(new java.io.File(s.ptyLink()).exists(), "local serial device exists");
     }
 
+    @Test(priority = 0)
+    public void statusJsonHasEverythingAClientNeeds() throws Exception {
+        LabFixture.up();
+        var cl = io.kdumplab.harness.cli.Cli.create();
+        java.io.StringWriter out = new java.io.StringWriter();
+        cl.setOut(new java.io.PrintWriter(out));
+        java.io.PrintStream old = System.out;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(buf, true));
+        int code;
+        try {
+            code = cl.execute("lab", "status", "--json", "--name", LabFixture.NAME);
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(code, 0);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(buf.toString());
+        assertTrue(json.at("/bmc/reachable").asBoolean());
+        assertEquals(json.at("/bmc/power").asText(), "on");
+        assertTrue(json.at("/bmc/passwordFile").asText().endsWith("bmc-password"));
+        assertTrue(json.at("/bmc/port").asInt() > 0);
+        assertTrue(json.at("/ssh/answers").asBoolean());
+        assertTrue(json.at("/ssh/hostKeyFingerprint").asText().startsWith("SHA256:"));
+        assertTrue(json.at("/ssh/key").asText().endsWith("id_ed25519"));
+        assertTrue(json.at("/console/serialDevice").asText().endsWith("ttyS0"));
+        assertTrue(json.at("/console/tcp").asText().startsWith("127.0.0.1:"));
+        assertTrue(json.at("/console/sol").asText().contains("sol activate"));
+        assertTrue(json.at("/kdump/ready").asBoolean());
+        assertFalse(buf.toString().contains(java.nio.file.Files.readString(
+                java.nio.file.Path.of(json.at("/bmc/passwordFile").asText())).strip()), "no password in the status");
+    }
+
     @Test(priority = 1)
     public void guestHasWhatTheHarnessNeeds() {
         try (SshTarget t = LabFixture.ssh()) {
@@ -182,6 +214,26 @@ public class VirtualLabIT {
             p.destroy();
             p.waitFor();
             Ipmitool.run(s, "sol", "deactivate");
+        }
+    }
+
+    @Test(priority = 9)
+    public void consoleReachesTheHarnessAsSerialDeviceAndAsConsoleServer() throws Exception {
+        LabState s = LabFixture.up();
+        for (io.kdumplab.harness.console.ConsoleConnector c : java.util.List.of(
+                new io.kdumplab.harness.console.SerialConsoleConnector(s.ptyLink(), 115200, m -> { }),
+                new io.kdumplab.harness.console.TcpConsoleConnector(s.host(), s.consolePort()))) {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("console");
+            try (var cap = new io.kdumplab.harness.console.ConsoleCapture(c, dir, m -> { }).start()) {
+                Wait.until(Deadline.in("connected to " + c.describe(), Duration.ofSeconds(10)), Duration.ofMillis(200),
+                        () -> cap.connected() ? Wait.Result.ready(true) : Wait.Result.notYet("not yet"));
+                int from = cap.lineCount();
+                try (SshTarget t = LabFixture.ssh()) {
+                    t.check("echo '<3>console-check-" + c.getClass().getSimpleName() + "' > /dev/kmsg", Duration.ofSeconds(10));
+                }
+                cap.await(java.util.regex.Pattern.compile("console-check-" + c.getClass().getSimpleName()), from,
+                        Deadline.in("kernel message on " + c.describe(), Duration.ofSeconds(20)));
+            }
         }
     }
 

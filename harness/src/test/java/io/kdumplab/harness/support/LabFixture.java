@@ -28,12 +28,11 @@ public final class LabFixture {
 
     public static synchronized LabState up() {
         if (state == null) {
+            // every test JVM starts from the base image: nothing left over from an earlier run can leak in
             VirtualLab lab = lab();
-            state = lab.state(NAME).filter(s -> lab.status(NAME).ssh() != null && lab.status(NAME).ssh().answers())
-                    .orElseGet(() -> {
-                        lab.down(NAME);
-                        return lab.up(LabSpec.defaults(NAME));
-                    });
+            lab.down(NAME);
+            lab.reset(LabSpec.defaults(NAME));
+            state = lab.up(LabSpec.defaults(NAME));
         }
         return state;
     }
