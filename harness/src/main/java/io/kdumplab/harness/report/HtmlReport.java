@@ -127,7 +127,7 @@ public final class HtmlReport {
         int w = 900;
         int left = 130;
         int rowH = 22;
-        int hgt = rowH * r.steps.size() + 40;
+        int hgt = rowH * r.steps.size() + 70;
         StringBuilder s = new StringBuilder("<svg class=\"timeline\" width=\"" + (w + left + 20) + "\" height=\"" + hgt
                 + "\" xmlns=\"http://www.w3.org/2000/svg\">");
         int y = 10;
@@ -142,10 +142,14 @@ public final class HtmlReport {
                     (st.durationMillis == null ? 0 : st.durationMillis) / 1000.0, st.timeoutSeconds));
             y += rowH;
         }
+        int i = 0;
         for (PhaseRecord p : sortedPhases(r)) {
             double x = left + w * (Instant.parse(p.at).toEpochMilli() - start) / span;
             s.append(String.format(Locale.ROOT, "<line class=\"phase\" x1=\"%.1f\" y1=\"4\" x2=\"%.1f\" y2=\"%d\"><title>%s %s</title></line>",
                     x, x, y, esc(p.phase), esc(p.at)));
+            // labels under the axis, on three staggered rows so neighbours do not overlap
+            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" class=\"phaselabel\">%s</text>",
+                    Math.min(x, left + w - 70.0), y + 30 + (i++ % 3) * 11, esc(p.phase)));
         }
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" class=\"small\">0 s</text><text x=\"%d\" y=\"%d\" class=\"small\">%.0f s</text>",
                 left, y + 16, left + w - 30, y + 16, span / 1000));
@@ -272,6 +276,7 @@ public final class HtmlReport {
             "svg text{font-size:12px}svg .small{font-size:10px;fill:#555}",
             "rect.ok{fill:#66bb6a}rect.bad{fill:#e53935}rect.skip{fill:#bdbdbd}",
             "line.phase{stroke:#6a1b9a;stroke-width:1.5;stroke-dasharray:3,2}line.axis{stroke:#555}",
+            "svg .phaselabel{font-size:9px;fill:#6a1b9a}",
             "rect.all{fill:#90caf9}rect.spam{fill:#1565c0}polyline.printed{fill:none;stroke:#1565c0;stroke-width:2}",
             "circle.emitted{fill:#c62828}line.backlog{stroke:#c62828;stroke-width:3}",
             ".plots{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0}figcaption{font-size:12px;color:#555;max-width:640px}",
