@@ -84,6 +84,7 @@ public final class ReproRun {
     private boolean kdumpWasReady;
     private boolean modulesLoaded;
     private volatile boolean finished;
+    private volatile boolean stopping;
 
     public ReproRun(TargetHost host, Scenario scenario, Options options, Path reportsRoot) {
         this.host = host;
@@ -361,6 +362,9 @@ public final class ReproRun {
             cpuAtTrigger = processCpuNanos();
             nanosAtTrigger = System.nanoTime();
             result.trigger = scenario.trigger() == Scenario.Trigger.NMI ? "nmi" : "sysrq-c";
+            if (stopping) {
+                throw new InfrastructureException("harness", "interrupted before the trigger", "");
+            }
             if (scenario.trigger() == Scenario.Trigger.NMI) {
                 freshBmc(); // BMC sessions time out while idle (ipmi_sim: ~30 s); open one right before the NMI
                 List<Instant> sent = bmc.nmiBurst(scenario.nmi().count(), Duration.ofMillis(scenario.nmi().spacingMs()));
@@ -710,6 +714,7 @@ public final class ReproRun {
 
     /** Ctrl-C or kill: keep what is known, mark the run incomplete. */
     private void interrupted() {
+        stopping = true; // no further step, above all no NMI, once the user pressed Ctrl-C
         if (finished) {
             return;
         }
@@ -754,6 +759,9 @@ public final class ReproRun {
      * inside is an infrastructure error of the component the step talks to.
      */
     private <T> T step(String name, long timeoutSeconds, StepBody<T> body, String component) {
+        if (stopping) {
+            throw new InfrastructureException("harness", "interrupted before step " + name, "");
+        }
         currentStep = name;
         StepRecord rec = begin(name, timeoutSeconds);
         Deadline d = Deadline.in(name, Duration.ofSeconds(timeoutSeconds));

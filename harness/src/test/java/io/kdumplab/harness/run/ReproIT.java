@@ -168,6 +168,41 @@ public class ReproIT {
         }
     }
 
+    @Test(priority = 3)
+    public void ctrlCLeavesAPartialResultAndTheConsoleLogAndUnloadsTheSpammer() throws Exception {
+        LabFixture.up();
+        Path reports = Files.createDirectories(REPORTS.resolve("interrupted"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main",
+                "repro", "--lab", LabFixture.NAME, "--reports", reports.toString(), "--quiet")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        // wait until the flood is on, then press Ctrl-C
+        Path runDir = io.kdumplab.harness.wait.Wait.until(io.kdumplab.harness.wait.Deadline.in("spammer running in the child run",
+                Duration.ofSeconds(300)), Duration.ofSeconds(1), () -> {
+                    try (var dirs = Files.list(reports)) {
+                        for (Path d : (Iterable<Path>) dirs::iterator) {
+                            Path rj = d.resolve("result.json");
+                            if (Files.exists(rj) && Files.readString(rj).contains("\"SPAMMER_ON\"")) {
+                                return io.kdumplab.harness.wait.Wait.Result.ready(d);
+                            }
+                        }
+                    }
+                    return io.kdumplab.harness.wait.Wait.Result.notYet("no spammer yet");
+                });
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the run ends after Ctrl-C");
+        assertEquals(p.exitValue(), 130);
+        RunResult r = RunResult.read(runDir.resolve("result.json"));
+        assertEquals(r.status, "interrupted");
+        assertEquals(r.verdict, "INCOMPLETE");
+        assertTrue(Files.size(runDir.resolve("console.log")) > 1000, "console log kept");
+        assertTrue(read(runDir.resolve("console.log")).contains("printk_spammer: t="));
+        assertTrue(Files.exists(runDir.resolve("index.html")), "report rendered on the way out");
+        try (SshTarget t = LabFixture.ssh()) {
+            assertEquals(t.check("lsmod | grep -c '^printk_spammer ' || true", Duration.ofSeconds(10)), "0", "spammer unloaded");
+        }
+    }
+
     @Test(priority = 4)
     public void solConsoleCutMidRunIsMarkedAndTheNmiBurstIsRecorded() throws Exception {
         LabState lab = LabFixture.up();
