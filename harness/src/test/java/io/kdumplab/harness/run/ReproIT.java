@@ -172,8 +172,8 @@ public class ReproIT {
     public void ctrlCLeavesAPartialResultAndTheConsoleLogAndUnloadsTheSpammer() throws Exception {
         LabFixture.up();
         Path reports = Files.createDirectories(REPORTS.resolve("interrupted"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main",
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main",
                 "repro", "--lab", LabFixture.NAME, "--reports", reports.toString(), "--quiet")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         // wait until the flood is on, then press Ctrl-C
