@@ -697,7 +697,7 @@ public final class ReproRun {
         result.harnessCpuSeconds = (processCpuNanos() - cpuAtStart) / 1e9;
         result.finishedAt = Instant.now().toString();
         result.durationSeconds = (System.nanoTime() - t0) / 1e9;
-        result.status = "finished";
+        result.status = stopping ? "interrupted" : "finished";
         if (result.verdict == null) {
             setVerdict(Verdict.INFRA_ERROR, "the run ended without a verdict", currentStep);
         }
@@ -827,6 +827,12 @@ public final class ReproRun {
     }
 
     private void setVerdict(Verdict v, String reason, String failedStep) {
+        if (stopping && v != Verdict.INCOMPLETE) {
+            // whatever the step made of it, a run stopped by Ctrl-C has no verdict
+            v = Verdict.INCOMPLETE;
+            reason = "interrupted (Ctrl-C) during step " + currentStep;
+            failedStep = currentStep;
+        }
         result.verdict = v.name();
         result.reason = reason;
         result.failedStep = failedStep;
