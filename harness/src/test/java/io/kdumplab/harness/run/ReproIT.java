@@ -171,7 +171,7 @@ public class ReproIT {
     @Test(priority = 3)
     public void ctrlCLeavesAPartialResultAndTheConsoleLogAndUnloadsTheSpammer() throws Exception {
         LabFixture.up();
-        Path reports = Files.createDirectories(REPORTS.resolve("interrupted"));
+        Path reports = Files.createTempDirectory(Files.createDirectories(REPORTS), "interrupted-");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main",
                 "repro", "--lab", LabFixture.NAME, "--reports", reports.toString(), "--quiet")
