@@ -49,12 +49,14 @@ public final class HistoryReport {
         Map<String, int[]> rate = new TreeMap<>();
         for (RunResult r : runs) {
             if ("PASS".equals(r.verdict) || "FAIL".equals(r.verdict)) {
-                int[] c = rate.computeIfAbsent(nz(r.target.kernel) + " on " + nz(r.target.host), k -> new int[2]);
+                // per scenario too: a control or a fault-injection run must not dilute the experiment's rate
+                int[] c = rate.computeIfAbsent(nz(r.target.kernel) + " on " + nz(r.target.host) + " — "
+                        + JUnitReport.scenarioName(r), k -> new int[2]);
                 c[0] += "FAIL".equals(r.verdict) ? 1 : 0;
                 c[1]++;
             }
         }
-        h.append("<h2>Repro rate per kernel and host</h2><table class=\"grid\" id=\"rates\"><tr><th>kernel on host</th><th>FAIL</th><th>judged runs</th><th>repro rate</th></tr>");
+        h.append("<h2>Repro rate per kernel and host</h2><table class=\"grid\" id=\"rates\"><tr><th>kernel on host — scenario</th><th>FAIL</th><th>judged runs</th><th>repro rate</th></tr>");
         rate.forEach((k, c) -> h.append("<tr><td>").append(HtmlReport.esc(k)).append("</td><td>").append(c[0]).append("</td><td>")
                 .append(c[1]).append("</td><td>").append(String.format(Locale.ROOT, "%.0f%%", 100.0 * c[0] / c[1])).append("</td></tr>"));
         h.append("</table><h2>All runs</h2><p><input id=\"filter\" placeholder=\"filter: host, kernel, scenario, verdict\" size=\"50\"></p>");
