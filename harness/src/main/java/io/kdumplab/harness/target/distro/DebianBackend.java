@@ -1,0 +1,37 @@
+package io.kdumplab.harness.target.distro;
+
+/**
+ * Debian and Ubuntu: kdump-tools; the command line lives in /etc/default/grub
+ * and /etc/default/grub.d, applied by update-grub, as an admin would do.
+ */
+public final class DebianBackend implements DistroBackend {
+    public static final String GRUB_DROPIN = "/etc/default/grub.d/99-kdump-harness.cfg";
+
+    @Override
+    public String family() {
+        return "debian";
+    }
+
+    @Override
+    public String addKernelArgsCommand(String args) {
+        return "printf '%s\\n' '# written by the NMI/kdump harness' "
+                + "'GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT " + args + "\"' > " + GRUB_DROPIN
+                + " && update-grub 2>&1 | tail -n 3";
+    }
+
+    @Override
+    public String enableAndLoadKdumpCommand() {
+        return "sed -i 's/^#\\?USE_KDUMP=.*/USE_KDUMP=1/' /etc/default/kdump-tools && systemctl enable kdump-tools >/dev/null 2>&1; "
+                + "kdump-config unload >/dev/null 2>&1; kdump-config load";
+    }
+
+    @Override
+    public String dumpGlob(String dumpDir) {
+        return dumpDir + "/*/dump.*";
+    }
+
+    @Override
+    public String dmesgGlob(String dumpDir) {
+        return dumpDir + "/*/dmesg.*";
+    }
+}

@@ -1,0 +1,196 @@
+package io.kdumplab.harness.target.ipmi;
+
+import io.kdumplab.harness.util.InfrastructureException;
+import org.metricshub.ipmi.core.api.async.ConnectionHandle;
+import org.metricshub.ipmi.core.api.sync.IpmiConnector;
+import org.metricshub.ipmi.core.coding.commands.IpmiVersion;
+import org.metricshub.ipmi.core.coding.commands.PrivilegeLevel;
+import org.metricshub.ipmi.core.coding.commands.chassis.GetChassisStatus;
+import org.metricshub.ipmi.core.coding.commands.chassis.GetChassisStatusResponseData;
+import org.metricshub.ipmi.core.coding.commands.session.SetSessionPrivilegeLevel;
+import org.metricshub.ipmi.core.coding.payload.lan.IPMIException;
+import org.metricshub.ipmi.core.coding.protocol.AuthenticationType;
+import org.metricshub.ipmi.core.coding.security.CipherSuite;
+import org.metricshub.ipmi.core.connection.Session;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * An RMCP+ (IPMI 2.0, "lanplus") session to a BMC, through ipmi-java.
+ *
+ * Cipher suite 3 (RAKP-HMAC-SHA1, HMAC-SHA1-96, AES-CBC-128) is used; suite 0
+ * (no authentication) is never offered. Cipher-suite discovery is skipped on
+ * purpose: BMCs without "Get Channel Cipher Suites" (ipmi_sim among them)
+ * make ipmi-java wait forever there. Session set-up is retried with a fresh
+ * connection because RAKP handshakes fail now and then on real BMCs too.
+ */
+public final class IpmiBmc implements AutoCloseable {
+    private static final int SESSION_ATTEMPTS = 4;
+
+    private final BmcEndpoint endpoint;
+    private IpmiConnector connector;
+    private ConnectionHandle handle;
+    private Session session;
+
+    private IpmiBmc(BmcEndpoint endpoint) {
+        this.endpoint = endpoint;
+    }
+
+    /** Opens a session or throws an InfrastructureException naming the BMC. */
+    public static IpmiBmc open(BmcEndpoint endpoint) {
+        IpmiBmc bmc = new IpmiBmc(endpoint);
+        bmc.connect();
+        return bmc;
+    }
+
+    static CipherSuite suite3() {
+        return new CipherSuite((byte) 3, (byte) 1, (byte) 1, (byte) 1);
+    }
+
+    private void connect() {
+        String password = endpoint.password().reveal();
+        Exception last = null;
+        for (int attempt = 1; attempt <= SESSION_ATTEMPTS; attempt++) {
+            try {
+                connector = new IpmiConnector(0);
+                handle = connector.createConnection(InetAddress.getByName(endpoint.host()), endpoint.port(),
+                        suite3(), PrivilegeLevel.Administrator);
+                connector.setTimeout(handle, 3000);
+                session = connector.openSession(handle, endpoint.user(), password, null);
+                // RMCP+ sessions start at User privilege; chassis control needs Operator or more,
+                // so raise it as ipmitool does ("Set Session Privilege Level").
+                connector.sendMessage(handle, new SetSessionPrivilegeLevel(IpmiVersion.V20, handle.getCipherSuite(),
+                        AuthenticationType.RMCPPlus, PrivilegeLevel.Administrator));
+                return;
+            } catch (Exception e) {
+                last = e;
+                closeQuietly();
+                if (isAuthenticationFailure(e)) {
+                    break; // retrying a wrong password only locks accounts on real BMCs
+                }
+                LockSupport.parkNanos(Duration.ofMillis(300L * attempt).toNanos());
+            }
+        }
+        throw classify("open an RMCP+ session", last);
+    }
+
+    private static boolean isAuthenticationFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage()).toLowerCase();
+            if (m.contains("unauthorized") || m.contains("integrity") || m.contains("invalid name")
+                    || m.contains("authentication") || m.contains("rakp 2") || m.contains("rakp2 ")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private InfrastructureException classify(String what, Exception e) {
+        String detail = e == null ? "unknown error" : e.getClass().getSimpleName() + ": " + e.getMessage();
+        if (e != null && isAuthenticationFailure(e)) {
+            return new InfrastructureException("bmc", endpoint.describe() + " refused the login (" + detail + ")",
+                    "check the BMC user and the password in " + endpoint.password().source(), e);
+        }
+        if (detail.contains("Rakp")) {
+            // the BMC answered the session request but not the RAKP handshake: the usual sign of bad credentials
+            return new InfrastructureException("bmc", "cannot " + what + " with " + endpoint.describe() + " (" + detail + ")",
+                    "the BMC answers but the RAKP handshake fails: check the user name and the password in "
+                            + endpoint.password().source(), e);
+        }
+        return new InfrastructureException("bmc", "cannot " + what + " with " + endpoint.describe() + " (" + detail + ")",
+                "check that the BMC is reachable (UDP) and that IPMI over LAN is enabled", e);
+    }
+
+    public PowerState powerState() {
+        try {
+            GetChassisStatusResponseData r = (GetChassisStatusResponseData) connector.sendMessage(handle,
+                    new GetChassisStatus(IpmiVersion.V20, handle.getCipherSuite(), AuthenticationType.RMCPPlus));
+            return r.isPowerOn() ? PowerState.ON : PowerState.OFF;
+        } catch (Exception e) {
+            throw classify("read the chassis status", e);
+        }
+    }
+
+    /** Sends one Chassis Control request; returns when the BMC has acknowledged it. */
+    public Instant chassis(ChassisAction action) {
+        try {
+            Instant sent = Instant.now();
+            connector.sendMessage(handle, new ChassisControlCommand(handle.getCipherSuite(), action));
+            return sent;
+        } catch (IPMIException e) {
+            throw new InfrastructureException("bmc", endpoint.describe() + " rejected chassis control "
+                    + action + " (completion code " + e.getCompletionCode() + ")",
+                    action == ChassisAction.PULSE_DIAGNOSTIC_INTERRUPT
+                            ? "this BMC cannot raise an NMI now (is the host powered on?)"
+                            : "check the BMC's state and privileges", e);
+        } catch (Exception e) {
+            throw classify("send chassis control " + action, e);
+        }
+    }
+
+    /**
+     * A burst of diagnostic interrupts, spaced by `spacing` measured from send
+     * to send (the second NMI models the hardlockup watchdog's nested one).
+     * Returns the send times.
+     */
+    public List<Instant> nmiBurst(int count, Duration spacing) {
+        List<Instant> sent = new ArrayList<>();
+        long next = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            next = System.nanoTime() + spacing.toNanos();
+            sent.add(chassis(ChassisAction.PULSE_DIAGNOSTIC_INTERRUPT));
+        }
+        return sent;
+    }
+
+    /** For SOL: the library objects of this session. */
+    public IpmiConnector connector() {
+        return connector;
+    }
+
+    public Session session() {
+        return session;
+    }
+
+    public ConnectionHandle handle() {
+        return handle;
+    }
+
+    public BmcEndpoint endpoint() {
+        return endpoint;
+    }
+
+    private void closeQuietly() {
+        if (connector != null) {
+            try {
+                if (handle != null) {
+                    connector.closeSession(handle);
+                }
+            } catch (Exception ignored) {
+                // the session may never have opened
+            }
+            try {
+                connector.tearDown();
+            } catch (Exception ignored) {
+                // nothing left to release
+            }
+        }
+        connector = null;
+        handle = null;
+        session = null;
+    }
+
+    @Override
+    public void close() {
+        closeQuietly();
+    }
+}

@@ -1,0 +1,3 @@
+package io.kdumplab.harness.target.ipmi;
+
+public enum PowerState { ON, OFF }
