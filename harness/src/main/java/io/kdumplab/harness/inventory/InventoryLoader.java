@@ -63,7 +63,7 @@ public final class InventoryLoader {
         } catch (JsonMappingException e) {
             throw new ConfigurationException(where(file, e.getLocation()) + ": " + firstLine(e.getOriginalMessage())
                     + (e.getPath().isEmpty() ? "" : " (at " + pathOf(e) + ")"),
-                    "see inventories/README.md for the format");
+                    "see inventories/README.md for the fields and their types");
         } catch (JsonProcessingException e) {
             throw new ConfigurationException(where(file, e.getLocation()) + ": not valid YAML: "
                     + firstLine(e.getOriginalMessage()), "fix the syntax at that line");
