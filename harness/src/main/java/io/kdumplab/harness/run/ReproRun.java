@@ -725,11 +725,14 @@ public final class ReproRun {
             result.failedStep = currentStep;
         }
         result.finishedAt = Instant.now().toString();
-        if (modulesLoaded && ssh != null) {
-            // do not leave a console flood running on the host (best effort: the JVM is going down)
+        if ((modulesLoaded || !result.sysctlsOriginal.isEmpty()) && ssh != null) {
+            // do not leave a console flood or panic sysctls on the host (best effort: the JVM is going down)
             try (SshTarget quick = SshTarget.connect(host.ssh(), Duration.ofSeconds(3))) {
                 quick.run(sudo + "sh -c 'rmmod printk_spammer 2>/dev/null; rmmod panic_wedge 2>/dev/null; true'", Duration.ofSeconds(5));
-                result.notes.add("interrupted: spammer/wedge unloaded on the way out");
+                for (Map.Entry<String, String> e : result.sysctlsOriginal.entrySet()) {
+                    quick.run(sudo + "sysctl -qw " + e.getKey() + "=" + e.getValue(), Duration.ofSeconds(3));
+                }
+                result.notes.add("interrupted: spammer/wedge unloaded and sysctls restored on the way out");
             } catch (RuntimeException e) {
                 result.notes.add("interrupted: could not unload the spammer (" + e.getMessage() + ")");
             }

@@ -75,7 +75,9 @@ public class FloodTelemetryIT {
             assertEquals(perThreadSum, moduleTotal, "the module's per-thread counters add up to its total");
             assertTrue(moduleTotal - sum.emittedBySeq() <= 4, "emitted according to the console vs the module: "
                     + sum.emittedBySeq() + " / " + moduleTotal);
-            assertEquals(sum.printed() + sum.seqGaps(), sum.emittedBySeq(), "printed + missing = emitted (by sequence numbers)");
+            assertTrue(Math.abs(sum.printed() + sum.seqGaps() - sum.emittedBySeq()) <= 2,
+                    "printed + missing = emitted (by sequence numbers), give or take a garbled line: "
+                            + sum.printed() + " + " + sum.seqGaps() + " vs " + sum.emittedBySeq());
             assertTrue(sum.printed() >= 0.99 * moduleTotal, "printed " + sum.printed() + " of " + moduleTotal);
             assertTrue(sum.kernelDropped() <= sum.seqGaps(), "kernel-reported drops are among the missing");
             t.check("rmmod printk_spammer", Duration.ofSeconds(60));
