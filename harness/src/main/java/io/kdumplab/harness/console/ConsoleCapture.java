@@ -173,14 +173,6 @@ public final class ConsoleCapture implements AutoCloseable {
         }
     }
 
-    /** Drops the current link on purpose (tests: a console cut); the reader reconnects. */
-    public void cut() {
-        ConsoleLink l = link;
-        if (l != null) {
-            l.close();
-        }
-    }
-
     public boolean connected() {
         return connected;
     }

@@ -881,11 +881,6 @@ public final class ReproRun {
         return 0;
     }
 
-    /** Exposed for tests: cut the console link as a flaky BMC or console server would. */
-    public Optional<ConsoleCapture> consoleCapture() {
-        return Optional.ofNullable(console);
-    }
-
     /** The step running now, if any (for progress displays). */
     public synchronized Optional<StepRecord> runningStep() {
         for (int i = result.steps.size() - 1; i >= 0; i--) {

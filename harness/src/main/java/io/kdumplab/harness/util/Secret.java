@@ -47,11 +47,6 @@ public final class Secret {
         });
     }
 
-    /** For tests only. */
-    public static Secret literal(String value) {
-        return new Secret("literal", () -> value);
-    }
-
     public String reveal() {
         return reader.get();
     }
