@@ -24,6 +24,8 @@ public final class BisectModel {
     private final double errorRate;
     /** post[f][j]: posterior mass of first bad = f, rate = pGrid[j]; f in 1..n-1. */
     private final double[][] post;
+    /** Builds that cannot be tested (install, boot or infrastructure failed too often): like `git bisect skip`. */
+    private final boolean[] skipped;
     private int trials;
 
     public BisectModel(int builds, double pMin, double errorRate) {
@@ -45,6 +47,7 @@ public final class BisectModel {
             pGrid[j] = gridPoints == 1 ? pMin : pMin + (1.0 - pMin) * j / (gridPoints - 1);
         }
         this.post = new double[n][gridPoints];
+        this.skipped = new boolean[n];
         // Half the prior mass on p = pMin, the worst case the user allows, so the
         // stopping rule stays honest when the bug is as rare as stated; the rest
         // spread over faster rates, so a frequent bug is recognised and costs less.
@@ -89,19 +92,70 @@ public final class BisectModel {
         return s;
     }
 
-    /** The most probable first bad build. */
-    public int best() {
-        int best = 1;
-        for (int f = 2; f < n; f++) {
-            if (probabilityFirstBad(f) > probabilityFirstBad(best)) {
-                best = f;
+    /**
+     * Marks build k untestable. Its trials can no longer split "first bad = k"
+     * from "first bad = the next testable build", so those candidates form one
+     * block and the answer may become a range, as with git bisect skip.
+     */
+    public void skip(int k) {
+        if (k <= 0 || k >= n - 1) {
+            throw new IllegalArgumentException("the endpoints cannot be skipped");
+        }
+        skipped[k] = true;
+    }
+
+    public boolean isSkipped(int k) {
+        return skipped[k];
+    }
+
+    /** The candidates f that no test can tell apart from f: (previous testable build, next testable build >= f]. */
+    public Range blockOf(int f) {
+        int hi = f;
+        while (hi < n - 1 && skipped[hi]) {
+            hi++;
+        }
+        int lo = f;
+        while (lo > 1 && skipped[lo - 1]) {
+            lo--;
+        }
+        return new Range(lo, hi);
+    }
+
+    /** An inclusive range of build indices; lo == hi when the first bad build is known exactly. */
+    public record Range(int lo, int hi) {
+        public boolean exact() {
+            return lo == hi;
+        }
+    }
+
+    private double mass(Range r) {
+        double s = 0;
+        for (int f = r.lo(); f <= r.hi(); f++) {
+            s += probabilityFirstBad(f);
+        }
+        return s;
+    }
+
+    /** The most probable block of first-bad candidates (a single build unless builds were skipped). */
+    public Range bestRange() {
+        Range best = blockOf(1);
+        for (int f = best.hi() + 1; f < n; ) {
+            Range r = blockOf(f);
+            if (mass(r) > mass(best)) {
+                best = r;
             }
+            f = r.hi() + 1;
         }
         return best;
     }
 
+    /** The most probable first bad build (the last of the best block: the first one a test has seen bad). */
+    public int best() {
+        return bestRange().hi();
+    }
+
     public double confidence() {
-        return probabilityFirstBad(best());
+        return mass(bestRange());
     }
 
     public boolean done() {
@@ -111,7 +165,7 @@ public final class BisectModel {
     /**
      * The build to try next: the posterior median of f, tested at f-1 when the
      * median itself is nearly certain to be bad (then only its predecessor can
-     * still tell).
+     * still tell); skipped builds are replaced by the nearest testable one.
      */
     public int next() {
         double cum = 0;
@@ -136,7 +190,29 @@ public final class BisectModel {
         if (massAtOrBelow > 1 - errorRate / 4 && k > 0) {
             k = k - 1; // k is almost surely bad already: ask about the one before
         }
-        return Math.max(0, k);
+        return nearestTestable(Math.max(0, k));
+    }
+
+    private int nearestTestable(int k) {
+        for (int d = 0; d < n; d++) {
+            if (k - d >= 0 && !skipped[k - d]) {
+                return k - d;
+            }
+            if (k + d <= n - 2 && !skipped[k + d]) {
+                return k + d;
+            }
+        }
+        return 0;
+    }
+
+    /** True when no testable build is left that could still split the best block from the rest. */
+    public boolean exhausted() {
+        for (int k = 1; k <= n - 2; k++) {
+            if (!skipped[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Posterior mean repro rate of bad builds. */

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.bisect;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kdumplab.harness.util.ConfigurationException;
@@ -12,22 +14,54 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The bisection's journal: one JSON line per finished trial, appended and
- * fsynced as it finishes, in the spirit of `git bisect log`. Killing the
- * orchestrator loses at most the trial in progress; running the same command
- * again replays the journal into the model and resumes. A torn last line
- * (killed mid-write) is ignored with a warning.
+ * The bisection's journal: one JSON line per event, appended and fsynced as
+ * it happens, in the spirit of `git bisect log`. The first line ("start")
+ * holds what the bisection is about and the host's boot state before the
+ * harness touched it; then one "trial" line per finished repro run, "install"
+ * and "boot" lines with their cost, "skip" lines for builds given up on, and
+ * "done" at the end. Killing the orchestrator loses at most the event in
+ * progress; running the same command again replays the journal and resumes.
+ * A torn last line (killed mid-write) is ignored with a warning.
  */
 public final class Journal {
+    public enum Kind { START, INSTALL, BOOT, TRIAL, SKIP, RESTORE, DONE }
+
+    /** What a bisection is about: a resumed one must match it exactly. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Entry(String at, int buildIndex, String build, String verdict, String runId, String reason) {
-        /** PASS and FAIL inform the model; the rest are retries or skips. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Start(String buildsFingerprint, List<String> builds, double minReproRate, double errorRate,
+                        String host, String scenario, String safeKernel, BootEntries.Original originalBoot) {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Entry(Kind kind, String at, Integer buildIndex, String build, String verdict, String runId,
+                        String reason, Double seconds, Start start) {
+        public static Entry trial(int index, String build, String verdict, String runId, String reason, double seconds) {
+            return new Entry(Kind.TRIAL, Instant.now().toString(), index, build, verdict, runId, reason, seconds, null);
+        }
+
+        public static Entry event(Kind kind, Integer index, String build, String reason, double seconds) {
+            return new Entry(kind, Instant.now().toString(), index, build, null, null, reason, seconds, null);
+        }
+
+        public static Entry start(Start start) {
+            return new Entry(Kind.START, Instant.now().toString(), null, null, null, null, null, null, start);
+        }
+
+        /** A PASS or FAIL trial: informs the model; the rest are retries or skips. */
+        @JsonIgnore
         public boolean judged() {
-            return "PASS".equals(verdict) || "FAIL".equals(verdict);
+            return kind == Kind.TRIAL && ("PASS".equals(verdict) || "FAIL".equals(verdict));
+        }
+
+        @JsonIgnore
+        public boolean failed() {
+            return "FAIL".equals(verdict);
         }
     }
 
@@ -67,15 +101,19 @@ public final class Journal {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new ConfigurationException("cannot read the bisect journal " + file + ": " + e.getMessage(),
-                    "check the path given with --journal");
+                    "check the bisection directory given with --dir");
         }
         for (int i = 0; i < lines.size(); i++) {
             String l = lines.get(i).strip();
-            if (l.isEmpty()) {
+            if (l.isEmpty() || l.startsWith("#")) {
                 continue;
             }
             try {
-                out.add(JSON.readValue(l, Entry.class));
+                Entry e = JSON.readValue(l, Entry.class);
+                if (e.kind() == null) {
+                    throw new IOException("no kind");
+                }
+                out.add(e);
             } catch (IOException e) {
                 warnings.add(file + ":" + (i + 1) + ": unreadable journal line ignored (a run killed while writing it?)");
             }
@@ -83,11 +121,14 @@ public final class Journal {
         return out;
     }
 
-    /** Feeds the judged trials into a fresh model, as a resumed bisection does. */
+    /** Feeds judged trials and skips into a fresh model, as a resumed bisection does. */
     public static BisectModel replay(List<Entry> entries, BisectModel model) {
         for (Entry e : entries) {
             if (e.judged()) {
-                model.observe(e.buildIndex(), "FAIL".equals(e.verdict()));
+                model.observe(e.buildIndex(), e.failed());
+            } else if (e.kind() == Kind.SKIP && e.buildIndex() != null && e.buildIndex() > 0
+                    && e.buildIndex() < model.builds() - 1) {
+                model.skip(e.buildIndex());
             }
         }
         return model;

@@ -1,15 +1,34 @@
 package io.kdumplab.harness.cli;
 
+import io.kdumplab.harness.bisect.BisectRun;
 import io.kdumplab.harness.bisect.BisectSimulation;
+import io.kdumplab.harness.bisect.BisectState;
+import io.kdumplab.harness.bisect.BuildList;
+import io.kdumplab.harness.bisect.Journal;
+import io.kdumplab.harness.bisect.JournalView;
+import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.util.ConfigurationException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 
 @Command(name = "bisect", mixinStandardHelpOptions = true,
-        description = "Bisection of kernel builds (in progress: the statistics and their simulation are in place).",
-        subcommands = {BisectCommand.Simulate.class})
+        description = {"Find the first bad kernel build of an intermittent NMI/kdump failure in few machine-hours.",
+                "Builds are installed on the host as an admin would (apt/dnf, GRUB/grubby), booted, checked with uname -r,",
+                "then tested by repro trials chosen by a sequential Bayesian model of the repro rate."},
+        subcommands = {BisectCommand.Run.class, BisectCommand.Status.class, BisectCommand.Log.class, BisectCommand.Replay.class,
+                BisectCommand.Restore.class, GitRunCommand.class, BisectCommand.Simulate.class},
+        footer = {"", "Examples:",
+                "  ./harness.sh lab demo-builds --out /tmp/builds           three real Debian kernel builds, regression in the 2nd",
+                "  ./harness.sh bisect run --builds /tmp/builds --min-repro-rate 1",
+                "  ./harness.sh bisect status --dir reports/bisect-builds-virtual-lab",
+                "  git bisect run ./harness.sh bisect git-run --prepare ./build-and-install.sh"})
 public final class BisectCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -17,6 +36,134 @@ public final class BisectCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Where a bisection keeps its journal and reports; the same command finds the same place again. */
+    static Path defaultDir(Path reports, Path builds, String host) {
+        String name = builds.toAbsolutePath().normalize().getFileName() + "-" + host;
+        return reports.resolve("bisect-" + name.replaceAll("[^A-Za-z0-9_.+-]", "_"));
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = {"Bisect an ordered list of builds on one host; resumes from the journal when run again.",
+                    "Exit: 0 first bad build found, 3 inconclusive (trial limit or only skipped builds left),",
+                    "2 input error or endpoints that do not verify, 125 infrastructure, 130 interrupted."})
+    static final class Run implements Callable<Integer> {
+        @Option(names = "--builds", required = true, description = "directory of builds (one subdirectory or package file each) or a YAML manifest")
+        Path builds;
+        @Option(names = "--good", description = "known good build (name or kernel release; default: the first)")
+        String good;
+        @Option(names = "--bad", description = "known bad build (default: the last)")
+        String bad;
+        @Option(names = "--min-repro-rate", defaultValue = "0.5", description = "lowest share of trials in which a bad build fails (default ${DEFAULT-VALUE}; 1 = deterministic)")
+        double minReproRate;
+        @Option(names = "--error-rate", defaultValue = "0.05", description = "accepted chance of naming the wrong build (default ${DEFAULT-VALUE})")
+        double errorRate;
+        @Option(names = "--retries", defaultValue = "2", description = "retries of an INFRA_ERROR / KDUMP_NOT_READY trial before the build is skipped")
+        int retries;
+        @Option(names = "--max-trials", defaultValue = "60", description = "stop (inconclusive) after this many judged trials")
+        int maxTrials;
+        @Option(names = "--good-trials", defaultValue = "1", description = "passing trials that verify the good endpoint")
+        int goodTrials;
+        @Option(names = "--safe-kernel", description = "kernel release the host boots at the end (default: the one running at the start)")
+        String safeKernel;
+        @Option(names = "--install-timeout", defaultValue = "1800", description = "seconds for installing one build")
+        int installTimeout;
+        @Option(names = "--boot-timeout", defaultValue = "600", description = "seconds for a reboot into a build")
+        int bootTimeout;
+        @Option(names = "--dir", description = "journal and reports (default: <reports>/bisect-<builds>-<host>)")
+        Path dir;
+        @Option(names = "--reports", defaultValue = "${env:HARNESS_REPORTS:-reports}")
+        Path reports;
+        @Option(names = {"-q", "--quiet"}) boolean quiet;
+        @Mixin TargetOptions target = new TargetOptions();
+        @Mixin ScenarioOptions scenario = new ScenarioOptions();
+
+        @Override
+        public Integer call() {
+            BuildList all = BuildList.load(builds);
+            int g = good == null ? 0 : all.indexOf(good, "--good");
+            int b = bad == null ? all.size() - 1 : all.indexOf(bad, "--bad");
+            BuildList list = all.slice(g, b);
+            BisectRun.Settings settings = new BisectRun.Settings(minReproRate, errorRate, retries, maxTrials, goodTrials,
+                    safeKernel, Duration.ofSeconds(installTimeout), Duration.ofSeconds(bootTimeout));
+            var sc = scenario.build();
+            TargetHost host = target.resolve(quiet);
+            Path d = dir != null ? dir : defaultDir(reports, builds, host.name());
+            BisectState s = new BisectRun(list, host, sc, d, settings, line -> {
+                if (!quiet) {
+                    System.err.println(line);
+                }
+            }).run();
+            System.out.println(s.status() + ": " + s.message());
+            System.out.println("report: " + d.resolve("index.html"));
+            return switch (s.status()) {
+                case "FOUND" -> ExitCodes.OK;
+                case "ENDPOINT_ERROR" -> ExitCodes.USAGE;
+                default -> ExitCodes.INCONCLUSIVE;
+            };
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Where a bisection stands (from its journal; no host needed).")
+    static final class Status implements Callable<Integer> {
+        @Option(names = "--dir", required = true, description = "the bisection's directory") Path dir;
+
+        @Override
+        public Integer call() {
+            JournalView v = JournalView.open(dir.resolve("journal.jsonl"));
+            System.out.print(v.statusText());
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "log", mixinStandardHelpOptions = true, description = "The journal, one line per event, as `git bisect log` shows it.")
+    static final class Log implements Callable<Integer> {
+        @Option(names = "--dir", required = true) Path dir;
+
+        @Override
+        public Integer call() {
+            System.out.print(JournalView.open(dir.resolve("journal.jsonl")).logText());
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = {"Recompute the answer from a journal (for example one with a distrusted trial deleted) and",
+                    "write its reports; no host needed. Like `git bisect replay`, the journal is the input."})
+    static final class Replay implements Callable<Integer> {
+        @Parameters(index = "0", description = "journal.jsonl") Path journal;
+        @Option(names = "--out", description = "directory for the recomputed reports (default: print only)") Path out;
+
+        @Override
+        public Integer call() {
+            JournalView v = JournalView.open(journal);
+            if (out != null) {
+                v.writeReports(out);
+                System.out.println("reports: " + out.resolve("index.html"));
+            }
+            System.out.print(v.statusText());
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true,
+            description = "Give the host its original default boot entry and boot the safe kernel (after a bisection killed hard).")
+    static final class Restore implements Callable<Integer> {
+        @Option(names = "--dir", required = true) Path dir;
+        @Option(names = "--boot-timeout", defaultValue = "600") int bootTimeout;
+        @Mixin TargetOptions target = new TargetOptions();
+
+        @Override
+        public Integer call() {
+            JournalView v = JournalView.open(dir.resolve("journal.jsonl"));
+            Journal.Start st = v.start();
+            BisectRun.Settings settings = new BisectRun.Settings(st.minReproRate(), st.errorRate(), 0, 0, 0, st.safeKernel(),
+                    Duration.ofSeconds(60), Duration.ofSeconds(bootTimeout));
+            new BisectRun(v.builds(), target.resolve(false), io.kdumplab.harness.run.Scenario.seed(), dir, settings,
+                    System.err::println).restoreOnly();
+            return ExitCodes.OK;
+        }
     }
 
     @Command(name = "simulate", mixinStandardHelpOptions = true,
@@ -37,7 +184,7 @@ public final class BisectCommand implements Runnable {
         @Override
         public Integer call() {
             if (stated.length != rates.length) {
-                throw new io.kdumplab.harness.util.ConfigurationException("--stated needs one value per --rates value",
+                throw new ConfigurationException("--stated needs one value per --rates value",
                         "e.g. --rates 0.3,0.6,1.0 --stated 0.3,0.5,0.9");
             }
             System.out.printf("%d bisections over %d builds per rate; rates %s, stated minimum %s, seed %d%n", bisections, builds,

@@ -15,6 +15,8 @@ public final class ExitCodes {
     public static final int FAIL = 1;
     /** Wrong usage or input (flags, inventory, scenario, missing package, port in use). */
     public static final int USAGE = 2;
+    /** bisect run: no answer within the trial limit, or only skipped builds left. */
+    public static final int INCONCLUSIVE = 3;
     /** Infrastructure error (SSH, BMC, console, lab processes) or a precondition such as KDUMP_NOT_READY. */
     public static final int INFRA = 125;
     /** Interrupted (Ctrl-C). */

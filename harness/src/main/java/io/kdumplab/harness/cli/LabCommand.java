@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 @Command(name = "lab", mixinStandardHelpOptions = true,
         description = "The virtual lab: a real BMC (ipmi_sim) owning a QEMU x86 guest with Debian, sshd, kdump and an 8250 ttyS0.",
         subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Status.class, LabCommand.Reset.class,
-                LabCommand.Console.class, LabCommand.Ssh.class, LabCommand.Image.class, LabBenchCommand.class})
+                LabCommand.Console.class, LabCommand.Ssh.class, LabCommand.Image.class, LabCommand.DemoBuildsCommand.class,
+                LabBenchCommand.class})
 public final class LabCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -100,6 +101,36 @@ public final class LabCommand implements Runnable {
         public Integer call() {
             var img = lab().image();
             System.out.println("guest image: " + img.disk() + " (kernels " + img.kernel() + ", " + img.rtKernel() + ")");
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "demo-builds", mixinStandardHelpOptions = true,
+            description = {"Write a bisection test bench of real builds: consecutive Debian kernel packages (image + headers,",
+                    "fetched with apt), one directory per build, with a companion package that loads panic_wedge at boot",
+                    "from --bad-from on (the regression). Default kernels: the ones the lab image carries."})
+    static final class DemoBuildsCommand implements Callable<Integer> {
+        @Option(names = "--out", required = true, description = "directory to write the builds to")
+        java.nio.file.Path out;
+        @Option(names = "--kernels", split = ",", description = "kernel releases in order (default: the lab image's, oldest first)")
+        List<String> kernels;
+        @Option(names = "--bad-from", defaultValue = "1", description = "index (0-based) of the first bad build (default ${DEFAULT-VALUE})")
+        int badFrom;
+        @Option(names = "--probability", defaultValue = "100", description = "percent of panics the regression wedges (default ${DEFAULT-VALUE})")
+        int probability;
+
+        @Override
+        public Integer call() {
+            List<String> ks = kernels;
+            if (ks == null) {
+                var img = lab().image();
+                ks = new ArrayList<>(img.extraKernels());
+                ks.add(img.kernel());
+            }
+            new io.kdumplab.harness.lab.DemoBuilds(LabPaths.fromEnvironment().cacheRoot(), System.out::println)
+                    .create(out, ks, badFrom, probability);
+            System.out.println("bisect them with: ./harness.sh bisect run --builds " + out + " --min-repro-rate "
+                    + (probability >= 100 ? "1" : String.format(java.util.Locale.ROOT, "%.2f", probability / 100.0)));
             return ExitCodes.OK;
         }
     }

@@ -46,6 +46,12 @@ public record GuestImage(Path dir, String recipeHash, Map<String, String> manife
         return manifest.getOrDefault("RT_KERNEL", "");
     }
 
+    /** Earlier builds of the kernel series installed beside {@link #kernel()} (ordered, oldest first). */
+    public java.util.List<String> extraKernels() {
+        String v = manifest.getOrDefault("EXTRA_KERNELS", "").replace("\"", "").strip();
+        return v.isEmpty() ? java.util.List.of() : java.util.List.of(v.split("\\s+"));
+    }
+
     static Map<String, String> readManifest(Path file) {
         Map<String, String> m = new LinkedHashMap<>();
         try {

@@ -241,7 +241,7 @@ public final class HtmlReport {
         h.append("<tr><th>").append(esc(k)).append("</th><td>").append(esc(v)).append("</td></tr>");
     }
 
-    static String esc(String s) {
+    public static String esc(String s) {
         if (s == null) {
             return "";
         }
@@ -262,7 +262,7 @@ public final class HtmlReport {
         return b.toString();
     }
 
-    static final String CSS = String.join("\n",
+    public static final String CSS = String.join("\n",
             "body{font-family:system-ui,sans-serif;margin:16px;color:#222;max-width:1150px}",
             ".banner{padding:12px 16px;border-radius:6px;font-size:18px;color:#fff}",
             ".banner .verdict{font-weight:bold;font-size:22px;margin-right:8px}",

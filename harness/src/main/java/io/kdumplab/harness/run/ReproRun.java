@@ -82,7 +82,8 @@ public final class ReproRun {
     private long guestClockAtTrigger;
     private boolean rebootedSinceSysctls;
     private boolean kdumpWasReady;
-    private boolean modulesLoaded;
+    /** Modules this run inserted; only these are removed at the end (a build may load its own at boot). */
+    private final List<String> loadedModules = new java.util.ArrayList<>();
     private volatile boolean finished;
     private volatile boolean stopping;
 
@@ -177,6 +178,11 @@ public final class ReproRun {
             result.target.cmdline = ssh.check("cat /proc/cmdline", Duration.ofSeconds(15));
             log.info("ssh: " + host.ssh().describe() + " (host key verified), kernel " + result.target.kernel + ", "
                     + distro.family() + " family");
+            if (!scenario.wedge().enabled() && ssh.run("grep -q '^panic_wedge ' /proc/modules", Duration.ofSeconds(15)).ok()) {
+                // the build under test carries the test-only fault (a bisection's simulated regression)
+                result.notes.add("panic_wedge was already loaded on the host when the run began (not by this run)");
+                log.info("note: panic_wedge is already loaded on the host (part of the installed build)");
+            }
 
             bmc = IpmiBmc.open(host.bmc());
             PowerState power = bmc.powerState();
@@ -343,7 +349,7 @@ public final class ReproRun {
             throw new InfrastructureException("target", "building " + module + " failed on " + host.name() + ":\n"
                     + tail(build.stdout(), 10), "see harness.log; the module must build against the running kernel's headers");
         }
-        modulesLoaded = true;
+ loadedModules.add(module);
         root("rmmod " + module + " 2>/dev/null; insmod " + remote + "/" + module + ".ko " + params, Duration.ofSeconds(30));
     }
 
@@ -633,8 +639,9 @@ public final class ReproRun {
                 end(rec, "failed");
                 return;
             }
-            if (modulesLoaded) {
-                ssh.run(sudo + "sh -c 'rmmod printk_spammer 2>/dev/null; rmmod panic_wedge 2>/dev/null; true'", Duration.ofSeconds(60));
+            if (!loadedModules.isEmpty()) {
+                ssh.run(sudo + "sh -c 'for m in " + String.join(" ", loadedModules) + "; do rmmod $m 2>/dev/null; done; true'",
+                        Duration.ofSeconds(60));
             }
             if (!rebootedSinceSysctls) {
                 for (Map.Entry<String, String> e : result.sysctlsOriginal.entrySet()) {
@@ -654,7 +661,8 @@ public final class ReproRun {
                     loaded = false;
                 }
             }
-            String modules = ssh.run("lsmod | grep -E '^(printk_spammer|panic_wedge) ' || true", Duration.ofSeconds(15)).out();
+            String modules = loadedModules.isEmpty() ? "" : ssh.run("lsmod | grep -E '^(" + String.join("|", loadedModules)
+                    + ") ' || true", Duration.ofSeconds(15)).out();
             result.target.kernelAfterRun = ssh.run("uname -r", Duration.ofSeconds(15)).out();
             // back in service = as the run found it: modules gone, and kdump ready again if it was ready before
             result.hostBackInService = modules.isEmpty() && (loaded || !kdumpWasReady);
@@ -725,10 +733,11 @@ public final class ReproRun {
             result.failedStep = currentStep;
         }
         result.finishedAt = Instant.now().toString();
-        if ((modulesLoaded || !result.sysctlsOriginal.isEmpty()) && ssh != null) {
+        if ((!loadedModules.isEmpty() || !result.sysctlsOriginal.isEmpty()) && ssh != null) {
             // do not leave a console flood or panic sysctls on the host (best effort: the JVM is going down)
             try (SshTarget quick = SshTarget.connect(host.ssh(), Duration.ofSeconds(3))) {
-                quick.run(sudo + "sh -c 'rmmod printk_spammer 2>/dev/null; rmmod panic_wedge 2>/dev/null; true'", Duration.ofSeconds(5));
+                quick.run(sudo + "sh -c 'for m in " + String.join(" ", loadedModules) + "; do rmmod $m 2>/dev/null; done; true'",
+                        Duration.ofSeconds(5));
                 for (Map.Entry<String, String> e : result.sysctlsOriginal.entrySet()) {
                     quick.run(sudo + "sysctl -qw " + e.getKey() + "=" + e.getValue(), Duration.ofSeconds(3));
                 }

@@ -1,0 +1,425 @@
+package io.kdumplab.harness.bisect;
+
+import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.run.ReproRun;
+import io.kdumplab.harness.run.RunResult;
+import io.kdumplab.harness.run.RunLog;
+import io.kdumplab.harness.run.Scenario;
+import io.kdumplab.harness.target.distro.DistroBackend;
+import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.util.AtomicFiles;
+import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.util.HarnessException;
+import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.wait.WaitTimeoutException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A bisection on one host: checks the endpoints, then lets the model pick
+ * builds until one build (or a block around skipped builds) holds 1 - error
+ * of the posterior. For each pick it puts the host on that build (install,
+ * boot once, check `uname -r`, make it the default) and runs one repro trial.
+ *
+ * Every event goes to the journal first; the model and the reports are
+ * rebuilt from it, so a killed orchestrator resumes without repeating a
+ * finished trial. INFRA_ERROR and KDUMP_NOT_READY trials are retried, then the
+ * build is skipped; a build that fails to install or boot is skipped at once.
+ * At the end, on an endpoint error and on Ctrl-C, the host gets its original
+ * default boot entry back and boots the safe kernel.
+ */
+public final class BisectRun {
+    /** What the user chose; errorRate bounds the chance of naming the wrong build. */
+    public record Settings(double minReproRate, double errorRate, int retries, int maxTrials, int goodTrials,
+                           String safeKernel, Duration installTimeout, Duration bootTimeout) {
+        public Settings {
+            if (minReproRate <= 0 || minReproRate > 1) {
+                throw new ConfigurationException("--min-repro-rate must be in (0, 1], got " + minReproRate,
+                        "the lowest share of runs in which a bad build fails, e.g. 0.3; 1 for a deterministic failure");
+            }
+            if (errorRate <= 0 || errorRate >= 0.5) {
+                throw new ConfigurationException("--error-rate must be in (0, 0.5), got " + errorRate,
+                        "the accepted chance of naming the wrong build, e.g. 0.05");
+            }
+        }
+
+        /** Passes in a row after which a bad endpoint counts as not reproducing: (1 - pMin)^n <= error. */
+        public int badEndpointTrials() {
+            return minReproRate >= 1 ? 1 : (int) Math.ceil(Math.log(errorRate) / Math.log(1 - minReproRate));
+        }
+    }
+
+    /** How the bisection ended; the CLI maps it to an exit code. */
+    public enum Status { RUNNING, FOUND, INCONCLUSIVE, ENDPOINT_ERROR, ABORTED }
+
+    private final BuildList builds;
+    private final TargetHost host;
+    private final Scenario scenario;
+    private final Path dir;
+    private final Settings settings;
+    private final Consumer<String> progress;
+    private final Journal journal;
+    private final HostPower power;
+    private final KernelInstaller installer;
+    private final List<Journal.Entry> entries = new ArrayList<>();
+    private RunLog log;
+    private BisectModel model;
+    private Journal.Start start;
+    private BootEntries boot;
+    private String family;
+    private Integer hostOnBuild;
+    private int infraInARow;
+    private volatile boolean restored;
+    private Status status = Status.RUNNING;
+    private String message;
+    private volatile ReproRun currentRun;
+
+    public BisectRun(BuildList builds, TargetHost host, Scenario scenario, Path dir, Settings settings, Consumer<String> progress) {
+        this.builds = builds;
+        this.host = host;
+        this.scenario = scenario;
+        this.dir = dir;
+        this.settings = settings;
+        this.progress = progress;
+        this.journal = new Journal(dir.resolve("journal.jsonl"));
+        this.power = new HostPower(host);
+        this.installer = new KernelInstaller(settings.installTimeout());
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Runs (or resumes) the bisection to its end. Never leaves the host on a candidate build. */
+    public BisectState run() {
+        log = new RunLog(dir.resolve("bisect.log"), progress);
+        List<String> warnings = new ArrayList<>();
+        entries.addAll(journal.read(warnings));
+        warnings.forEach(log::info);
+        model = Journal.replay(entries, new BisectModel(builds.size(), settings.minReproRate(), settings.errorRate()));
+        Thread onInterrupt = new Thread(this::restoreQuietly, "bisect-restore");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try (SshTarget ssh = power.connectWaiting(settings.bootTimeout())) {
+            family = DistroBackend.detect(ssh, host.distro()).family();
+            boot = BootEntries.forFamily(family);
+            begin(ssh);
+        } catch (WaitTimeoutException e) {
+            throw new InfrastructureException("ssh", host.name() + " does not answer on SSH: " + e.getMessage(),
+                    "bring the host up (or `./harness.sh lab up`) and run the same command again");
+        }
+        try {
+            String endpointProblem = verifyEndpoints();
+            if (endpointProblem != null) {
+                finish(Status.ENDPOINT_ERROR, endpointProblem);
+            } else {
+                bisect();
+            }
+        } catch (HarnessException e) {
+            log.info("bisection aborted: " + e.describe());
+            status = Status.ABORTED;
+            message = e.getMessage();
+            append(Journal.Entry.event(Journal.Kind.DONE, null, null, status + ": " + message, 0));
+            restoreQuietly();
+            throw e;
+        } finally {
+            restoreQuietly();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException ignored) {
+                // the JVM is shutting down
+            }
+        }
+        return write(status, message);
+    }
+
+    /** The first run writes "start" with the host's original boot setup; a resumed one must match it. */
+    private void begin(SshTarget ssh) {
+        Journal.Start recorded = entries.stream().filter(e -> e.kind() == Journal.Kind.START).map(Journal.Entry::start)
+                .findFirst().orElse(null);
+        if (recorded == null) {
+            String safe = settings.safeKernel() != null ? settings.safeKernel() : ssh.check("uname -r", Duration.ofSeconds(15));
+            start = new Journal.Start(builds.fingerprint(), builds.builds().stream().map(Build::name).toList(),
+                    settings.minReproRate(), settings.errorRate(), host.name(), scenario.name(), safe, boot.capture(ssh));
+            append(Journal.Entry.start(start));
+            log.info("bisecting " + builds.size() + " builds on " + host.name() + " (" + family + "): good "
+                    + builds.get(0).label() + ", bad " + builds.get(builds.size() - 1).label() + "; safe kernel " + safe
+                    + "; journal " + journal.file());
+            return;
+        }
+        if (!recorded.buildsFingerprint().equals(builds.fingerprint()) || !recorded.host().equals(host.name())
+                || recorded.minReproRate() != settings.minReproRate() || recorded.errorRate() != settings.errorRate()) {
+            throw new ConfigurationException("the journal " + journal.file() + " belongs to another bisection (host "
+                    + recorded.host() + ", builds " + recorded.builds() + ", min repro rate " + recorded.minReproRate()
+                    + ", error rate " + recorded.errorRate() + ")",
+                    "resume with the same builds and settings, or give a new --dir to start over");
+        }
+        start = recorded;
+        long done = entries.stream().filter(e -> e.kind() == Journal.Kind.TRIAL).count();
+        log.info("resuming the bisection in " + dir + ": " + done + " trial(s) already in the journal");
+    }
+
+    // ------------------------------------------------------------------ endpoints
+
+    /** Null when both endpoints verify; else why the bisection cannot go on. */
+    private String verifyEndpoints() {
+        int bad = builds.size() - 1;
+        while (true) {
+            if (judged(0, true) > 0) {
+                Journal.Entry f = lastJudged(0, true);
+                return "the good endpoint " + builds.get(0).label() + " FAILED (run " + f.runId() + ": " + f.reason()
+                        + "); it is not a good build. Choose an earlier good build with --good, or check the scenario";
+            }
+            if (judged(0, false) >= settings.goodTrials()) {
+                break;
+            }
+            if (skippedEndpoint(0)) {
+                return "the good endpoint " + builds.get(0).label() + " could not be tested: " + skipReason(0);
+            }
+            trial(0);
+        }
+        while (judged(bad, true) == 0) {
+            int passes = judged(bad, false);
+            if (passes >= settings.badEndpointTrials()) {
+                return "the bad endpoint " + builds.get(bad).label() + " PASSED " + passes + " trial(s) in a row; with a repro rate"
+                        + " of at least " + settings.minReproRate() + " that happens with probability <= " + settings.errorRate()
+                        + ". It does not reproduce: choose a later bad build with --bad, or lower --min-repro-rate";
+            }
+            if (skippedEndpoint(bad)) {
+                return "the bad endpoint " + builds.get(bad).label() + " could not be tested: " + skipReason(bad);
+            }
+            trial(bad);
+        }
+        log.info("endpoints verified: " + builds.get(0).label() + " passes, " + builds.get(bad).label() + " fails");
+        return null;
+    }
+
+    // ------------------------------------------------------------------ the search
+
+    private BisectState bisect() {
+        while (!model.done()) {
+            if (model.trials() >= settings.maxTrials()) {
+                return finish(Status.INCONCLUSIVE, "stopped at the trial limit (" + settings.maxTrials() + ", --max-trials)");
+            }
+            if (model.exhausted()) {
+                return finish(Status.INCONCLUSIVE, "only skipped builds are left to test");
+            }
+            int k = model.next();
+            trial(k);
+        }
+        return finish(Status.FOUND, null);
+    }
+
+    /** One repro trial on build k, with the host put on that build first. */
+    private void trial(int k) {
+        Build b = builds.get(k);
+        String reason;
+        String verdict;
+        try {
+            ensureOn(b);
+            ReproRun run = new ReproRun(host, scenario, new ReproRun.Options(true, Duration.ofSeconds(60), progress),
+                    dir.resolve("runs"));
+            currentRun = run;
+            log.info("trial on " + b.label() + ": run " + run.result().runId);
+            RunResult r = run.execute();
+            currentRun = null;
+            verdict = r.verdict;
+            reason = r.reason;
+            if (("PASS".equals(verdict) || "FAIL".equals(verdict)) && !b.kernelRelease().equals(r.target.kernel)) {
+                verdict = "INFRA_ERROR";
+                reason = "the run found kernel " + r.target.kernel + " running, not " + b.kernelRelease();
+            }
+            append(Journal.Entry.trial(k, b.name(), verdict, r.runId, reason,
+                    r.durationSeconds == null ? 0 : r.durationSeconds));
+            log.info(b.label() + ": " + verdict + " (" + reason + ")");
+            if ("PASS".equals(verdict) || "FAIL".equals(verdict)) {
+                model.observe(k, "FAIL".equals(verdict));
+                infraInARow = 0;
+                log.info(summary());
+                return;
+            }
+            notJudged(k, verdict + ": " + reason);
+        } catch (BootEntries.BuildProblem e) {
+            hostOnBuild = null;
+            skip(k, e.getMessage());
+        } catch (InfrastructureException | WaitTimeoutException e) {
+            hostOnBuild = null;
+            append(Journal.Entry.trial(k, b.name(), "INFRA_ERROR", null, e.getMessage(), 0));
+            notJudged(k, "INFRA_ERROR: " + e.getMessage());
+        }
+    }
+
+    private void notJudged(int k, String why) {
+        infraInARow++;
+        if (infraInARow > 2 * (settings.retries() + 1)) {
+            throw new InfrastructureException("bisect", infraInARow + " trials in a row could not be judged (last: " + why + ")",
+                    "the host or the lab looks broken; fix it and run the same command again to resume");
+        }
+        long attempts = entries.stream().filter(e -> e.kind() == Journal.Kind.TRIAL && Integer.valueOf(k).equals(e.buildIndex())
+                && !e.judged()).count();
+        if (attempts > settings.retries()) {
+            skip(k, attempts + " trial(s) could not be judged (last: " + why + ")");
+        } else {
+            log.info("retrying " + builds.get(k).label() + " (" + attempts + "/" + settings.retries() + " retries used)");
+        }
+    }
+
+    private void skip(int k, String why) {
+        append(Journal.Entry.event(Journal.Kind.SKIP, k, builds.get(k).name(), why, 0));
+        log.info("skipping " + builds.get(k).label() + ": " + why);
+        if (k > 0 && k < builds.size() - 1) {
+            model.skip(k);
+        }
+    }
+
+    // ------------------------------------------------------------------ the host
+
+    /** Installs build b if this bisection has not yet, boots it once, checks uname -r, then makes it the default. */
+    private void ensureOn(Build b) {
+        try (SshTarget ssh = power.connectWaiting(settings.bootTimeout())) {
+            String running = ssh.check("uname -r", Duration.ofSeconds(15));
+            if (running.equals(b.kernelRelease())) {
+                if (hostOnBuild == null || hostOnBuild != b.index()) {
+                    boot.makeDefault(ssh, b.kernelRelease());
+                    hostOnBuild = b.index();
+                }
+                return;
+            }
+            if (!installed(b.index())) {
+                long t0 = System.nanoTime();
+                log.info("installing " + b.label() + " (" + b.kind().name().toLowerCase() + ")");
+                String out = installer.install(ssh, family, b);
+                AtomicFiles.write(dir.resolve("installs").resolve(b.name().replaceAll("[^A-Za-z0-9_.+-]", "_") + ".log"), out);
+                append(Journal.Entry.event(Journal.Kind.INSTALL, b.index(), b.name(), null, seconds(t0)));
+            }
+            long t0 = System.nanoTime();
+            boot.bootOnce(ssh, b.kernelRelease());
+            log.info("rebooting into " + b.label());
+            boolean back = power.reboot(ssh, settings.bootTimeout());
+            if (!back) {
+                log.info(b.label() + " did not come back on SSH; power-cycling through the BMC (the old default boots)");
+                power.powerCycle(settings.bootTimeout());
+                throw new BootEntries.BuildProblem(b.label() + " did not boot to SSH within " + settings.bootTimeout().toSeconds() + " s");
+            }
+        }
+        try (SshTarget ssh = power.connect()) {
+            String now = ssh.check("uname -r", Duration.ofSeconds(15));
+            if (!now.equals(b.kernelRelease())) {
+                throw new BootEntries.BuildProblem("the host booted " + now + " instead of " + b.kernelRelease());
+            }
+            boot.makeDefault(ssh, b.kernelRelease());
+            hostOnBuild = b.index();
+        }
+        append(Journal.Entry.event(Journal.Kind.BOOT, b.index(), b.name(), null, 0));
+    }
+
+    private boolean installed(int k) {
+        return entries.stream().anyMatch(e -> e.kind() == Journal.Kind.INSTALL && Integer.valueOf(k).equals(e.buildIndex()));
+    }
+
+    /** Original default entry back, safe kernel booted. Idempotent; also the Ctrl-C path. */
+    private synchronized void restoreQuietly() {
+        if (restored || start == null) {
+            return;
+        }
+        restored = true;
+        ReproRun run = currentRun;
+        if (run != null) {
+            log.info("interrupted during run " + run.result().runId + "; it restores its own sysctls and modules");
+        }
+        long t0 = System.nanoTime();
+        try (SshTarget ssh = power.connectWaiting(settings.bootTimeout())) {
+            boot.restore(ssh, start.originalBoot());
+            String running = ssh.check("uname -r", Duration.ofSeconds(15));
+            if (!running.equals(start.safeKernel())) {
+                boot.bootOnce(ssh, start.safeKernel());
+                log.info("booting the safe kernel " + start.safeKernel());
+                if (!power.reboot(ssh, settings.bootTimeout())) {
+                    power.powerCycle(settings.bootTimeout());
+                }
+            }
+            try (SshTarget after = power.connectWaiting(settings.bootTimeout())) {
+                String now = after.check("uname -r", Duration.ofSeconds(15));
+                append(Journal.Entry.event(Journal.Kind.RESTORE, null, null,
+                        "default boot entry restored; running " + now, seconds(t0)));
+                log.info("host restored: original default boot entry, running " + now
+                        + (now.equals(start.safeKernel()) ? " (the safe kernel)" : " — NOT the safe kernel " + start.safeKernel()));
+            }
+        } catch (RuntimeException e) {
+            log.info("could not restore the host's boot setup: " + e.getMessage()
+                    + " — run `./harness.sh bisect restore` with the same --dir once the host answers");
+        }
+    }
+
+    /** For `bisect restore`: put the host back after a bisection that was killed hard. */
+    public void restoreOnly() {
+        log = new RunLog(dir.resolve("bisect.log"), progress);
+        entries.addAll(journal.read(new ArrayList<>()));
+        start = entries.stream().filter(e -> e.kind() == Journal.Kind.START).map(Journal.Entry::start).findFirst()
+                .orElseThrow(() -> new ConfigurationException("no bisection journal in " + dir, "give the --dir of a bisection"));
+        try (SshTarget ssh = power.connectWaiting(settings.bootTimeout())) {
+            family = DistroBackend.detect(ssh, host.distro()).family();
+            boot = BootEntries.forFamily(family);
+        }
+        restoreQuietly();
+    }
+
+    // ------------------------------------------------------------------ bookkeeping
+
+    private void append(Journal.Entry e) {
+        journal.append(e);
+        entries.add(e);
+        if (e.kind() != Journal.Kind.START) {
+            write(status, message);
+        }
+    }
+
+    private BisectState finish(Status end, String why) {
+        status = end;
+        message = why != null ? why : BisectState.answer(builds, model);
+        append(Journal.Entry.event(Journal.Kind.DONE, null, null, status + ": " + message, 0));
+        log.info(status + ": " + message);
+        return write(status, message);
+    }
+
+    private BisectState write(Status status, String message) {
+        BisectState s = BisectState.of(builds, entries, model, settings, host.name(), status, message);
+        BisectReport.write(dir, s);
+        return s;
+    }
+
+    private String summary() {
+        return String.format(java.util.Locale.ROOT, "model: most likely first bad %s (%.1f%%), estimated repro rate %.0f%%, %d trial(s)",
+                builds.get(model.best()).label(), 100 * model.confidence(), 100 * model.reproRate(), model.trials());
+    }
+
+    private int judged(int k, boolean failed) {
+        return (int) entries.stream().filter(e -> e.judged() && e.buildIndex() == k && e.failed() == failed).count();
+    }
+
+    private Journal.Entry lastJudged(int k, boolean failed) {
+        Journal.Entry last = null;
+        for (Journal.Entry e : entries) {
+            if (e.judged() && e.buildIndex() == k && e.failed() == failed) {
+                last = e;
+            }
+        }
+        return last;
+    }
+
+    private boolean skippedEndpoint(int k) {
+        return entries.stream().anyMatch(e -> e.kind() == Journal.Kind.SKIP && Integer.valueOf(k).equals(e.buildIndex()));
+    }
+
+    private String skipReason(int k) {
+        return entries.stream().filter(e -> e.kind() == Journal.Kind.SKIP && Integer.valueOf(k).equals(e.buildIndex()))
+                .reduce((a, b) -> b).map(Journal.Entry::reason).orElse("?");
+    }
+
+    private static double seconds(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+}

@@ -1,0 +1,33 @@
+package io.kdumplab.harness.bisect;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One kernel build of a bisection: what to install (package files, a
+ * kernel + initramfs + modules tarball, or package names the host's own
+ * repositories serve) and the `uname -r` the host must report once booted.
+ */
+public record Build(int index, String name, String kernelRelease, Kind kind, List<Path> artifacts,
+                    List<String> packages) {
+    public enum Kind {
+        /** .deb files, installed with apt as a local upgrade. */
+        DEB,
+        /** .rpm files, installed with dnf. */
+        RPM,
+        /** A tarball holding boot/vmlinuz-REL and lib/modules/REL (initramfs optional). */
+        TARBALL,
+        /** Package names from the host's configured repositories. */
+        REPOSITORY
+    }
+
+    public Build {
+        artifacts = List.copyOf(artifacts);
+        packages = List.copyOf(packages);
+    }
+
+    /** The name as shown in reports: "6.1.0-55 (6.1.0-55-amd64)". */
+    public String label() {
+        return name.equals(kernelRelease) ? name : name + " (" + kernelRelease + ")";
+    }
+}

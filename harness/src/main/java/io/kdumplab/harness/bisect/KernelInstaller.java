@@ -1,0 +1,96 @@
+package io.kdumplab.harness.bisect;
+
+import io.kdumplab.harness.target.ssh.CommandResult;
+import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.util.Hashing;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Installs a build on the host over SSH the way an admin would: its package
+ * files with the package manager (apt resolves dependencies and runs the
+ * kernel hooks: initramfs, the kdump initramfs, update-grub; dnf likewise),
+ * repository packages by name, or a tarball unpacked into /boot and
+ * /lib/modules followed by the distribution's kernel hooks. Files already on
+ * the host with the same SHA-256 are not uploaded again (a resumed bisection
+ * does not pay twice), and a package manager finds an installed build a no-op.
+ *
+ * A failing install command is the build's fault (skipped like a commit that
+ * does not build); a dropped SSH connection is the infrastructure's.
+ */
+public final class KernelInstaller {
+    static final String REMOTE_ROOT = "/var/tmp/kdump-harness/builds";
+    private final Duration timeout;
+
+    public KernelInstaller(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    /** Output of the install commands, for the build's install log. */
+    public String install(SshTarget ssh, String family, Build build) {
+        String sudo = ssh.run("id -u", Duration.ofSeconds(15)).out().equals("0") ? "" : "sudo -n ";
+        String dir = REMOTE_ROOT + "/" + build.name().replaceAll("[^A-Za-z0-9_.+-]", "_");
+        List<String> remote = upload(ssh, sudo, dir, build.artifacts());
+        String cmd = command(family, build, remote);
+        CommandResult r = ssh.run(sudo + "sh -c '" + cmd.replace("'", "'\\''") + "' 2>&1", timeout);
+        String out = "$ " + cmd + "\n" + r.stdout() + r.stderr();
+        if (!r.ok()) {
+            throw new BootEntries.BuildProblem("installing " + build.label() + " failed (exit " + r.exitStatus() + "): "
+                    + lastLines(r.stdout() + r.stderr(), 3));
+        }
+        CommandResult present = ssh.run("test -e /boot/vmlinuz-" + build.kernelRelease() + " && test -d /lib/modules/"
+                + build.kernelRelease(), Duration.ofSeconds(15));
+        if (!present.ok()) {
+            throw new BootEntries.BuildProblem(build.label() + " installed, but /boot/vmlinuz-" + build.kernelRelease()
+                    + " or /lib/modules/" + build.kernelRelease() + " is missing: the build does not boot the release it names");
+        }
+        return out;
+    }
+
+    static String command(String family, Build build, List<String> remote) {
+        boolean rhel = "rhel".equals(family);
+        String files = String.join(" ", remote);
+        return switch (build.kind()) {
+            case DEB -> "DEBIAN_FRONTEND=noninteractive apt-get install -y --allow-downgrades --no-install-recommends"
+                    + " -o Dpkg::Options::=--force-confold " + files;
+            case RPM -> "dnf install -y " + files;
+            case REPOSITORY -> rhel ? "dnf install -y " + String.join(" ", build.packages())
+                    : "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "
+                    + String.join(" ", build.packages());
+            case TARBALL -> {
+                String rel = build.kernelRelease();
+                // only the kernel's own trees are unpacked; then the hooks a packaged kernel would run
+                String unpack = "tar --no-same-owner -xf " + files + " -C / --wildcards 'boot/*' '*lib/modules/" + rel + "*'"
+                        + " && depmod " + rel;
+                yield rhel ? unpack + " && kernel-install add " + rel + " /boot/vmlinuz-" + rel
+                        : unpack + " && run-parts --report --exit-on-error --arg=" + rel + " --arg=/boot/vmlinuz-" + rel
+                        + " /etc/kernel/postinst.d";
+            }
+        };
+    }
+
+    private List<String> upload(SshTarget ssh, String sudo, String dir, List<Path> files) {
+        List<String> remote = new ArrayList<>();
+        if (files.isEmpty()) {
+            return remote;
+        }
+        ssh.check(sudo + "mkdir -p " + dir + " && " + sudo + "chown \"$(id -u)\" " + dir, Duration.ofSeconds(15));
+        for (Path f : files) {
+            String target = dir + "/" + f.getFileName();
+            String have = ssh.run("sha256sum " + target + " 2>/dev/null | cut -d' ' -f1", Duration.ofSeconds(60)).out();
+            if (!have.equals(Hashing.sha256Hex(f))) {
+                ssh.upload(f, target);
+            }
+            remote.add(target);
+        }
+        return remote;
+    }
+
+    private static String lastLines(String s, int n) {
+        String[] lines = s.strip().split("\n");
+        return String.join(" | ", java.util.Arrays.asList(lines).subList(Math.max(0, lines.length - n), lines.length));
+    }
+}

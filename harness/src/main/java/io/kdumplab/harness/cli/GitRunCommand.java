@@ -1,0 +1,143 @@
+package io.kdumplab.harness.cli;
+
+import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.run.ReproRun;
+import io.kdumplab.harness.run.RunResult;
+import io.kdumplab.harness.run.Scenario;
+import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.util.HarnessException;
+import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.wait.WaitTimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * One step of `git bisect run`: the user's build-and-install hook, then repro
+ * trials until the commit is judged. Exit codes follow git exactly: 0 good,
+ * 1 bad, 125 skip (the hook failed, or the infrastructure could not judge),
+ * and 129 for anything that should stop the whole bisection (a usage error,
+ * the harness's own bug at 128) — never 2..124 or 126/127 for non-verdicts,
+ * which git would take as "bad".
+ */
+@Command(name = "git-run", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = GitRunCommand.ABORT,
+        description = {"For `git bisect run`: run --prepare (build and install the checked-out source on the host),",
+                "then repro trials: the first FAIL marks the commit bad; it is good after enough passes to rule out",
+                "--min-repro-rate at --error-rate (1 pass when the failure is deterministic)."},
+        footer = {"", "Exit codes: 0 good, 1 bad, 125 skip (prepare failed, or INFRA_ERROR/KDUMP_NOT_READY after retries),",
+                "129 abort the bisection (usage or input error), 128 harness bug.",
+                "", "Example:", "  git bisect start v6.7 v6.6 && git bisect run /path/to/harness.sh bisect git-run \\",
+                "      --prepare 'make -j16 bindeb-pkg && scp ../linux-image-*.deb lab:/tmp && ssh lab dpkg -i /tmp/*.deb' -i lab.yaml"})
+public final class GitRunCommand implements Callable<Integer> {
+    static final int ABORT = 129;
+
+    @Option(names = "--prepare", description = "shell command run in the current directory before the trials (build, install, reboot)")
+    String prepare;
+    @Option(names = "--prepare-timeout", defaultValue = "7200", description = "seconds for --prepare")
+    int prepareTimeout;
+    @Option(names = "--min-repro-rate", defaultValue = "1.0", description = "lowest share of trials in which a bad commit fails (default 1)")
+    double minReproRate;
+    @Option(names = "--error-rate", defaultValue = "0.05", description = "accepted chance of calling a bad commit good")
+    double errorRate;
+    @Option(names = "--retries", defaultValue = "2", description = "retries of a trial that could not be judged")
+    int retries;
+    @Option(names = "--no-configure", description = "never change the boot configuration or reboot for kdump")
+    boolean noConfigure;
+    @Option(names = "--reports", defaultValue = "${env:HARNESS_REPORTS:-reports}")
+    Path reports;
+    @Option(names = {"-q", "--quiet"}) boolean quiet;
+    @Mixin TargetOptions target = new TargetOptions();
+    @Mixin ScenarioOptions scenario = new ScenarioOptions();
+
+    @Override
+    public Integer call() {
+        try {
+            return judge();
+        } catch (ConfigurationException e) {
+            System.err.println("error: " + e.describe() + "\n  (git-run exits " + ABORT + " so that git bisect stops)");
+            return ABORT;
+        } catch (InfrastructureException | WaitTimeoutException e) {
+            System.err.println("infrastructure error: " + e.getMessage() + " (skip)");
+            return ExitCodes.INFRA;
+        } catch (HarnessException e) {
+            System.err.println("error: " + e.describe());
+            return ExitCodes.INTERNAL;
+        }
+    }
+
+    private int judge() {
+        if (minReproRate <= 0 || minReproRate > 1 || errorRate <= 0 || errorRate >= 0.5) {
+            throw new ConfigurationException("--min-repro-rate must be in (0, 1] and --error-rate in (0, 0.5)",
+                    "e.g. --min-repro-rate 0.3 --error-rate 0.05");
+        }
+        Scenario sc = scenario.build();
+        TargetHost host = target.resolve(quiet);
+        if (prepare != null) {
+            System.err.println("git-run: prepare: " + prepare);
+            int rc = runPrepare(host);
+            if (rc != 0) {
+                System.err.println("git-run: prepare exited " + rc + ": this commit cannot be tested (skip, exit 125)");
+                return ExitCodes.INFRA;
+            }
+        }
+        int needed = minReproRate >= 1 ? 1 : (int) Math.ceil(Math.log(errorRate) / Math.log(1 - minReproRate));
+        int passes = 0;
+        int unjudged = 0;
+        while (true) {
+            RunResult r;
+            try (Progress progress = new Progress(quiet)) {
+                ReproRun run = new ReproRun(host, sc, new ReproRun.Options(!noConfigure, Duration.ofSeconds(60), progress), reports);
+                progress.attach(run);
+                r = run.execute();
+            }
+            System.err.println("git-run: " + r.verdict + ": " + r.reason + " (run " + r.runId + ")");
+            switch (r.verdict) {
+                case "FAIL" -> {
+                    System.err.println("git-run: bad (exit 1)");
+                    return ExitCodes.FAIL;
+                }
+                case "PASS" -> {
+                    passes++;
+                    if (passes >= needed) {
+                        System.err.println("git-run: good after " + passes + " passing trial(s) (exit 0)");
+                        return ExitCodes.OK;
+                    }
+                }
+                default -> {
+                    unjudged++;
+                    if (unjudged > retries) {
+                        System.err.println("git-run: " + unjudged + " trial(s) could not be judged: skip (exit 125)");
+                        return ExitCodes.INFRA;
+                    }
+                }
+            }
+        }
+    }
+
+    private int runPrepare(TargetHost host) {
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", prepare).inheritIO();
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("HARNESS_HOST", host.name());
+        pb.environment().put("HARNESS_SSH", host.ssh().user() + "@" + host.ssh().host() + ":" + host.ssh().port());
+        try {
+            Process p = pb.start();
+            if (!p.waitFor(prepareTimeout, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                System.err.println("git-run: prepare timed out after " + prepareTimeout + " s");
+                return 124;
+            }
+            return p.exitValue();
+        } catch (java.io.IOException e) {
+            throw new ConfigurationException("cannot start --prepare: " + e.getMessage(), "check the command");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InfrastructureException("prepare", "interrupted", "");
+        }
+    }
+}
