@@ -15,7 +15,9 @@ public final class Cli {
     public static CommandLine create() {
         CommandLine cl = new CommandLine(new RootCommand());
         cl.setExecutionExceptionHandler(Cli::handle);
-        cl.setExitCodeExceptionMapper(t -> ExitCodes.INTERNAL);
+        // bad flags: the command's own code (git-run uses 129 so git bisect stops instead of marking the commit bad)
+        cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException pe
+                ? pe.getCommandLine().getCommandSpec().exitCodeOnInvalidInput() : ExitCodes.INTERNAL);
         return cl;
     }
 

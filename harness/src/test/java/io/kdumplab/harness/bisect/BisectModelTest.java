@@ -47,4 +47,20 @@ public class BisectModelTest {
         var b = BisectSimulation.run(16, 50, new double[] {0.6}, new double[] {0.5}, 0.05, 5, 1);
         assertEquals(a, b);
     }
+
+    @Test
+    public void aSkippedBuildTurnsTheAnswerIntoARangeLikeGitBisectSkip() {
+        // first bad = 5; build 5 cannot be tested, so 5 and 6 cannot be told apart
+        BisectModel m = new BisectModel(10, 1.0, 0.05);
+        m.skip(5);
+        int guard = 0;
+        while (!m.done() && guard++ < 50) {
+            int k = Math.max(1, m.next());
+            assertTrue(k != 5, "never picks a skipped build");
+            m.observe(k, k >= 5);
+        }
+        assertTrue(m.done());
+        assertEquals(m.bestRange(), new BisectModel.Range(5, 6));
+        assertEquals(m.best(), 6, "the first build a test saw bad");
+    }
 }

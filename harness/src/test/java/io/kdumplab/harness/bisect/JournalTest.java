@@ -1,5 +1,6 @@
 package io.kdumplab.harness.bisect;
 
+import io.kdumplab.harness.util.ConfigurationException;
 import org.testng.annotations.Test;
 
 import java.nio.file.Files;
@@ -10,29 +11,75 @@ import java.util.List;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
 
 public class JournalTest {
+    static Journal.Start start(int builds) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < builds; i++) {
+            names.add("b" + i);
+        }
+        return new Journal.Start("f00", names, 0.5, 0.05, "lab", "seed", "6.1.0-56-amd64",
+                new BootEntries.Original("debian", null, false, null));
+    }
+
     @Test
-    public void resumeReplaysFinishedTrialsAndIgnoresATornLine() throws Exception {
-        Path f = Files.createTempDirectory("journal").resolve("bisect.jsonl");
+    public void resumeReplaysFinishedTrialsAndSkipsAndIgnoresATornLine() throws Exception {
+        Path f = Files.createTempDirectory("journal").resolve("journal.jsonl");
         Journal j = new Journal(f);
-        j.append(new Journal.Entry("2026-11-26T10:00:00Z", 8, "6.1.0-51", "PASS", "r1", null));
-        j.append(new Journal.Entry("2026-11-26T10:03:00Z", 12, "6.1.0-55", "FAIL", "r2", "hang"));
-        j.append(new Journal.Entry("2026-11-26T10:06:00Z", 10, "6.1.0-53", "INFRA_ERROR", "r3", "bmc: timeout"));
-        Files.writeString(f, "{\"at\":\"2026-11-26T10:09:00Z\",\"buildIndex\":1", StandardOpenOption.APPEND);
+        j.append(Journal.Entry.start(start(16)));
+        j.append(Journal.Entry.trial(8, "b8", "PASS", "r1", null, 120));
+        j.append(Journal.Entry.trial(12, "b12", "FAIL", "r2", "hang", 190));
+        j.append(Journal.Entry.trial(10, "b10", "INFRA_ERROR", "r3", "bmc: timeout", 30));
+        j.append(Journal.Entry.event(Journal.Kind.SKIP, 10, "b10", "does not boot", 0));
+        Files.writeString(f, "{\"kind\":\"TRIAL\",\"at\":\"2026-11-26T10:09:00Z\",\"buildIndex\":1", StandardOpenOption.APPEND);
 
         List<String> warnings = new ArrayList<>();
         List<Journal.Entry> entries = new Journal(f).read(warnings);
-        assertEquals(entries.size(), 3);
+        assertEquals(entries.size(), 5);
         assertEquals(warnings.size(), 1);
-        assertTrue(warnings.get(0).contains("bisect.jsonl:4"), warnings.toString());
+        assertTrue(warnings.get(0).contains("journal.jsonl:6"), warnings.toString());
+        assertEquals(entries.get(0).start().safeKernel(), "6.1.0-56-amd64");
 
         BisectModel fresh = Journal.replay(entries, new BisectModel(16, 0.5, 0.05));
         assertEquals(fresh.trials(), 2, "only judged trials inform the model");
+        assertTrue(fresh.isSkipped(10));
         BisectModel direct = new BisectModel(16, 0.5, 0.05);
         direct.observe(8, false);
         direct.observe(12, true);
+        direct.skip(10);
         assertEquals(fresh.next(), direct.next(), "a resumed bisection continues where it stopped");
         assertEquals(fresh.confidence(), direct.confidence(), 1e-12);
+    }
+
+    @Test
+    public void viewShowsStatusLogAndRecomputesReports() throws Exception {
+        Path dir = Files.createTempDirectory("view");
+        Journal j = new Journal(dir.resolve("journal.jsonl"));
+        j.append(Journal.Entry.start(new Journal.Start("f", List.of("a", "b", "c", "d"), 1.0, 0.05, "lab", "seed", "k",
+                new BootEntries.Original("debian", null, false, null))));
+        j.append(Journal.Entry.event(Journal.Kind.INSTALL, 0, "a", null, 200));
+        j.append(Journal.Entry.trial(0, "a", "PASS", "r1", "vmcore saved", 120));
+        j.append(Journal.Entry.trial(3, "d", "FAIL", "r2", "hang", 190));
+        j.append(Journal.Entry.trial(1, "b", "PASS", "r3", "vmcore saved", 125));
+        j.append(Journal.Entry.trial(2, "c", "FAIL", "r4", "hang", 185));
+        JournalView v = JournalView.open(dir.resolve("journal.jsonl"));
+        BisectState s = v.state();
+        assertEquals(s.status(), "RUNNING");
+        assertEquals(s.answer().firstBad(), "c");
+        assertTrue(s.answer().confidence() > 0.95, "" + s.answer().confidence());
+        assertEquals(s.machineSeconds(), 820.0, 1e-6);
+        assertEquals(s.builds().get(2).state(), "bad");
+        assertTrue(v.logText().contains("trial c FAIL r4"), v.logText());
+        assertTrue(v.statusText().contains("c "), v.statusText());
+        v.writeReports(dir.resolve("out"));
+        String junit = Files.readString(dir.resolve("out/junit.xml"));
+        assertTrue(junit.contains("failures=\"2\""), junit);
+        assertTrue(Files.readString(dir.resolve("out/index.html")).contains("runs/r4/index.html"));
+
+        Path other = Files.createTempFile("notjournal", ".jsonl");
+        Files.writeString(other, "{\"kind\":\"TRIAL\",\"buildIndex\":0,\"verdict\":\"PASS\"}\n");
+        ConfigurationException e = expectThrows(ConfigurationException.class, () -> JournalView.open(other));
+        assertTrue(e.getMessage().contains("no start line"), e.getMessage());
     }
 }

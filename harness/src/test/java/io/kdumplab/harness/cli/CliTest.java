@@ -74,4 +74,31 @@ public class CliTest {
         assertTrue(o.out().contains("125 INFRA_ERROR or"), o.out());
         assertTrue(o.out().contains("./harness.sh repro --control sysrq-c"), o.out());
     }
+
+    @Test
+    public void gitRunNeverTurnsUsageErrorsIntoBadCommits() {
+        Outcome bad = run("bisect", "git-run", "--no-such-flag");
+        assertEquals(bad.code(), 129, "git bisect run would count 2 as bad: " + bad.err());
+        Outcome rate = run("bisect", "git-run", "--min-repro-rate", "0");
+        assertEquals(rate.code(), 129, rate.err());
+    }
+
+    @Test
+    public void bisectRunRefusesMissingBuildsAndUnknownEndpoints() throws Exception {
+        Outcome missing = run("bisect", "run", "--builds", "/nonexistent/builds");
+        assertEquals(missing.code(), ExitCodes.USAGE);
+        assertTrue(missing.err().contains("/nonexistent/builds does not exist"), missing.err());
+        Path d = Files.createTempDirectory("builds");
+        for (int n = 1; n <= 3; n++) {
+            Path f = d.resolve("b" + n).resolve("linux-image-6.1.0-" + n + "-amd64_1_amd64.deb");
+            Files.createDirectories(f.getParent());
+            Files.writeString(f, "x");
+        }
+        Outcome unknown = run("bisect", "run", "--builds", d.toString(), "--good", "b9");
+        assertEquals(unknown.code(), ExitCodes.USAGE);
+        assertTrue(unknown.err().contains("--good 'b9' is not a build"), unknown.err());
+        Outcome status = run("bisect", "status", "--dir", d.toString());
+        assertEquals(status.code(), ExitCodes.USAGE);
+        assertTrue(status.err().contains("no bisection journal"), status.err());
+    }
 }

@@ -1,0 +1,54 @@
+package io.kdumplab.harness.bisect;
+
+import org.testng.annotations.Test;
+
+import java.util.List;
+import java.util.Optional;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+public class BootEntriesTest {
+    private static final String U = "c5d7d35b-bdcb-4916-a4c9-726c85afcc6f";
+
+    @Test
+    public void entryInsideDebiansAdvancedSubmenu() {
+        String cfg = String.join("\n",
+                "function load_video {", "  insmod all_video", "}",
+                "menuentry 'Debian GNU/Linux' --class debian --class gnu-linux $menuentry_id_option 'gnulinux-simple-" + U + "' {",
+                "\tlinux /boot/vmlinuz-6.1.0-56-amd64 root=UUID=" + U, "}",
+                "submenu 'Advanced options for Debian GNU/Linux' $menuentry_id_option 'gnulinux-advanced-" + U + "' {",
+                "\tmenuentry 'Debian GNU/Linux, with Linux 6.1.0-56-amd64' --class debian $menuentry_id_option 'gnulinux-6.1.0-56-amd64-advanced-" + U + "' {",
+                "\t\tlinux /boot/vmlinuz-6.1.0-56-amd64", "\t}",
+                "\tmenuentry 'Debian GNU/Linux, with Linux 6.1.0-55-amd64 (recovery mode)' --class debian $menuentry_id_option 'gnulinux-6.1.0-55-amd64-recovery-" + U + "' {",
+                "\t}",
+                "\tmenuentry 'Debian GNU/Linux, with Linux 6.1.0-55-amd64' --class debian $menuentry_id_option 'gnulinux-6.1.0-55-amd64-advanced-" + U + "' {",
+                "\t}", "}", "");
+        assertEquals(BootEntries.GrubMenu.entryFor(cfg, "6.1.0-55-amd64"),
+                Optional.of("gnulinux-advanced-" + U + ">gnulinux-6.1.0-55-amd64-advanced-" + U));
+        assertEquals(BootEntries.GrubMenu.entryFor(cfg, "6.1.0-54-amd64"), Optional.empty());
+    }
+
+    @Test
+    public void topLevelEntriesWhenTheSubmenuIsDisabled() {
+        String cfg = "menuentry 'Debian GNU/Linux, with Linux 6.1.0-54-amd64' --class debian $menuentry_id_option 'gnulinux-6.1.0-54-amd64-advanced-" + U + "' {\n}\n"
+                + "menuentry 'Debian GNU/Linux, with Linux 6.1.0-56-rt-amd64' --class debian $menuentry_id_option 'gnulinux-6.1.0-56-rt-amd64-advanced-" + U + "' {\n}\n";
+        assertEquals(BootEntries.GrubMenu.entryFor(cfg, "6.1.0-54-amd64").orElseThrow(), "gnulinux-6.1.0-54-amd64-advanced-" + U);
+        assertEquals(BootEntries.GrubMenu.entryFor(cfg, "6.1.0-56-amd64"), Optional.empty(), "rt is another release");
+    }
+
+    @Test
+    public void installCommandsPerKindAndFamily() {
+        Build deb = new Build(0, "b", "6.1.0-55-amd64", Build.Kind.DEB, List.of(), List.of());
+        String c = KernelInstaller.command("debian", deb, List.of("/var/tmp/x/a.deb", "/var/tmp/x/b.deb"));
+        assertTrue(c.startsWith("DEBIAN_FRONTEND=noninteractive apt-get install -y") && c.endsWith("/var/tmp/x/a.deb /var/tmp/x/b.deb"), c);
+        Build rpm = new Build(0, "b", "5.14.0-285.el9.x86_64", Build.Kind.RPM, List.of(), List.of());
+        assertEquals(KernelInstaller.command("rhel", rpm, List.of("/t/k.rpm")), "dnf install -y /t/k.rpm");
+        Build tar = new Build(0, "b", "6.7.0-rc1", Build.Kind.TARBALL, List.of(), List.of());
+        String t = KernelInstaller.command("debian", tar, List.of("/t/k.tar.gz"));
+        assertTrue(t.contains("depmod 6.1".replace("6.1", "6.7.0-rc1")) && t.contains("run-parts --report --exit-on-error --arg=6.7.0-rc1"), t);
+        assertTrue(KernelInstaller.command("rhel", tar, List.of("/t/k.tar.gz")).contains("kernel-install add 6.7.0-rc1"));
+        Build repo = new Build(0, "b", "6.1.0-55-amd64", Build.Kind.REPOSITORY, List.of(), List.of("linux-image-6.1.0-55-amd64"));
+        assertTrue(KernelInstaller.command("debian", repo, List.of()).endsWith("apt-get install -y --no-install-recommends linux-image-6.1.0-55-amd64"));
+    }
+}
