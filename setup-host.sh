@@ -12,6 +12,7 @@ PACKAGES=(
   mmdebstrap fdisk e2fsprogs openssh-client  # the guest image build
   util-linux bsdutils procps iproute2      # setsid, script, ps, ss
   chromium fonts-dejavu-core               # the HTML report test (headless screenshot)
+  git dpkg apt                             # bisection: git bisect run test, demo builds (apt-get download, dpkg-deb)
 )
 [ "$(id -u)" = 0 ] || { echo "setup-host.sh: run as root (apt-get and the image build need it)" >&2; exit 1; }
 missing=()

@@ -35,7 +35,7 @@ import java.util.function.Consumer;
 public final class BisectRun {
     /** What the user chose; errorRate bounds the chance of naming the wrong build. */
     public record Settings(double minReproRate, double errorRate, int retries, int maxTrials, int goodTrials,
-                           String safeKernel, Duration installTimeout, Duration bootTimeout) {
+                           String safeKernel, Duration installTimeout, Duration bootTimeout, Duration hangAfter) {
         public Settings {
             if (minReproRate <= 0 || minReproRate > 1) {
                 throw new ConfigurationException("--min-repro-rate must be in (0, 1], got " + minReproRate,
@@ -166,35 +166,56 @@ public final class BisectRun {
 
     /** Null when both endpoints verify; else why the bisection cannot go on. */
     private String verifyEndpoints() {
-        int bad = builds.size() - 1;
         while (true) {
-            if (judged(0, true) > 0) {
-                Journal.Entry f = lastJudged(0, true);
-                return "the good endpoint " + builds.get(0).label() + " FAILED (run " + f.runId() + ": " + f.reason()
-                        + "); it is not a good build. Choose an earlier good build with --good, or check the scenario";
+            EndpointStep step = endpointStep(entries, builds, settings);
+            if (step.problem() != null) {
+                return step.problem();
             }
-            if (judged(0, false) >= settings.goodTrials()) {
-                break;
+            if (step.trialOn() == null) {
+                log.info("endpoints verified: " + builds.get(0).label() + " passes, " + builds.get(builds.size() - 1).label() + " fails");
+                return null;
             }
-            if (skippedEndpoint(0)) {
-                return "the good endpoint " + builds.get(0).label() + " could not be tested: " + skipReason(0);
-            }
-            trial(0);
+            trial(step.trialOn());
         }
-        while (judged(bad, true) == 0) {
-            int passes = judged(bad, false);
-            if (passes >= settings.badEndpointTrials()) {
-                return "the bad endpoint " + builds.get(bad).label() + " PASSED " + passes + " trial(s) in a row; with a repro rate"
-                        + " of at least " + settings.minReproRate() + " that happens with probability <= " + settings.errorRate()
-                        + ". It does not reproduce: choose a later bad build with --bad, or lower --min-repro-rate";
-            }
-            if (skippedEndpoint(bad)) {
-                return "the bad endpoint " + builds.get(bad).label() + " could not be tested: " + skipReason(bad);
-            }
-            trial(bad);
+    }
+
+    /** The endpoint check's next move, from the journal alone: a trial on a build, a stop with a reason, or done. */
+    record EndpointStep(Integer trialOn, String problem) {}
+
+    static EndpointStep endpointStep(List<Journal.Entry> entries, BuildList builds, Settings settings) {
+        int bad = builds.size() - 1;
+        int goodFails = count(entries, 0, true);
+        if (goodFails > 0) {
+            Journal.Entry f = entries.stream().filter(e -> e.judged() && e.buildIndex() == 0 && e.failed()).reduce((x, y) -> y).orElseThrow();
+            return new EndpointStep(null, "the good endpoint " + builds.get(0).label() + " FAILED (run " + f.runId() + ": " + f.reason()
+                    + "); it is not a good build. Choose an earlier good build with --good, or check the scenario");
         }
-        log.info("endpoints verified: " + builds.get(0).label() + " passes, " + builds.get(bad).label() + " fails");
-        return null;
+        if (count(entries, 0, false) < settings.goodTrials()) {
+            return skipped(entries, 0) != null
+                    ? new EndpointStep(null, "the good endpoint " + builds.get(0).label() + " could not be tested: " + skipped(entries, 0))
+                    : new EndpointStep(0, null);
+        }
+        if (count(entries, bad, true) > 0) {
+            return new EndpointStep(null, null);
+        }
+        int passes = count(entries, bad, false);
+        if (passes >= settings.badEndpointTrials()) {
+            return new EndpointStep(null, "the bad endpoint " + builds.get(bad).label() + " PASSED " + passes + " trial(s) in a row;"
+                    + " with a repro rate of at least " + settings.minReproRate() + " that happens with probability <= "
+                    + settings.errorRate() + ". It does not reproduce: choose a later bad build with --bad, or lower --min-repro-rate");
+        }
+        return skipped(entries, bad) != null
+                ? new EndpointStep(null, "the bad endpoint " + builds.get(bad).label() + " could not be tested: " + skipped(entries, bad))
+                : new EndpointStep(bad, null);
+    }
+
+    private static int count(List<Journal.Entry> entries, int k, boolean failed) {
+        return (int) entries.stream().filter(e -> e.judged() && e.buildIndex() == k && e.failed() == failed).count();
+    }
+
+    private static String skipped(List<Journal.Entry> entries, int k) {
+        return entries.stream().filter(e -> e.kind() == Journal.Kind.SKIP && Integer.valueOf(k).equals(e.buildIndex()))
+                .reduce((x, y) -> y).map(Journal.Entry::reason).orElse(null);
     }
 
     // ------------------------------------------------------------------ the search
@@ -220,7 +241,7 @@ public final class BisectRun {
         String verdict;
         try {
             ensureOn(b);
-            ReproRun run = new ReproRun(host, scenario, new ReproRun.Options(true, Duration.ofSeconds(60), progress),
+            ReproRun run = new ReproRun(host, scenario, new ReproRun.Options(true, settings.hangAfter(), progress),
                     dir.resolve("runs"));
             currentRun = run;
             log.info("trial on " + b.label() + ": run " + run.result().runId);
@@ -279,6 +300,7 @@ public final class BisectRun {
 
     /** Installs build b if this bisection has not yet, boots it once, checks uname -r, then makes it the default. */
     private void ensureOn(Build b) {
+        long bootStart = System.nanoTime();
         try (SshTarget ssh = power.connectWaiting(settings.bootTimeout())) {
             String running = ssh.check("uname -r", Duration.ofSeconds(15));
             if (running.equals(b.kernelRelease())) {
@@ -295,7 +317,7 @@ public final class BisectRun {
                 AtomicFiles.write(dir.resolve("installs").resolve(b.name().replaceAll("[^A-Za-z0-9_.+-]", "_") + ".log"), out);
                 append(Journal.Entry.event(Journal.Kind.INSTALL, b.index(), b.name(), null, seconds(t0)));
             }
-            long t0 = System.nanoTime();
+            bootStart = System.nanoTime();
             boot.bootOnce(ssh, b.kernelRelease());
             log.info("rebooting into " + b.label());
             boolean back = power.reboot(ssh, settings.bootTimeout());
@@ -313,7 +335,7 @@ public final class BisectRun {
             boot.makeDefault(ssh, b.kernelRelease());
             hostOnBuild = b.index();
         }
-        append(Journal.Entry.event(Journal.Kind.BOOT, b.index(), b.name(), null, 0));
+        append(Journal.Entry.event(Journal.Kind.BOOT, b.index(), b.name(), null, seconds(bootStart)));
     }
 
     private boolean installed(int k) {
@@ -394,29 +416,6 @@ public final class BisectRun {
     private String summary() {
         return String.format(java.util.Locale.ROOT, "model: most likely first bad %s (%.1f%%), estimated repro rate %.0f%%, %d trial(s)",
                 builds.get(model.best()).label(), 100 * model.confidence(), 100 * model.reproRate(), model.trials());
-    }
-
-    private int judged(int k, boolean failed) {
-        return (int) entries.stream().filter(e -> e.judged() && e.buildIndex() == k && e.failed() == failed).count();
-    }
-
-    private Journal.Entry lastJudged(int k, boolean failed) {
-        Journal.Entry last = null;
-        for (Journal.Entry e : entries) {
-            if (e.judged() && e.buildIndex() == k && e.failed() == failed) {
-                last = e;
-            }
-        }
-        return last;
-    }
-
-    private boolean skippedEndpoint(int k) {
-        return entries.stream().anyMatch(e -> e.kind() == Journal.Kind.SKIP && Integer.valueOf(k).equals(e.buildIndex()));
-    }
-
-    private String skipReason(int k) {
-        return entries.stream().filter(e -> e.kind() == Journal.Kind.SKIP && Integer.valueOf(k).equals(e.buildIndex()))
-                .reduce((a, b) -> b).map(Journal.Entry::reason).orElse("?");
     }
 
     private static double seconds(long t0) {

@@ -32,7 +32,7 @@ final class HostPower {
     }
 
     Optional<String> bootId() {
-        try (SshTarget probe = SshTarget.connect(host.ssh(), Duration.ofSeconds(5))) {
+        try (SshTarget probe = SshTarget.probe(host.ssh(), Duration.ofSeconds(5))) {
             String id = probe.run("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)).out();
             return id.isEmpty() ? Optional.empty() : Optional.of(id);
         } catch (HarnessException e) {

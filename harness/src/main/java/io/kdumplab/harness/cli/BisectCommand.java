@@ -86,7 +86,7 @@ public final class BisectCommand implements Runnable {
             int b = bad == null ? all.size() - 1 : all.indexOf(bad, "--bad");
             BuildList list = all.slice(g, b);
             BisectRun.Settings settings = new BisectRun.Settings(minReproRate, errorRate, retries, maxTrials, goodTrials,
-                    safeKernel, Duration.ofSeconds(installTimeout), Duration.ofSeconds(bootTimeout));
+                    safeKernel, Duration.ofSeconds(installTimeout), Duration.ofSeconds(bootTimeout), scenario.hangAfter());
             var sc = scenario.build();
             TargetHost host = target.resolve(quiet);
             Path d = dir != null ? dir : defaultDir(reports, builds, host.name());
@@ -159,7 +159,7 @@ public final class BisectCommand implements Runnable {
             JournalView v = JournalView.open(dir.resolve("journal.jsonl"));
             Journal.Start st = v.start();
             BisectRun.Settings settings = new BisectRun.Settings(st.minReproRate(), st.errorRate(), 0, 0, 0, st.safeKernel(),
-                    Duration.ofSeconds(60), Duration.ofSeconds(bootTimeout));
+                    Duration.ofSeconds(60), Duration.ofSeconds(bootTimeout), Duration.ofSeconds(60));
             new BisectRun(v.builds(), target.resolve(false), io.kdumplab.harness.run.Scenario.seed(), dir, settings,
                     System.err::println).restoreOnly();
             return ExitCodes.OK;

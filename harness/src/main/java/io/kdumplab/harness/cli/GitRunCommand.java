@@ -90,7 +90,7 @@ public final class GitRunCommand implements Callable<Integer> {
         while (true) {
             RunResult r;
             try (Progress progress = new Progress(quiet)) {
-                ReproRun run = new ReproRun(host, sc, new ReproRun.Options(!noConfigure, Duration.ofSeconds(60), progress), reports);
+                ReproRun run = new ReproRun(host, sc, new ReproRun.Options(!noConfigure, scenario.hangAfter(), progress), reports);
                 progress.attach(run);
                 r = run.execute();
             }

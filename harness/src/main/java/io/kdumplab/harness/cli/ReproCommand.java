@@ -48,7 +48,7 @@ public final class ReproCommand implements Callable<Integer> {
         RunResult r;
         ReproRun run;
         try (Progress progress = new Progress(quiet)) {
-            run = new ReproRun(host, scenario, new ReproRun.Options(!noConfigure, Duration.ofSeconds(60), progress), reports);
+            run = new ReproRun(host, scenario, new ReproRun.Options(!noConfigure, scenarioOptions.hangAfter(), progress), reports);
             progress.attach(run);
             r = run.execute();
         }

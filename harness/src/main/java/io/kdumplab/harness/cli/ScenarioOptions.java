@@ -30,6 +30,17 @@ public final class ScenarioOptions {
     @Option(names = "--wedge", arity = "0..1", fallbackValue = "100", description = "load the test-only panic_wedge module (probability %%, default 100)")
     Integer wedge;
 
+    @Option(names = "--hang-after", defaultValue = "60", description = "seconds of console silence after the trigger that mean a hang (default ${DEFAULT-VALUE})")
+    int hangAfter;
+
+    /** How long a quiet console after the trigger counts as a hang (then the BMC power-cycles the host). */
+    java.time.Duration hangAfter() {
+        if (hangAfter < 10) {
+            throw new ConfigurationException("--hang-after " + hangAfter + " is too short", "the capture kernel can take 20 s to print under TCG; use 30 or more");
+        }
+        return java.time.Duration.ofSeconds(hangAfter);
+    }
+
     Scenario build() {
         Scenario s = scenarioFile != null ? ScenarioLoader.load(scenarioFile) : Scenario.seed();
         if (control != null) {

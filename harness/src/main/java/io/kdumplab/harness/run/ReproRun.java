@@ -398,6 +398,7 @@ public final class ReproRun {
             Outcome outcome;
             Deadline captureDeadline = d.child("capture kernel starting on the console", Duration.ofSeconds(t.captureKernel()));
             Optional<ConsoleLine> boot = awaitBootOrQuiet(captureDeadline);
+            Optional<String> bootNow;
             if (boot.isPresent() && boot.get().text().contains("elfcorehdr=")) {
                 outcome = Outcome.CAPTURE_STARTED;
                 result.target.captureKernelCmdline = boot.get().text().replaceFirst(".*Command line: ", "").strip();
@@ -412,10 +413,10 @@ public final class ReproRun {
                 if (!awaitSshBack(d.child("host back on SSH after the reset", Duration.ofSeconds(t.sshBack())))) {
                     powerCycleAndWait(d);
                 }
-            } else if (currentBootId().map(id -> id.equals(bootIdBeforeTrigger)).orElse(false)) {
+            } else if ((bootNow = currentBootId()).map(id -> id.equals(bootIdBeforeTrigger)).orElse(false)) {
                 outcome = Outcome.NO_PANIC;
                 log.info("no panic: the host still runs the same boot after the trigger");
-            } else if (currentBootId().isPresent()) {
+            } else if (bootNow.isPresent()) {
                 // back with a new boot although the console never showed one (a console gap hid it)
                 outcome = Outcome.REBOOTED_UNSEEN;
                 log.info("the host rebooted (new boot id) while the console did not show how");
@@ -455,7 +456,7 @@ public final class ReproRun {
 
     /** The host's boot id if SSH answers now. */
     private Optional<String> currentBootId() {
-        try (SshTarget probe = SshTarget.connect(host.ssh(), Duration.ofSeconds(10))) {
+        try (SshTarget probe = SshTarget.probe(host.ssh(), Duration.ofSeconds(10))) {
             String id = probe.run("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)).out();
             return id.isEmpty() ? Optional.empty() : Optional.of(id);
         } catch (HarnessException e) {
@@ -466,7 +467,7 @@ public final class ReproRun {
     private boolean awaitSshBack(Deadline d) {
         try {
             Wait.until(d, Duration.ofSeconds(3), () -> {
-                try (SshTarget probe = SshTarget.connect(host.ssh(), Duration.ofSeconds(5))) {
+                try (SshTarget probe = SshTarget.probe(host.ssh(), Duration.ofSeconds(5))) {
                     String id = probe.run("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)).out();
                     return !id.isEmpty() && !id.equals(bootIdBeforeTrigger) ? Wait.Result.ready(true)
                             : Wait.Result.notYet("same boot id");
@@ -735,7 +736,7 @@ public final class ReproRun {
         result.finishedAt = Instant.now().toString();
         if ((!loadedModules.isEmpty() || !result.sysctlsOriginal.isEmpty()) && ssh != null) {
             // do not leave a console flood or panic sysctls on the host (best effort: the JVM is going down)
-            try (SshTarget quick = SshTarget.connect(host.ssh(), Duration.ofSeconds(3))) {
+            try (SshTarget quick = SshTarget.probe(host.ssh(), Duration.ofSeconds(3))) {
                 quick.run(sudo + "sh -c 'for m in " + String.join(" ", loadedModules) + "; do rmmod $m 2>/dev/null; done; true'",
                         Duration.ofSeconds(5));
                 for (Map.Entry<String, String> e : result.sysctlsOriginal.entrySet()) {

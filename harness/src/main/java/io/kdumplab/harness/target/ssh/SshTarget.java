@@ -32,6 +32,19 @@ public final class SshTarget implements AutoCloseable {
     }
 
     public static SshTarget connect(SshEndpoint endpoint, Duration connectTimeout) {
+        return connect(endpoint, connectTimeout, Duration.ofMillis(Math.max(connectTimeout.toMillis(), 30_000)));
+    }
+
+    /**
+     * For short probes ("is it up, which boot?"): a hung guest behind a NAT
+     * port forward accepts TCP and then never sends its SSH banner, so the
+     * read timeout, not the connect timeout, bounds the probe.
+     */
+    public static SshTarget probe(SshEndpoint endpoint, Duration timeout) {
+        return connect(endpoint, timeout, timeout);
+    }
+
+    private static SshTarget connect(SshEndpoint endpoint, Duration connectTimeout, Duration readTimeout) {
         SSHClient c = new SSHClient(new DefaultConfig());
         try {
             if (endpoint.hostKeyFingerprint() != null && !endpoint.hostKeyFingerprint().isBlank()) {
@@ -43,7 +56,7 @@ public final class SshTarget implements AutoCloseable {
                         "add host_key_fingerprint (SHA256:...) or known_hosts to the inventory");
             }
             c.setConnectTimeout((int) connectTimeout.toMillis());
-            c.setTimeout((int) Math.max(connectTimeout.toMillis(), 30_000));
+            c.setTimeout((int) readTimeout.toMillis());
             c.getConnection().getKeepAlive().setKeepAliveInterval(5);
             c.connect(endpoint.host(), endpoint.port());
             c.authPublickey(endpoint.user(), c.loadKeys(endpoint.privateKey().toString()));

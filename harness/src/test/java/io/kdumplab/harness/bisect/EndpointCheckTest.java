@@ -1,0 +1,67 @@
+package io.kdumplab.harness.bisect;
+
+import org.testng.annotations.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertNull;
+import static org.testng.Assert.assertTrue;
+
+/** The endpoint check decides from the journal alone: what to run next, or why to stop before any further run. */
+public class EndpointCheckTest {
+    private static final BuildList BUILDS = new BuildList(Path.of("builds"), List.of(
+            new Build(0, "a", "k-a", Build.Kind.REPOSITORY, List.of(), List.of("x")),
+            new Build(1, "b", "k-b", Build.Kind.REPOSITORY, List.of(), List.of("x")),
+            new Build(2, "c", "k-c", Build.Kind.REPOSITORY, List.of(), List.of("x")),
+            new Build(3, "d", "k-d", Build.Kind.REPOSITORY, List.of(), List.of("x"))));
+
+    private static BisectRun.Settings settings(double pMin) {
+        return new BisectRun.Settings(pMin, 0.05, 2, 60, 1, null, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+    }
+
+    @Test
+    public void goodThenBadEndpointAreTestedFirst() {
+        List<Journal.Entry> j = new ArrayList<>();
+        assertEquals(BisectRun.endpointStep(j, BUILDS, settings(1)).trialOn(), Integer.valueOf(0));
+        j.add(Journal.Entry.trial(0, "a", "PASS", "r1", "ok", 100));
+        assertEquals(BisectRun.endpointStep(j, BUILDS, settings(1)).trialOn(), Integer.valueOf(3));
+        j.add(Journal.Entry.trial(3, "d", "FAIL", "r2", "hang", 100));
+        BisectRun.EndpointStep done = BisectRun.endpointStep(j, BUILDS, settings(1));
+        assertNull(done.trialOn());
+        assertNull(done.problem());
+    }
+
+    @Test
+    public void aFailingGoodEndpointStopsAtOnce() {
+        List<Journal.Entry> j = List.of(Journal.Entry.trial(0, "a", "FAIL", "r1", "hang", 100));
+        String p = BisectRun.endpointStep(j, BUILDS, settings(1)).problem();
+        assertTrue(p.contains("good endpoint a (k-a) FAILED (run r1: hang)"), p);
+    }
+
+    @Test
+    public void aPassingBadEndpointStopsAfterEnoughTrialsForTheStatedRate() {
+        // (1 - 0.5)^n <= 0.05 -> n = 5 passes before the bad endpoint is declared not reproducing
+        assertEquals(settings(0.5).badEndpointTrials(), 5);
+        List<Journal.Entry> j = new ArrayList<>();
+        j.add(Journal.Entry.trial(0, "a", "PASS", "r0", "ok", 100));
+        for (int i = 1; i <= 4; i++) {
+            j.add(Journal.Entry.trial(3, "d", "PASS", "r" + i, "ok", 100));
+            assertEquals(BisectRun.endpointStep(j, BUILDS, settings(0.5)).trialOn(), Integer.valueOf(3));
+        }
+        j.add(Journal.Entry.trial(3, "d", "INFRA_ERROR", "r5", "bmc", 10));
+        assertEquals(BisectRun.endpointStep(j, BUILDS, settings(0.5)).trialOn(), Integer.valueOf(3), "infra trials do not count");
+        j.add(Journal.Entry.trial(3, "d", "PASS", "r6", "ok", 100));
+        String p = BisectRun.endpointStep(j, BUILDS, settings(0.5)).problem();
+        assertTrue(p.contains("bad endpoint d (k-d) PASSED 5 trial(s)"), p);
+    }
+
+    @Test
+    public void anUntestableEndpointStops() {
+        List<Journal.Entry> j = List.of(Journal.Entry.event(Journal.Kind.SKIP, 0, "a", "does not boot", 0));
+        assertTrue(BisectRun.endpointStep(j, BUILDS, settings(1)).problem().contains("could not be tested: does not boot"));
+    }
+}

@@ -1,0 +1,72 @@
+package io.kdumplab.harness.e2e;
+
+import io.kdumplab.harness.support.LabFixture;
+import io.kdumplab.harness.util.Processes;
+import org.testng.annotations.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+/**
+ * `git bisect run` driving the harness against a small real git repository
+ * and the virtual lab. Commits c0..c5: c2 does not build (the --prepare hook
+ * fails: skip, 125), from c4 on the source carries the regression (its
+ * scenario loads panic_wedge, so the NMI panic saves no vmcore). git tests
+ * c2 (skip), c3 (a real PASS trial, 0) and c4 (a real FAIL trial, 1) and must
+ * name c4.
+ */
+public class GitBisectRunIT {
+    @Test
+    public void gitBisectRunFindsTheRegressionAndSkipsACommitThatDoesNotBuild() throws Exception {
+        LabFixture.up();
+        Path repo = Files.createDirectories(Path.of("target", "it-git-bisect").toAbsolutePath());
+        BisectIT.deleteTree(repo);
+        Files.createDirectories(repo);
+        git(repo, "init", "-q");
+        git(repo, "config", "user.email", "it@localhost");
+        git(repo, "config", "user.name", "it");
+        for (int i = 0; i <= 5; i++) {
+            // the "source": a scenario (cheap: sysrq-free NMI path without the flood) and a build that may break
+            String scenario = "name: git-c" + i + "\nspammer: {enabled: false}\n" + (i >= 4 ? "wedge: {enabled: true, probability: 100}\n" : "");
+            Files.writeString(repo.resolve("scenario.yaml"), scenario);
+            if (i == 2) {
+                Files.writeString(repo.resolve("BROKEN"), "this commit does not compile\n");
+            } else {
+                Files.deleteIfExists(repo.resolve("BROKEN"));
+            }
+            git(repo, "add", "-A");
+            git(repo, "commit", "-q", "-m", "c" + i);
+        }
+        Path reports = Files.createDirectories(repo.resolve(".reports"));
+        Files.writeString(repo.resolve(".git/info/exclude"), ".reports/\n");
+        String harness = HarnessProcess.commandLine() + " bisect git-run --lab " + LabFixture.NAME + " --scenario scenario.yaml"
+                + " --reports '" + reports + "' --hang-after 30 --prepare 'test ! -e BROKEN' -q";
+        git(repo, "bisect", "start", "HEAD", "HEAD~5");
+        Processes.Outcome run = Processes.run(List.of("bash", "-c", "git bisect run " + harness), Duration.ofMinutes(25), repo);
+        String out = run.output();
+        String log = git(repo, "bisect", "log");
+        git(repo, "bisect", "reset");
+        assertEquals(run.exitCode(), 0, out);
+        String c4 = git(repo, "rev-parse", "HEAD~1").strip();
+        assertTrue(out.contains(c4 + " is the first bad commit"), out);
+        assertTrue(log.contains("git bisect skip"), "c2 was skipped:\n" + log);
+        assertTrue(log.contains("git bisect good"), log);
+        assertTrue(log.contains("git bisect bad " + c4), log);
+        assertTrue(out.contains("prepare exited 1") && out.contains("git-run: good after 1 passing trial")
+                && out.contains("git-run: bad (exit 1)"), out);
+    }
+
+    private static String git(Path repo, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("git"));
+        cmd.addAll(List.of(args));
+        Processes.Outcome r = Processes.run(cmd, Duration.ofMinutes(1), repo);
+        assertEquals(r.exitCode(), 0, String.join(" ", cmd) + ": " + r.output());
+        return r.output();
+    }
+}
