@@ -23,7 +23,7 @@ FIRSTBOOT_TIMEOUT_S=${LAB_FIRSTBOOT_TIMEOUT_S:-1800}
 # Earlier builds of the same kernel series, installed beside the newest one:
 # three consecutive real builds let the suite's bisection run without paying
 # a kernel install under TCG for each (about 4 minutes each, see README).
-EXTRA_KERNELS=${LAB_EXTRA_KERNELS:-6.1.0-54-amd64 6.1.0-55-amd64}
+EXTRA_KERNELS=${LAB_EXTRA_KERNELS:-6.1.0-53-amd64 6.1.0-54-amd64 6.1.0-55-amd64}
 PACKAGES=linux-image-amd64,linux-headers-amd64,linux-image-rt-amd64,linux-headers-rt-amd64,\
 build-essential,openssh-server,kdump-tools,kexec-tools,makedumpfile,grub-pc,ipmitool,\
 systemd-sysv,udev,dbus,kmod,procps,iproute2,initramfs-tools,zstd,file,less,sudo

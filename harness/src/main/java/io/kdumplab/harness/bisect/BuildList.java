@@ -225,7 +225,16 @@ public record BuildList(Path source, List<Build> builds) {
         }
         List<String> out = new ArrayList<>();
         for (String line : r.output().split("\n")) {
-            Matcher m = TAR_KERNEL.matcher(line.strip());
+            String member = line.strip();
+            if (member.isEmpty()) {
+                continue;
+            }
+            // it is unpacked into / as root: only the kernel's own trees may be in it
+            if (!member.matches("^(\\./)?((boot|lib/modules|usr/lib/modules)(/.*)?|lib/?|usr/?|usr/lib/?)?$")) {
+                throw new ConfigurationException(where + ": " + tarball.getFileName() + " holds " + member
+                        + ", outside boot/ and lib/modules/", "a kernel tarball holds boot/vmlinuz-REL (+ initrd, config, System.map) and lib/modules/REL only");
+            }
+            Matcher m = TAR_KERNEL.matcher(member);
             if (m.matches()) {
                 out.add(m.group(1));
             }

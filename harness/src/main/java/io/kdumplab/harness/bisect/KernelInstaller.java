@@ -62,9 +62,8 @@ public final class KernelInstaller {
                     + String.join(" ", build.packages());
             case TARBALL -> {
                 String rel = build.kernelRelease();
-                // only the kernel's own trees are unpacked; then the hooks a packaged kernel would run
-                String unpack = "tar --no-same-owner -xf " + files + " -C / --wildcards 'boot/*' '*lib/modules/" + rel + "*'"
-                        + " && depmod " + rel;
+                // the build list checked that it holds only boot/ and lib/modules/; then the hooks a packaged kernel runs
+                String unpack = "tar --no-same-owner --keep-directory-symlink -xf " + files + " -C / && depmod " + rel;
                 yield rhel ? unpack + " && kernel-install add " + rel + " /boot/vmlinuz-" + rel
                         : unpack + " && run-parts --report --exit-on-error --arg=" + rel + " --arg=/boot/vmlinuz-" + rel
                         + " /etc/kernel/postinst.d";

@@ -108,7 +108,7 @@ public final class LabCommand implements Runnable {
     @Command(name = "demo-builds", mixinStandardHelpOptions = true,
             description = {"Write a bisection test bench of real builds: consecutive Debian kernel packages (image + headers,",
                     "fetched with apt), one directory per build, with a companion package that loads panic_wedge at boot",
-                    "from --bad-from on (the regression). Default kernels: the ones the lab image carries."})
+                    "from --bad-from on (the regression). Default kernels: the ones the lab image carries besides its default."})
     static final class DemoBuildsCommand implements Callable<Integer> {
         @Option(names = "--out", required = true, description = "directory to write the builds to")
         java.nio.file.Path out;
@@ -124,8 +124,8 @@ public final class LabCommand implements Runnable {
             List<String> ks = kernels;
             if (ks == null) {
                 var img = lab().image();
+                // not the image's default kernel: that one stays the clean safe kernel
                 ks = new ArrayList<>(img.extraKernels());
-                ks.add(img.kernel());
             }
             new io.kdumplab.harness.lab.DemoBuilds(LabPaths.fromEnvironment().cacheRoot(), System.out::println)
                     .create(out, ks, badFrom, probability);

@@ -105,4 +105,29 @@ public class BuildListTest {
         assertTrue(order.getMessage().contains("does not come before"), order.getMessage());
         expectThrows(ConfigurationException.class, () -> ok.slice(0, 1));
     }
+
+    @Test
+    public void tarballBuildsNameTheirKernelAndMayHoldOnlyKernelTrees() throws Exception {
+        Path d = Files.createTempDirectory("tars");
+        for (String rel : new String[] {"6.7.0-rc1", "6.7.0-rc2", "6.7.0-rc3"}) {
+            Path tree = Files.createTempDirectory("tree");
+            touch(tree.resolve("boot/vmlinuz-" + rel));
+            touch(tree.resolve("lib/modules/" + rel + "/modules.dep"));
+            Files.createDirectories(d.resolve(rel));
+            Process p = new ProcessBuilder("tar", "-czf", d.resolve(rel).resolve("kernel.tar.gz").toString(), "-C", tree.toString(),
+                    "boot", "lib").start();
+            assertEquals(p.waitFor(), 0);
+        }
+        BuildList l = BuildList.load(d);
+        assertEquals(l.get(1).kernelRelease(), "6.7.0-rc2");
+        assertEquals(l.get(1).kind(), Build.Kind.TARBALL);
+
+        Path tree = Files.createTempDirectory("evil");
+        touch(tree.resolve("boot/vmlinuz-6.7.0-rc3"));
+        touch(tree.resolve("etc/passwd"));
+        Path evil = d.resolve("6.7.0-rc3").resolve("kernel.tar.gz");
+        assertEquals(new ProcessBuilder("tar", "-czf", evil.toString(), "-C", tree.toString(), "boot", "etc").start().waitFor(), 0);
+        ConfigurationException e = expectThrows(ConfigurationException.class, () -> BuildList.load(d));
+        assertTrue(e.getMessage().contains("holds etc/") && e.getMessage().contains("outside boot/"), e.getMessage());
+    }
 }
