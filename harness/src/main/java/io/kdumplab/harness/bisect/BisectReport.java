@@ -155,8 +155,8 @@ public final class BisectReport {
             fact(h, "estimated repro rate", String.format(Locale.ROOT, "%.0f%%", 100 * s.reproRateEstimate()));
         }
         fact(h, "runs", s.runs() + " (" + s.judgedTrials() + " judged)");
-        fact(h, "machine time", String.format(Locale.ROOT, "%.1f min (trials %.1f, installs and reboots %.1f)",
-                s.machineSeconds() / 60, s.trialSeconds() / 60, s.installSeconds() / 60));
+        fact(h, "machine time", String.format(Locale.ROOT, "%.1f min (trials %.1f, installs and reboots %.1f); wall %.1f min",
+                s.machineSeconds() / 60, s.trialSeconds() / 60, s.installSeconds() / 60, s.wallSeconds() / 60));
         fact(h, "updated", s.updatedAt());
         h.append("</table><h2>Builds, oldest first</h2><table class=\"grid\"><tr><th>#</th><th>build</th><th>kernel</th><th>role</th>"
                 + "<th>state</th><th>pass</th><th>fail</th><th>other</th><th>P(first bad)</th><th>trials</th></tr>");

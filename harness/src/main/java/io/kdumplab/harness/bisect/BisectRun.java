@@ -49,7 +49,12 @@ public final class BisectRun {
 
         /** Passes in a row after which a bad endpoint counts as not reproducing: (1 - pMin)^n <= error. */
         public int badEndpointTrials() {
-            return minReproRate >= 1 ? 1 : (int) Math.ceil(Math.log(errorRate) / Math.log(1 - minReproRate));
+            return passesToRuleOut(minReproRate, errorRate);
+        }
+
+        /** Passes in a row after which "fails with rate >= pMin" is ruled out at this error rate. */
+        public static int passesToRuleOut(double pMin, double errorRate) {
+            return pMin >= 1 ? 1 : (int) Math.ceil(Math.log(errorRate) / Math.log(1 - pMin));
         }
     }
 

@@ -17,7 +17,8 @@ import java.util.Locale;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BisectState(String schema, String status, String message, String host, String updatedAt,
                           double minReproRate, double errorRate, Answer answer, int judgedTrials, int runs,
-                          double machineSeconds, double trialSeconds, double installSeconds, Double reproRateEstimate,
+                          double machineSeconds, double trialSeconds, double installSeconds, double wallSeconds,
+                          Double reproRateEstimate,
                           List<BuildRow> builds) {
     public static final String SCHEMA = "kdump-harness/bisect/1";
 
@@ -88,9 +89,12 @@ public record BisectState(String schema, String status, String message, String h
                     round(model.confidence()));
         }
         int runs = (int) entries.stream().filter(e -> e.kind() == Journal.Kind.TRIAL).count();
+        // from the first journal line to the last: includes time lost to a killed orchestrator
+        double wall = entries.size() < 2 ? 0 : java.time.Duration.between(Instant.parse(entries.get(0).at()),
+                Instant.parse(entries.get(entries.size() - 1).at())).toMillis() / 1000.0;
         return new BisectState(SCHEMA, status.name(), message, host, Instant.now().toString(), settings.minReproRate(),
                 settings.errorRate(), answer, model.trials(), runs, round(trialSeconds + installSeconds), round(trialSeconds),
-                round(installSeconds), model.trials() > 0 ? round(model.reproRate()) : null, rows);
+                round(installSeconds), round(wall), model.trials() > 0 ? round(model.reproRate()) : null, rows);
     }
 
     /** "first bad build: X (kernel), confidence 99.8%" or the git-bisect-skip style range. */

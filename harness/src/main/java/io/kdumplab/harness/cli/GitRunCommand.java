@@ -84,7 +84,7 @@ public final class GitRunCommand implements Callable<Integer> {
                 return ExitCodes.INFRA;
             }
         }
-        int needed = minReproRate >= 1 ? 1 : (int) Math.ceil(Math.log(errorRate) / Math.log(1 - minReproRate));
+        int needed = io.kdumplab.harness.bisect.BisectRun.Settings.passesToRuleOut(minReproRate, errorRate);
         int passes = 0;
         int unjudged = 0;
         while (true) {
