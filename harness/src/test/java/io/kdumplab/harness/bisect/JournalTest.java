@@ -75,6 +75,9 @@ public class JournalTest {
         v.writeReports(dir.resolve("out"));
         String junit = Files.readString(dir.resolve("out/junit.xml"));
         assertTrue(junit.contains("failures=\"2\""), junit);
+        javax.xml.validation.SchemaFactory.newInstance(javax.xml.XMLConstants.W3C_XML_SCHEMA_NS_URI)
+                .newSchema(new javax.xml.transform.stream.StreamSource(JournalTest.class.getResourceAsStream("/junit/junit-10.xsd")))
+                .newValidator().validate(new javax.xml.transform.stream.StreamSource(dir.resolve("out/junit.xml").toFile()));
         assertTrue(Files.readString(dir.resolve("out/index.html")).contains("runs/r4/index.html"));
 
         Path other = Files.createTempFile("notjournal", ".jsonl");
