@@ -326,6 +326,7 @@ public final class BisectRun {
             boot.bootOnce(ssh, b.kernelRelease());
             log.info("rebooting into " + b.label());
             boolean back = power.reboot(ssh, settings.bootTimeout());
+            log.info(back ? "back on SSH with a new boot after " + Math.round(seconds(bootStart)) + " s" : "no SSH after the reboot");
             if (!back) {
                 log.info(b.label() + " did not come back on SSH; power-cycling through the BMC (the old default boots)");
                 power.powerCycle(settings.bootTimeout());
@@ -339,6 +340,7 @@ public final class BisectRun {
             }
             boot.makeDefault(ssh, b.kernelRelease());
             hostOnBuild = b.index();
+            log.info("running " + now + "; made the default boot entry");
         }
         append(Journal.Entry.event(Journal.Kind.BOOT, b.index(), b.name(), null, seconds(bootStart)));
     }

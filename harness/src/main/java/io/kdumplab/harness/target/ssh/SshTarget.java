@@ -57,6 +57,9 @@ public final class SshTarget implements AutoCloseable {
             }
             c.setConnectTimeout((int) connectTimeout.toMillis());
             c.setTimeout((int) readTimeout.toMillis());
+            // key exchange and authentication wait on their own timer (30 s by default): a booting host whose sshd
+            // answers slowly would otherwise hold a "is it up yet?" probe for a minute
+            c.getTransport().setTimeoutMs((int) Math.min(readTimeout.toMillis(), 30_000));
             c.getConnection().getKeepAlive().setKeepAliveInterval(5);
             c.connect(endpoint.host(), endpoint.port());
             c.authPublickey(endpoint.user(), c.loadKeys(endpoint.privateKey().toString()));
