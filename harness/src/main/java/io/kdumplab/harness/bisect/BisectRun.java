@@ -303,12 +303,14 @@ public final class BisectRun {
 
     // ------------------------------------------------------------------ the host
 
-    /** Installs build b if this bisection has not yet, boots it once, checks uname -r, then makes it the default. */
+    /** Installs build b unless this bisection already did, boots it once, checks uname -r, then makes it the default. */
     private void ensureOn(Build b) {
         long bootStart = System.nanoTime();
         try (SshTarget ssh = power.connectWaiting(settings.bootTimeout())) {
             String running = ssh.check("uname -r", Duration.ofSeconds(15));
-            if (running.equals(b.kernelRelease())) {
+            // already on it (a resumed run): no reboot; but a build this bisection has not installed yet (say the
+            // running kernel plus its build's other packages) is installed and booted like any other
+            if (running.equals(b.kernelRelease()) && installed(b.index())) {
                 if (hostOnBuild == null || hostOnBuild != b.index()) {
                     boot.makeDefault(ssh, b.kernelRelease());
                     hostOnBuild = b.index();
