@@ -65,11 +65,18 @@ public final class JournalView {
     }
 
     public BisectState state() {
-        BisectRun.Status status = entries.stream().filter(e -> e.kind() == Journal.Kind.DONE).reduce((a, b) -> b)
-                .map(e -> BisectRun.Status.valueOf(e.reason().substring(0, e.reason().indexOf(':'))))
-                .orElse(BisectRun.Status.RUNNING);
-        String message = entries.stream().filter(e -> e.kind() == Journal.Kind.DONE).reduce((a, b) -> b)
-                .map(e -> e.reason().substring(e.reason().indexOf(':') + 1).strip()).orElse(null);
+        // the last "done" counts unless the bisection was resumed after it (an abort, then the same command again)
+        Journal.Entry done = null;
+        for (Journal.Entry e : entries) {
+            if (e.kind() == Journal.Kind.DONE) {
+                done = e;
+            } else if (e.kind() != Journal.Kind.RESTORE) {
+                done = null;
+            }
+        }
+        BisectRun.Status status = done == null ? BisectRun.Status.RUNNING
+                : BisectRun.Status.valueOf(done.reason().substring(0, done.reason().indexOf(':')));
+        String message = done == null ? null : done.reason().substring(done.reason().indexOf(':') + 1).strip();
         if (status == BisectRun.Status.RUNNING && model.trials() > 0) {
             message = "in progress; so far: " + BisectState.answer(builds, model);
         }
