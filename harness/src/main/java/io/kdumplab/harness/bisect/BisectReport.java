@@ -3,16 +3,11 @@ package io.kdumplab.harness.bisect;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kdumplab.harness.report.HtmlReport;
+import io.kdumplab.harness.report.JUnitReport;
 import io.kdumplab.harness.util.AtomicFiles;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.transform.OutputKeys;
-import javax.xml.transform.TransformerFactory;
-import javax.xml.transform.dom.DOMSource;
-import javax.xml.transform.stream.StreamResult;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -40,7 +35,7 @@ public final class BisectReport {
 
     static String junit(BisectState s) {
         try {
-            Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().newDocument();
+            Document doc = JUnitReport.newDocument();
             Element suites = doc.createElement("testsuites");
             doc.appendChild(suites);
             Element suite = doc.createElement("testsuite");
@@ -108,11 +103,7 @@ public final class BisectReport {
             suite.setAttribute("errors", Integer.toString(errors));
             suite.setAttribute("skipped", Integer.toString(skipped));
             suite.setAttribute("time", String.format(Locale.ROOT, "%.1f", s.machineSeconds()));
-            var t = TransformerFactory.newInstance().newTransformer();
-            t.setOutputProperty(OutputKeys.INDENT, "yes");
-            StringWriter w = new StringWriter();
-            t.transform(new DOMSource(doc), new StreamResult(w));
-            return w.toString();
+            return JUnitReport.serialize(doc);
         } catch (Exception e) {
             throw new IllegalStateException("cannot render junit.xml", e);
         }

@@ -119,9 +119,9 @@ public final class GitRunCommand implements Callable<Integer> {
     }
 
     private int runPrepare(TargetHost host) {
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", prepare).inheritIO();
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        // output goes to the terminal git bisect run shows; no stdin (the hook must not wait for a person)
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", prepare).inheritIO()
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("HARNESS_HOST", host.name());
         pb.environment().put("HARNESS_SSH", host.ssh().user() + "@" + host.ssh().host() + ":" + host.ssh().port());
         try {

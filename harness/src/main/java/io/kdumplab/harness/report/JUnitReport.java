@@ -84,15 +84,25 @@ public final class JUnitReport {
             suites.setAttribute("failures", Integer.toString(failures));
             suites.setAttribute("errors", Integer.toString(errors));
             suites.setAttribute("time", String.format(java.util.Locale.ROOT, "%.3f", time));
-            var t = TransformerFactory.newInstance().newTransformer();
-            t.setOutputProperty(OutputKeys.INDENT, "yes");
-            t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
-            StringWriter w = new StringWriter();
-            t.transform(new DOMSource(doc), new StreamResult(w));
-            return w.toString();
+            return serialize(doc);
         } catch (Exception e) {
             throw new IllegalStateException("cannot render JUnit XML", e);
         }
+    }
+
+    /** An empty DOM document, for the JUnit files of runs and bisections. */
+    public static Document newDocument() throws javax.xml.parsers.ParserConfigurationException {
+        return DocumentBuilderFactory.newInstance().newDocumentBuilder().newDocument();
+    }
+
+    /** Indented UTF-8 XML text of a document. */
+    public static String serialize(Document doc) throws javax.xml.transform.TransformerException {
+        var t = TransformerFactory.newInstance().newTransformer();
+        t.setOutputProperty(OutputKeys.INDENT, "yes");
+        t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
+        StringWriter w = new StringWriter();
+        t.transform(new DOMSource(doc), new StreamResult(w));
+        return w.toString();
     }
 
     static String scenarioName(RunResult r) {

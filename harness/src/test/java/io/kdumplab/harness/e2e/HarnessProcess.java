@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** The harness CLI as a separate process (the way users and git run it), on the test JVM's classpath. */
 final class HarnessProcess {
@@ -35,9 +34,5 @@ final class HarnessProcess {
 
     static String javaBinary() {
         return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    }
-
-    static Map<String, String> env() {
-        return System.getenv();
     }
 }
