@@ -5,12 +5,12 @@ import io.kdumplab.harness.run.ReproRun;
 import io.kdumplab.harness.run.RunResult;
 import io.kdumplab.harness.run.RunLog;
 import io.kdumplab.harness.run.Scenario;
-import io.kdumplab.harness.target.distro.DistroBackend;
-import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.device.distro.DistroBackend;
+import io.kdumplab.harness.device.ssh.SshTarget;
 import io.kdumplab.harness.util.AtomicFiles;
-import io.kdumplab.harness.util.ConfigurationException;
-import io.kdumplab.harness.util.HarnessException;
-import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.failure.ConfigurationException;
+import io.kdumplab.harness.failure.HarnessException;
+import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.wait.WaitTimeoutException;
 
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package io.kdumplab.harness.bisect;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import io.kdumplab.harness.target.ssh.CommandResult;
-import io.kdumplab.harness.target.ssh.SshTarget;
-import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.device.ssh.CommandResult;
+import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.failure.InfrastructureException;
 
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -1,10 +1,10 @@
 package io.kdumplab.harness.bisect;
 
 import io.kdumplab.harness.inventory.TargetHost;
-import io.kdumplab.harness.target.ipmi.ChassisAction;
-import io.kdumplab.harness.target.ipmi.IpmiBmc;
-import io.kdumplab.harness.target.ssh.SshTarget;
-import io.kdumplab.harness.util.HarnessException;
+import io.kdumplab.harness.device.ipmi.ChassisAction;
+import io.kdumplab.harness.device.ipmi.IpmiBmc;
+import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.Wait;
 import io.kdumplab.harness.wait.WaitTimeoutException;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.failure.ConfigurationException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

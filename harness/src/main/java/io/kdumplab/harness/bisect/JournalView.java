@@ -1,6 +1,6 @@
 package io.kdumplab.harness.bisect;
 
-import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.failure.ConfigurationException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.kdumplab.harness.bisect;
 
-import io.kdumplab.harness.target.ssh.CommandResult;
-import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.CommandResult;
+import io.kdumplab.harness.device.ssh.SshTarget;
 import io.kdumplab.harness.util.Hashing;
 
 import java.nio.file.Path;

@@ -32,7 +32,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!"repro".equals(what)) {
-            throw new io.kdumplab.harness.util.ConfigurationException("unknown benchmark '" + what + "'",
+            throw new io.kdumplab.harness.failure.ConfigurationException("unknown benchmark '" + what + "'",
                     "use 'bench repro' (the lab's figures: 'lab bench')");
         }
         VirtualLab vl = new VirtualLab(LabPaths.fromEnvironment(), m -> System.err.println("[lab] " + m));

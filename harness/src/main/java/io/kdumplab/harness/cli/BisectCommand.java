@@ -7,7 +7,7 @@ import io.kdumplab.harness.bisect.BuildList;
 import io.kdumplab.harness.bisect.Journal;
 import io.kdumplab.harness.bisect.JournalView;
 import io.kdumplab.harness.inventory.TargetHost;
-import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.failure.ConfigurationException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

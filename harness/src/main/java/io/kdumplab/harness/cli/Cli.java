@@ -1,8 +1,8 @@
 package io.kdumplab.harness.cli;
 
-import io.kdumplab.harness.util.ConfigurationException;
-import io.kdumplab.harness.util.HarnessException;
-import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.failure.ConfigurationException;
+import io.kdumplab.harness.failure.HarnessException;
+import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.wait.WaitTimeoutException;
 import picocli.CommandLine;
 

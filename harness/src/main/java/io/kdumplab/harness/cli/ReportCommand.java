@@ -1,7 +1,7 @@
 package io.kdumplab.harness.cli;
 
 import io.kdumplab.harness.report.RunReports;
-import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.failure.ConfigurationException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

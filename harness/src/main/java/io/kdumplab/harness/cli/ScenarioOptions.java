@@ -2,7 +2,7 @@ package io.kdumplab.harness.cli;
 
 import io.kdumplab.harness.run.Scenario;
 import io.kdumplab.harness.run.ScenarioLoader;
-import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.failure.ConfigurationException;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

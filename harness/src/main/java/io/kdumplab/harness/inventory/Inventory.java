@@ -3,9 +3,9 @@ package io.kdumplab.harness.inventory;
 import io.kdumplab.harness.lab.LabSpec;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.lab.VirtualLab;
-import io.kdumplab.harness.target.ipmi.BmcEndpoint;
-import io.kdumplab.harness.target.ssh.SshEndpoint;
-import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.util.Secret;
 
 import java.nio.file.Path;

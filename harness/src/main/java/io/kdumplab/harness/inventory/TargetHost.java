@@ -1,7 +1,7 @@
 package io.kdumplab.harness.inventory;
 
-import io.kdumplab.harness.target.ipmi.BmcEndpoint;
-import io.kdumplab.harness.target.ssh.SshEndpoint;
+import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.inventory.SshEndpoint;
 
 /** One server to test, with every endpoint resolved (secrets still unread). */
 public record TargetHost(String name, SshEndpoint ssh, BmcEndpoint bmc, ConsoleEndpoint console,

@@ -1,8 +1,8 @@
 package io.kdumplab.harness.lab;
 
 import io.kdumplab.harness.run.ModuleSources;
-import io.kdumplab.harness.util.ConfigurationException;
-import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.failure.ConfigurationException;
+import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.util.Processes;
 
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package io.kdumplab.harness.lab;
 
 import io.kdumplab.harness.util.AtomicFiles;
-import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.util.Hashing;
-import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.failure.InfrastructureException;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package io.kdumplab.harness.lab;
 
-import io.kdumplab.harness.target.ipmi.ChassisAction;
-import io.kdumplab.harness.target.ipmi.IpmiBmc;
-import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.device.ipmi.ChassisAction;
+import io.kdumplab.harness.device.ipmi.IpmiBmc;
+import io.kdumplab.harness.device.ssh.SshTarget;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.Wait;
 

@@ -1,6 +1,6 @@
 package io.kdumplab.harness.lab;
 
-import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.failure.ConfigurationException;
 
 /**
  * Settings of one lab instance. Port 0 means "pick a free one".

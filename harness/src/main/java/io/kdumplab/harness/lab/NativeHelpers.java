@@ -1,7 +1,7 @@
 package io.kdumplab.harness.lab;
 
 import io.kdumplab.harness.util.AtomicFiles;
-import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.util.Hashing;
 import io.kdumplab.harness.util.Processes;
 

@@ -1,14 +1,14 @@
 package io.kdumplab.harness.lab;
 
-import io.kdumplab.harness.target.ipmi.BmcEndpoint;
-import io.kdumplab.harness.target.ipmi.IpmiBmc;
-import io.kdumplab.harness.target.ipmi.PowerState;
-import io.kdumplab.harness.target.ssh.SshEndpoint;
-import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.device.ipmi.IpmiBmc;
+import io.kdumplab.harness.device.ipmi.PowerState;
+import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.device.ssh.SshTarget;
 import io.kdumplab.harness.util.AtomicFiles;
-import io.kdumplab.harness.util.ConfigurationException;
-import io.kdumplab.harness.util.HarnessException;
-import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.failure.ConfigurationException;
+import io.kdumplab.harness.failure.HarnessException;
+import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.util.Processes;
 import io.kdumplab.harness.util.Secret;
 import io.kdumplab.harness.wait.Deadline;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.failure.ConfigurationException;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.util;
 
+import io.kdumplab.harness.failure.ConfigurationException;
+import io.kdumplab.harness.failure.InfrastructureException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.kdumplab.harness.util;
 
+import io.kdumplab.harness.failure.ConfigurationException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

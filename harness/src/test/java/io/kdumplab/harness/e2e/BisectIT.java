@@ -7,7 +7,7 @@ import io.kdumplab.harness.lab.DemoBuilds;
 import io.kdumplab.harness.lab.GuestImage;
 import io.kdumplab.harness.lab.LabPaths;
 import io.kdumplab.harness.support.LabFixture;
-import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshTarget;
 import org.testng.annotations.Test;
 
 import javax.xml.parsers.DocumentBuilderFactory;

@@ -1,6 +1,6 @@
 package io.kdumplab.harness.lab;
 
-import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.failure.ConfigurationException;
 import org.testng.annotations.Test;
 
 import java.net.DatagramSocket;

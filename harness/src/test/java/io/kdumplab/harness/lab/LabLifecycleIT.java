@@ -1,8 +1,8 @@
 package io.kdumplab.harness.lab;
 
 import io.kdumplab.harness.support.LabFixture;
-import io.kdumplab.harness.target.ssh.SshTarget;
-import io.kdumplab.harness.util.ConfigurationException;
+import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.util.Processes;
 import org.testng.annotations.Test;
 

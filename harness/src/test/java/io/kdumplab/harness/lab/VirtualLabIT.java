@@ -2,9 +2,9 @@ package io.kdumplab.harness.lab;
 
 import io.kdumplab.harness.support.Ipmitool;
 import io.kdumplab.harness.support.LabFixture;
-import io.kdumplab.harness.target.ssh.SshEndpoint;
-import io.kdumplab.harness.target.ssh.SshTarget;
-import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.util.Processes;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.Wait;
@@ -220,11 +220,11 @@ public class VirtualLabIT {
     @Test(priority = 9)
     public void consoleReachesTheHarnessAsSerialDeviceAndAsConsoleServer() throws Exception {
         LabState s = LabFixture.up();
-        for (io.kdumplab.harness.console.ConsoleConnector c : java.util.List.of(
-                new io.kdumplab.harness.console.SerialConsoleConnector(s.ptyLink(), 115200, m -> { }),
-                new io.kdumplab.harness.console.TcpConsoleConnector(s.host(), s.consolePort()))) {
+        for (io.kdumplab.harness.device.console.ConsoleConnector c : java.util.List.of(
+                new io.kdumplab.harness.device.console.SerialConsoleConnector(s.ptyLink(), 115200, m -> { }),
+                new io.kdumplab.harness.device.console.TcpConsoleConnector(s.host(), s.consolePort()))) {
             java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("console");
-            try (var cap = new io.kdumplab.harness.console.ConsoleCapture(c, dir, m -> { }).start()) {
+            try (var cap = new io.kdumplab.harness.device.console.ConsoleCapture(c, dir, m -> { }).start()) {
                 Wait.until(Deadline.in("connected to " + c.describe(), Duration.ofSeconds(10)), Duration.ofMillis(200),
                         () -> cap.connected() ? Wait.Result.ready(true) : Wait.Result.notYet("not yet"));
                 int from = cap.lineCount();

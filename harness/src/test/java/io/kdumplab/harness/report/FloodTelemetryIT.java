@@ -1,12 +1,12 @@
 package io.kdumplab.harness.report;
 
-import io.kdumplab.harness.console.ConsoleCapture;
-import io.kdumplab.harness.console.ConsoleLine;
-import io.kdumplab.harness.console.TcpConsoleConnector;
+import io.kdumplab.harness.device.console.ConsoleCapture;
+import io.kdumplab.harness.device.console.ConsoleLine;
+import io.kdumplab.harness.device.console.TcpConsoleConnector;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.run.ModuleSources;
 import io.kdumplab.harness.support.LabFixture;
-import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshTarget;
 import io.kdumplab.harness.wait.Deadline;
 import org.testng.annotations.Test;
 

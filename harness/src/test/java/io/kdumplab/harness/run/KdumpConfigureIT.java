@@ -2,7 +2,7 @@ package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.lab.LabSpec;
 import io.kdumplab.harness.support.LabFixture;
-import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshTarget;
 import io.kdumplab.harness.verdict.Verdict;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.Wait;

@@ -1,14 +1,14 @@
 package io.kdumplab.harness.run;
 
-import io.kdumplab.harness.console.ConsoleCapture;
+import io.kdumplab.harness.device.console.ConsoleCapture;
 import io.kdumplab.harness.inventory.ConsoleEndpoint;
 import io.kdumplab.harness.inventory.Inventory;
 import io.kdumplab.harness.inventory.TargetHost;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.support.Ipmitool;
 import io.kdumplab.harness.support.LabFixture;
-import io.kdumplab.harness.target.ipmi.BmcEndpoint;
-import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.device.ssh.SshTarget;
 import io.kdumplab.harness.util.Secret;
 import io.kdumplab.harness.verdict.Verdict;
 import org.testng.annotations.Test;

@@ -4,7 +4,7 @@ import io.kdumplab.harness.lab.LabPaths;
 import io.kdumplab.harness.lab.LabSpec;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.lab.VirtualLab;
-import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshTarget;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

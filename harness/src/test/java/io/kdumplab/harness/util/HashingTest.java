@@ -1,5 +1,7 @@
 package io.kdumplab.harness.util;
 
+import io.kdumplab.harness.failure.ConfigurationException;
+
 import org.testng.annotations.Test;
 
 import java.nio.file.Files;

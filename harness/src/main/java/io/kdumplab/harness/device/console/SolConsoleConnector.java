@@ -1,8 +1,8 @@
-package io.kdumplab.harness.console;
+package io.kdumplab.harness.device.console;
 
-import io.kdumplab.harness.target.ipmi.BmcEndpoint;
-import io.kdumplab.harness.target.ipmi.IpmiBmc;
-import io.kdumplab.harness.util.HarnessException;
+import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.device.ipmi.IpmiBmc;
+import io.kdumplab.harness.failure.HarnessException;
 import org.metricshub.ipmi.core.api.sol.SerialOverLan;
 import org.metricshub.ipmi.core.api.sol.SolEventListener;
 import org.metricshub.ipmi.core.coding.commands.payload.DeactivatePayload;

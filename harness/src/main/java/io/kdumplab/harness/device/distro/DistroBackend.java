@@ -1,6 +1,6 @@
-package io.kdumplab.harness.target.distro;
+package io.kdumplab.harness.device.distro;
 
-import io.kdumplab.harness.target.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshTarget;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.util;
+package io.kdumplab.harness.failure;
 
 /**
  * Base of the harness's failure classes. Each class says whose fault it is,

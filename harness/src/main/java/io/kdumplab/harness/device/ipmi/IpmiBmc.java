@@ -1,6 +1,7 @@
-package io.kdumplab.harness.target.ipmi;
+package io.kdumplab.harness.device.ipmi;
 
-import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.failure.InfrastructureException;
 import org.metricshub.ipmi.core.api.async.ConnectionHandle;
 import org.metricshub.ipmi.core.api.sync.IpmiConnector;
 import org.metricshub.ipmi.core.coding.commands.IpmiVersion;

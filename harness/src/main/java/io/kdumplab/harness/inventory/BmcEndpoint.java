@@ -1,4 +1,4 @@
-package io.kdumplab.harness.target.ipmi;
+package io.kdumplab.harness.inventory;
 
 import io.kdumplab.harness.util.Secret;
 

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.target.ipmi;
+package io.kdumplab.harness.device.ipmi;
 
 import org.metricshub.ipmi.core.coding.commands.CommandCodes;
 import org.metricshub.ipmi.core.coding.commands.IpmiCommandCoder;

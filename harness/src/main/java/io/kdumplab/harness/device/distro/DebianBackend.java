@@ -1,4 +1,4 @@
-package io.kdumplab.harness.target.distro;
+package io.kdumplab.harness.device.distro;
 
 /**
  * Debian and Ubuntu: kdump-tools; the command line lives in /etc/default/grub

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.console;
+package io.kdumplab.harness.device.console;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.target.distro;
+package io.kdumplab.harness.device.distro;
 
 /**
  * RHEL, CentOS Stream, Fedora, Rocky, Alma: kdump-utils (kdumpctl); the command

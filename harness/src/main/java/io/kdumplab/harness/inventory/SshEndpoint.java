@@ -1,4 +1,4 @@
-package io.kdumplab.harness.target.ssh;
+package io.kdumplab.harness.inventory;
 
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.util;
+package io.kdumplab.harness.failure;
 
 /** The user's input is wrong: a file, a flag, a port, a missing package. */
 public class ConfigurationException extends HarnessException {

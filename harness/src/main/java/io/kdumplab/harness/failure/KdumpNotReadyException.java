@@ -1,6 +1,6 @@
-package io.kdumplab.harness.verdict;
+package io.kdumplab.harness.failure;
 
-import io.kdumplab.harness.util.HarnessException;
+import io.kdumplab.harness.failure.HarnessException;
 
 /** kdump is not ready on the target and the harness may not (or could not) fix it. */
 public class KdumpNotReadyException extends HarnessException {

@@ -1,6 +1,7 @@
-package io.kdumplab.harness.target.ssh;
+package io.kdumplab.harness.device.ssh;
 
-import io.kdumplab.harness.util.InfrastructureException;
+import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.failure.InfrastructureException;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.IOUtils;

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.util;
+package io.kdumplab.harness.failure;
 
 /**
  * Something between the harness and the device under test failed: SSH, the

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.target.ipmi;
+package io.kdumplab.harness.device.ipmi;
 
 /** IPMI 2.0 Chassis Control (NetFn 0x00, cmd 0x02) request values, table 28-4. */
 public enum ChassisAction {

@@ -1,3 +1,0 @@
-package io.kdumplab.harness.target.ipmi;
-
-public enum PowerState { ON, OFF }
