@@ -2,11 +2,16 @@ package io.kdumplab.harness.bisect;
 
 import io.kdumplab.harness.inventory.TargetHost;
 import io.kdumplab.harness.run.ReproRun;
+import io.kdumplab.harness.report.RunReports;
+import io.kdumplab.harness.verdict.Verdict;
+import io.kdumplab.harness.verdict.Verdicts;
+import io.kdumplab.harness.failure.CancelledException;
+import io.kdumplab.harness.failure.RemoteCommandException;
 import io.kdumplab.harness.run.RunResult;
 import io.kdumplab.harness.run.RunLog;
 import io.kdumplab.harness.run.Scenario;
 import io.kdumplab.harness.device.distro.DistroBackend;
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.util.AtomicFiles;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
@@ -108,7 +113,7 @@ public final class BisectRun {
         model = Journal.replay(entries, new BisectModel(builds.size(), settings.minReproRate(), settings.errorRate()));
         Thread onInterrupt = new Thread(this::restoreQuietly, "bisect-restore");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
-        try (SshTarget ssh = power.connectWaiting(settings.bootTimeout())) {
+        try (SshShell ssh = power.connectWaiting(settings.bootTimeout())) {
             family = DistroBackend.detect(ssh, host.distro()).family();
             boot = BootEntries.forFamily(family);
             begin(ssh);
@@ -142,7 +147,7 @@ public final class BisectRun {
     }
 
     /** The first run writes "start" with the host's original boot setup; a resumed one must match it. */
-    private void begin(SshTarget ssh) {
+    private void begin(SshShell ssh) {
         Journal.Start recorded = entries.stream().filter(e -> e.kind() == Journal.Kind.START).map(Journal.Entry::start)
                 .findFirst().orElse(null);
         if (recorded == null) {
@@ -242,40 +247,44 @@ public final class BisectRun {
     /** One repro trial on build k, with the host put on that build first. */
     private void trial(int k) {
         Build b = builds.get(k);
-        String reason;
-        String verdict;
         try {
             ensureOn(b);
-            ReproRun run = new ReproRun(host, scenario, new ReproRun.Options(true, settings.hangAfter(), progress),
-                    dir.resolve("runs"));
+            ReproRun run = new ReproRun(host, scenario, new ReproRun.Options(true, settings.hangAfter(), progress)
+                    .withAfterRun(RunReports::write), dir.resolve("runs"));
             currentRun = run;
             log.info("trial on " + b.label() + ": run " + run.result().runId);
             RunResult r = run.execute();
             currentRun = null;
-            verdict = r.verdict;
-            reason = r.reason;
-            if (("PASS".equals(verdict) || "FAIL".equals(verdict)) && !b.kernelRelease().equals(r.target.kernel)) {
-                verdict = "INFRA_ERROR";
-                reason = "the run found kernel " + r.target.kernel + " running, not " + b.kernelRelease();
-            }
-            append(Journal.Entry.trial(k, b.name(), verdict, r.runId, reason,
+            Verdicts.Trial t = Verdicts.forTrial(Verdict.valueOf(r.verdict), r.reason, r.target.kernel, b.kernelRelease());
+            append(Journal.Entry.trial(k, b.name(), t.verdict().name(), r.runId, t.reason(),
                     r.durationSeconds == null ? 0 : r.durationSeconds));
-            log.info(b.label() + ": " + verdict + " (" + reason + ")");
-            if ("PASS".equals(verdict) || "FAIL".equals(verdict)) {
-                model.observe(k, "FAIL".equals(verdict));
-                infraInARow = 0;
-                log.info(summary());
-                return;
+            log.info(b.label() + ": " + t.verdict() + " (" + t.reason() + ")");
+            switch (t.use()) {
+                case JUDGED -> {
+                    model.observe(k, t.verdict() == Verdict.FAIL);
+                    infraInARow = 0;
+                    log.info(summary());
+                }
+                case RETRY -> notJudged(k, t.verdict() + ": " + t.reason());
+                case ABORT -> throw abort(t);
             }
-            notJudged(k, verdict + ": " + reason);
         } catch (BootEntries.BuildProblem e) {
             hostOnBuild = null;
             skip(k, e.getMessage());
-        } catch (InfrastructureException | WaitTimeoutException e) {
+        } catch (InfrastructureException | WaitTimeoutException | RemoteCommandException e) {
             hostOnBuild = null;
             append(Journal.Entry.trial(k, b.name(), "INFRA_ERROR", null, e.getMessage(), 0));
             notJudged(k, "INFRA_ERROR: " + e.getMessage());
         }
+    }
+
+    /** A trial that says the input, the harness or the user stopped things: the bisection stops too (resumable). */
+    private static RuntimeException abort(Verdicts.Trial t) {
+        return switch (t.verdict()) {
+            case CONFIG_ERROR -> new ConfigurationException(t.reason(), "fix it and run the same command again to resume");
+            case INCOMPLETE -> new CancelledException(t.reason());
+            default -> new IllegalStateException("a trial ended with " + t.verdict() + ": " + t.reason());
+        };
     }
 
     private void notJudged(int k, String why) {
@@ -306,7 +315,7 @@ public final class BisectRun {
     /** Installs build b unless this bisection already did, boots it once, checks uname -r, then makes it the default. */
     private void ensureOn(Build b) {
         long bootStart = System.nanoTime();
-        try (SshTarget ssh = power.connectWaiting(settings.bootTimeout())) {
+        try (SshShell ssh = power.connectWaiting(settings.bootTimeout())) {
             String running = ssh.check("uname -r", Duration.ofSeconds(15));
             // already on it (a resumed run): no reboot; but a build this bisection has not installed yet (say the
             // running kernel plus its build's other packages) is installed and booted like any other
@@ -335,7 +344,7 @@ public final class BisectRun {
                 throw new BootEntries.BuildProblem(b.label() + " did not boot to SSH within " + settings.bootTimeout().toSeconds() + " s");
             }
         }
-        try (SshTarget ssh = power.connect()) {
+        try (SshShell ssh = power.connect()) {
             String now = ssh.check("uname -r", Duration.ofSeconds(15));
             if (!now.equals(b.kernelRelease())) {
                 throw new BootEntries.BuildProblem("the host booted " + now + " instead of " + b.kernelRelease());
@@ -362,7 +371,7 @@ public final class BisectRun {
             log.info("interrupted during run " + run.result().runId + "; it restores its own sysctls and modules");
         }
         long t0 = System.nanoTime();
-        try (SshTarget ssh = power.connectWaiting(settings.bootTimeout())) {
+        try (SshShell ssh = power.connectWaiting(settings.bootTimeout())) {
             boot.restore(ssh, start.originalBoot());
             String running = ssh.check("uname -r", Duration.ofSeconds(15));
             if (!running.equals(start.safeKernel())) {
@@ -372,7 +381,7 @@ public final class BisectRun {
                     power.powerCycle(settings.bootTimeout());
                 }
             }
-            try (SshTarget after = power.connectWaiting(settings.bootTimeout())) {
+            try (SshShell after = power.connectWaiting(settings.bootTimeout())) {
                 String now = after.check("uname -r", Duration.ofSeconds(15));
                 append(Journal.Entry.event(Journal.Kind.RESTORE, null, null,
                         "default boot entry restored; running " + now, seconds(t0)));
@@ -391,7 +400,7 @@ public final class BisectRun {
         entries.addAll(journal.read(new ArrayList<>()));
         start = entries.stream().filter(e -> e.kind() == Journal.Kind.START).map(Journal.Entry::start).findFirst()
                 .orElseThrow(() -> new ConfigurationException("no bisection journal in " + dir, "give the --dir of a bisection"));
-        try (SshTarget ssh = power.connectWaiting(settings.bootTimeout())) {
+        try (SshShell ssh = power.connectWaiting(settings.bootTimeout())) {
             family = DistroBackend.detect(ssh, host.distro()).family();
             boot = BootEntries.forFamily(family);
         }

@@ -2,7 +2,7 @@ package io.kdumplab.harness.bisect;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.kdumplab.harness.device.ssh.CommandResult;
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.failure.InfrastructureException;
 
 import java.time.Duration;
@@ -28,16 +28,16 @@ public interface BootEntries {
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Original(String family, String savedEntry, boolean dropInExisted, String defaultKernel) {}
 
-    Original capture(SshTarget ssh);
+    Original capture(SshShell ssh);
 
     /** Boots the kernel once at the next boot. */
-    void bootOnce(SshTarget ssh, String release);
+    void bootOnce(SshShell ssh, String release);
 
     /** Makes the kernel the default for every later boot (trials reboot through kdump and power cycles). */
-    void makeDefault(SshTarget ssh, String release);
+    void makeDefault(SshShell ssh, String release);
 
     /** Puts the original default back. */
-    void restore(SshTarget ssh, Original original);
+    void restore(SshShell ssh, Original original);
 
     static BootEntries forFamily(String family) {
         return "rhel".equals(family) ? new Grubby() : new DebianGrub();
@@ -49,19 +49,19 @@ public interface BootEntries {
         private static final Duration T = Duration.ofSeconds(120);
 
         @Override
-        public Original capture(SshTarget ssh) {
+        public Original capture(SshShell ssh) {
             Map<String, String> env = grubenv(ssh);
             boolean dropIn = ssh.run("test -f " + DROPIN, T).ok();
             return new Original("debian", env.get("saved_entry"), dropIn, null);
         }
 
         @Override
-        public void bootOnce(SshTarget ssh, String release) {
+        public void bootOnce(SshShell ssh, String release) {
             root(ssh, "grub-reboot '" + entryId(ssh, release) + "'");
         }
 
         @Override
-        public void makeDefault(SshTarget ssh, String release) {
+        public void makeDefault(SshShell ssh, String release) {
             String id = entryId(ssh, release);
             if (!ssh.run("test -f " + DROPIN, T).ok()) {
                 root(ssh, "printf '%s\\n' '# written by the NMI/kdump harness during a bisection; removed at its end'"
@@ -71,7 +71,7 @@ public interface BootEntries {
         }
 
         @Override
-        public void restore(SshTarget ssh, Original original) {
+        public void restore(SshShell ssh, Original original) {
             StringBuilder cmd = new StringBuilder();
             if (!original.dropInExisted()) {
                 cmd.append("rm -f ").append(DROPIN).append(" && ");
@@ -83,7 +83,7 @@ public interface BootEntries {
             root(ssh, cmd.toString());
         }
 
-        private static Map<String, String> grubenv(SshTarget ssh) {
+        private static Map<String, String> grubenv(SshShell ssh) {
             Map<String, String> env = new LinkedHashMap<>();
             for (String l : ssh.run("grub-editenv list 2>/dev/null", T).out().split("\n")) {
                 int eq = l.indexOf('=');
@@ -94,13 +94,13 @@ public interface BootEntries {
             return env;
         }
 
-        private static String entryId(SshTarget ssh, String release) {
+        private static String entryId(SshShell ssh, String release) {
             String cfg = ssh.run("cat /boot/grub/grub.cfg", T).stdout();
             return GrubMenu.entryFor(cfg, release).orElseThrow(() -> new BuildProblem(
                     "no GRUB menu entry boots " + release + " (is /boot/vmlinuz-" + release + " installed and update-grub run?)"));
         }
 
-        private static void root(SshTarget ssh, String cmd) {
+        private static void root(SshShell ssh, String cmd) {
             String sudo = ssh.run("id -u", T).out().equals("0") ? "" : "sudo -n ";
             CommandResult r = ssh.run(sudo + "sh -c \"" + cmd.replace("\\", "\\\\").replace("\"", "\\\"") + "\"", T);
             if (!r.ok()) {
@@ -116,12 +116,12 @@ public interface BootEntries {
         private static final Duration T = Duration.ofSeconds(120);
 
         @Override
-        public Original capture(SshTarget ssh) {
+        public Original capture(SshShell ssh) {
             return new Original("rhel", null, false, ssh.check("grubby --default-kernel", T));
         }
 
         @Override
-        public void bootOnce(SshTarget ssh, String release) {
+        public void bootOnce(SshShell ssh, String release) {
             String id = ssh.check("grubby --info=/boot/vmlinuz-" + release + " | sed -n 's/^id=\"\\(.*\\)\"$/\\1/p' | head -n 1", T);
             if (id.isBlank()) {
                 throw new BuildProblem("grubby knows no entry for /boot/vmlinuz-" + release);
@@ -130,16 +130,16 @@ public interface BootEntries {
         }
 
         @Override
-        public void makeDefault(SshTarget ssh, String release) {
+        public void makeDefault(SshShell ssh, String release) {
             ssh.check(sudo(ssh) + "grubby --set-default=/boot/vmlinuz-" + release, T);
         }
 
         @Override
-        public void restore(SshTarget ssh, Original original) {
+        public void restore(SshShell ssh, Original original) {
             ssh.check(sudo(ssh) + "grubby --set-default=" + original.defaultKernel(), T);
         }
 
-        private static String sudo(SshTarget ssh) {
+        private static String sudo(SshShell ssh) {
             return ssh.run("id -u", T).out().equals("0") ? "" : "sudo -n ";
         }
     }

@@ -3,7 +3,7 @@ package io.kdumplab.harness.bisect;
 import io.kdumplab.harness.inventory.TargetHost;
 import io.kdumplab.harness.device.ipmi.ChassisAction;
 import io.kdumplab.harness.device.ipmi.IpmiBmc;
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.Wait;
@@ -20,19 +20,19 @@ final class HostPower {
         this.host = host;
     }
 
-    SshTarget connect() {
-        return SshTarget.connect(host.ssh(), Duration.ofSeconds(15));
+    SshShell connect() {
+        return SshShell.connect(host.ssh(), Duration.ofSeconds(15));
     }
 
     /** SSH, waiting up to the timeout for the host to answer (it may be mid-reboot after a kill). */
-    SshTarget connectWaiting(Duration timeout) {
+    SshShell connectWaiting(Duration timeout) {
         Deadline d = Deadline.in("host answers on SSH", timeout);
         Wait.until(d, Duration.ofSeconds(3), () -> bootId().isPresent() ? Wait.Result.ready(true) : Wait.Result.notYet("no SSH"));
         return connect();
     }
 
     Optional<String> bootId() {
-        try (SshTarget probe = SshTarget.probe(host.ssh(), Duration.ofSeconds(5))) {
+        try (SshShell probe = SshShell.probe(host.ssh(), Duration.ofSeconds(5))) {
             String id = probe.run("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)).out();
             return id.isEmpty() ? Optional.empty() : Optional.of(id);
         } catch (HarnessException e) {
@@ -41,7 +41,7 @@ final class HostPower {
     }
 
     /** Reboots and waits for a new boot; false when SSH did not come back in time. */
-    boolean reboot(SshTarget ssh, Duration timeout) {
+    boolean reboot(SshShell ssh, Duration timeout) {
         String before = ssh.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(15));
         String sudo = ssh.run("id -u", Duration.ofSeconds(15)).out().equals("0") ? "" : "sudo -n ";
         ssh.runExpectingDisconnect(sudo + "systemctl reboot");

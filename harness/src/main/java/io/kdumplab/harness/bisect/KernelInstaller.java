@@ -1,7 +1,7 @@
 package io.kdumplab.harness.bisect;
 
 import io.kdumplab.harness.device.ssh.CommandResult;
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.util.Hashing;
 
 import java.nio.file.Path;
@@ -30,7 +30,7 @@ public final class KernelInstaller {
     }
 
     /** Output of the install commands, for the build's install log. */
-    public String install(SshTarget ssh, String family, Build build) {
+    public String install(SshShell ssh, String family, Build build) {
         String sudo = ssh.run("id -u", Duration.ofSeconds(15)).out().equals("0") ? "" : "sudo -n ";
         String dir = REMOTE_ROOT + "/" + build.name().replaceAll("[^A-Za-z0-9_.+-]", "_");
         List<String> remote = upload(ssh, sudo, dir, build.artifacts());
@@ -71,7 +71,7 @@ public final class KernelInstaller {
         };
     }
 
-    private List<String> upload(SshTarget ssh, String sudo, String dir, List<Path> files) {
+    private List<String> upload(SshShell ssh, String sudo, String dir, List<Path> files) {
         List<String> remote = new ArrayList<>();
         if (files.isEmpty()) {
             return remote;

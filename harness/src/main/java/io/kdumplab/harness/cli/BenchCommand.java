@@ -41,10 +41,10 @@ public final class BenchCommand implements Callable<Integer> {
             vl.up(LabSpec.defaults(lab));
         }
         try {
-            TargetHost host = Inventory.virtualLab(lab, "tcp").resolve("virtual-lab", vl);
+            TargetHost host = Inventory.virtualLab(lab, "tcp").resolve("virtual-lab", vl.running());
             List<double[]> rows = new ArrayList<>();
             for (int i = 1; i <= runs; i++) {
-                ReproRun run = new ReproRun(host, Scenario.seed(), ReproRun.Options.defaults(m -> { }),
+                ReproRun run = new ReproRun(host, Scenario.seed(), ReproRun.Options.defaults(m -> { }).withAfterRun(io.kdumplab.harness.report.RunReports::write),
                         Path.of(System.getenv().getOrDefault("HARNESS_REPORTS", "reports"), "bench"));
                 RunResult r = run.execute();
                 if (r.panicToSshBackSeconds == null) {

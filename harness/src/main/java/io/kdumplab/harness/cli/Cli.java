@@ -1,7 +1,9 @@
 package io.kdumplab.harness.cli;
 
 import io.kdumplab.harness.failure.ConfigurationException;
-import io.kdumplab.harness.failure.HarnessException;
+import io.kdumplab.harness.failure.CancelledException;
+import io.kdumplab.harness.failure.KdumpNotReadyException;
+import io.kdumplab.harness.failure.RemoteCommandException;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.wait.WaitTimeoutException;
 import picocli.CommandLine;
@@ -31,9 +33,17 @@ public final class Cli {
             err.println("infrastructure error: " + i.describe());
             return ExitCodes.INFRA;
         }
-        if (e instanceof HarnessException h) {
-            err.println("error: " + h.describe());
-            return ExitCodes.INTERNAL;
+        if (e instanceof KdumpNotReadyException k) {
+            err.println("kdump not ready: " + k.describe());
+            return ExitCodes.INFRA;
+        }
+        if (e instanceof RemoteCommandException r) {
+            err.println("host error: " + r.describe());
+            return ExitCodes.INFRA;
+        }
+        if (e instanceof CancelledException c) {
+            err.println("cancelled: " + c.getMessage());
+            return ExitCodes.INTERRUPTED;
         }
         if (e instanceof WaitTimeoutException w) {
             err.println("infrastructure error: " + w.getMessage());

@@ -2,6 +2,9 @@ package io.kdumplab.harness.cli;
 
 import io.kdumplab.harness.inventory.TargetHost;
 import io.kdumplab.harness.run.ReproRun;
+import io.kdumplab.harness.report.RunReports;
+import io.kdumplab.harness.verdict.Verdict;
+import io.kdumplab.harness.verdict.Verdicts;
 import io.kdumplab.harness.run.RunResult;
 import io.kdumplab.harness.run.Scenario;
 import io.kdumplab.harness.failure.ConfigurationException;
@@ -90,29 +93,38 @@ public final class GitRunCommand implements Callable<Integer> {
         while (true) {
             RunResult r;
             try (Progress progress = new Progress(quiet)) {
-                ReproRun run = new ReproRun(host, sc, new ReproRun.Options(!noConfigure, scenario.hangAfter(), progress), reports);
+                ReproRun run = new ReproRun(host, sc, new ReproRun.Options(!noConfigure, scenario.hangAfter(), progress)
+                        .withAfterRun(RunReports::write), reports);
                 progress.attach(run);
                 r = run.execute();
             }
             System.err.println("git-run: " + r.verdict + ": " + r.reason + " (run " + r.runId + ")");
-            switch (r.verdict) {
-                case "FAIL" -> {
-                    System.err.println("git-run: bad (exit 1)");
-                    return ExitCodes.FAIL;
-                }
-                case "PASS" -> {
+            // the same rule as a bisection trial: judged, retried (skip at the end), or abort
+            Verdicts.Trial t = Verdicts.forTrial(Verdict.valueOf(r.verdict), r.reason, r.target.kernel, null);
+            switch (t.use()) {
+                case JUDGED -> {
+                    if (t.verdict() == Verdict.FAIL) {
+                        System.err.println("git-run: bad (exit 1)");
+                        return ExitCodes.FAIL;
+                    }
                     passes++;
                     if (passes >= needed) {
                         System.err.println("git-run: good after " + passes + " passing trial(s) (exit 0)");
                         return ExitCodes.OK;
                     }
                 }
-                default -> {
+                case RETRY -> {
                     unjudged++;
                     if (unjudged > retries) {
                         System.err.println("git-run: " + unjudged + " trial(s) could not be judged: skip (exit 125)");
                         return ExitCodes.INFRA;
                     }
+                }
+                case ABORT -> {
+                    // never 2 (git would call the commit bad): >127 stops git bisect run
+                    int code = t.verdict() == Verdict.INCOMPLETE ? ExitCodes.INTERRUPTED : ExitCodes.INTERNAL;
+                    System.err.println("git-run: " + t.verdict() + ": stopping the bisection (exit " + code + ")");
+                    return code;
                 }
             }
         }

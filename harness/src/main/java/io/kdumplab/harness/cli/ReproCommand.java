@@ -3,6 +3,7 @@ package io.kdumplab.harness.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.report.RunReports;
 import io.kdumplab.harness.run.ReproRun;
 import io.kdumplab.harness.run.RunResult;
 import io.kdumplab.harness.run.Scenario;
@@ -20,7 +21,7 @@ import java.util.concurrent.Callable;
                 "vmcore saved and readable = PASS, anything else = FAIL. Without --inventory the virtual lab is used",
                 "(brought up if needed)."},
         footer = {"", "Exit codes (git bisect run compatible): 0 PASS, 1 FAIL, 125 INFRA_ERROR or KDUMP_NOT_READY (skip),",
-                "2 usage/input error, 128 internal error, 130 interrupted.",
+                "2 usage/input error (checked before anything is touched), 128 harness bug, 130/143 interrupted (SIGINT/SIGTERM).",
                 "", "Examples:",
                 "  ./harness.sh repro                                   seed scenario on the virtual lab",
                 "  ./harness.sh repro --control sysrq-c                 the control that must pass",
@@ -48,7 +49,8 @@ public final class ReproCommand implements Callable<Integer> {
         RunResult r;
         ReproRun run;
         try (Progress progress = new Progress(quiet)) {
-            run = new ReproRun(host, scenario, new ReproRun.Options(!noConfigure, scenarioOptions.hangAfter(), progress), reports);
+            run = new ReproRun(host, scenario, new ReproRun.Options(!noConfigure, scenarioOptions.hangAfter(), progress)
+                    .withAfterRun(RunReports::write), reports);
             progress.attach(run);
             r = run.execute();
         }

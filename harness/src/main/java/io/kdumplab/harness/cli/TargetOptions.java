@@ -29,6 +29,7 @@ public final class TargetOptions {
         Inventory inv = inventory != null ? Inventory.load(inventory)
                 : Inventory.virtualLab(lab, console == null ? "tcp" : console);
         String name = hostName != null ? hostName : inv.hostNames().get(0);
-        return inv.resolve(name, virtualLab);
+        // the user asked for this host: a virtual lab it names is brought up when it is down
+        return inv.resolve(name, virtualLab.startingIfNeeded());
     }
 }

@@ -1,7 +1,7 @@
 package io.kdumplab.harness.failure;
 
-/** The user's input is wrong: a file, a flag, a port, a missing package. */
-public class ConfigurationException extends HarnessException {
+/** The user's input is wrong: a file, a flag, a variable, a port, a missing package. Exit 2. */
+public final class ConfigurationException extends HarnessException {
     public ConfigurationException(String message, String hint) {
         super(message, hint, null);
     }

@@ -1,11 +1,15 @@
 package io.kdumplab.harness.failure;
 
 /**
- * Base of the harness's failure classes. Each class says whose fault it is,
- * because bisection and nightly runs act on that: an infrastructure failure
- * must never become a verdict on the kernel under test.
+ * The closed set of failures the harness knows how to class. Each says whose
+ * fault it is, because bisection and nightly act on that: an infrastructure
+ * failure must never become a verdict on the kernel under test. Anything that
+ * is not one of these (a NullPointerException, an IllegalStateException from
+ * a driver used in the wrong state) is a harness bug.
  */
-public abstract class HarnessException extends RuntimeException {
+public abstract sealed class HarnessException extends RuntimeException
+        permits InfrastructureException, ConfigurationException, KdumpNotReadyException, RemoteCommandException,
+        CancelledException {
     private final String hint;
 
     protected HarnessException(String message, String hint, Throwable cause) {

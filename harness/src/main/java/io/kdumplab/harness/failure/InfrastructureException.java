@@ -2,9 +2,10 @@ package io.kdumplab.harness.failure;
 
 /**
  * Something between the harness and the device under test failed: SSH, the
- * BMC, the console line, the lab's processes. Never a verdict on the kernel.
+ * BMC, the console line, the lab's processes, a step's own deadline. Never a
+ * verdict on the kernel.
  */
-public class InfrastructureException extends HarnessException {
+public final class InfrastructureException extends HarnessException {
     private final String component;
 
     public InfrastructureException(String component, String message, String hint, Throwable cause) {
@@ -16,7 +17,7 @@ public class InfrastructureException extends HarnessException {
         this(component, message, hint, null);
     }
 
-    /** "ssh", "bmc", "console", "lab", ... */
+    /** "ssh", "bmc", "console", "lab", "host", ... */
     public String component() {
         return component;
     }

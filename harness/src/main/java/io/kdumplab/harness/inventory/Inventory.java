@@ -1,8 +1,5 @@
 package io.kdumplab.harness.inventory;
 
-import io.kdumplab.harness.lab.LabSpec;
-import io.kdumplab.harness.lab.LabState;
-import io.kdumplab.harness.lab.VirtualLab;
 import io.kdumplab.harness.inventory.BmcEndpoint;
 import io.kdumplab.harness.inventory.SshEndpoint;
 import io.kdumplab.harness.failure.ConfigurationException;
@@ -43,20 +40,20 @@ public final class Inventory {
                 "hosts there: " + String.join(", ", hostNames())));
     }
 
-    /** Resolves a host; a virtual lab is brought up first when it is not running. */
-    public TargetHost resolve(String name, VirtualLab lab) {
+    /** Resolves a host; a `lab:` entry takes its endpoints from `labs` (which decides whether a lab may be started). */
+    public TargetHost resolve(String name, VirtualLabs labs) {
         InventoryFile.Host h = entry(name);
         String crash = h.crashkernel() == null ? TargetHost.SEED_CRASHKERNEL : h.crashkernel();
         String dumpDir = h.dumpDir() == null ? "/var/crash" : h.dumpDir();
         InventoryFile.Console c = h.console() == null ? new InventoryFile.Console("sol", null, null, null, null) : h.console();
         if (h.lab() != null) {
-            LabState s = lab.state(h.lab()).orElseGet(() -> lab.up(LabSpec.defaults(h.lab())));
+            VirtualLabs.Endpoints s = labs.endpoints(h.lab());
             ConsoleEndpoint console = switch (c.type()) {
-                case "serial" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SERIAL, s.ptyLink(), s.baud(), null, 0);
+                case "serial" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SERIAL, s.serialDevice(), s.baud(), null, 0);
                 case "sol" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, s.baud(), null, 0);
-                default -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, s.baud(), s.host(), s.consolePort());
+                default -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, s.baud(), s.consoleHost(), s.consolePort());
             };
-            return new TargetHost(h.name(), VirtualLab.sshEndpoint(s), VirtualLab.bmcEndpoint(s), console,
+            return new TargetHost(h.name(), s.ssh(), s.bmc(), console,
                     h.distro(), crash, dumpDir, h.lab());
         }
         InventoryFile.Ssh ssh = h.ssh();

@@ -4,7 +4,7 @@ import io.kdumplab.harness.inventory.BmcEndpoint;
 import io.kdumplab.harness.device.ipmi.IpmiBmc;
 import io.kdumplab.harness.device.ipmi.PowerState;
 import io.kdumplab.harness.inventory.SshEndpoint;
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.util.AtomicFiles;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
@@ -204,7 +204,7 @@ public final class VirtualLab {
                             return Wait.Result.notYet("QEMU is not running (power off?); qemu.log: "
                                     + lastLines(dir.resolve("qemu.log"), 3));
                         }
-                        try (SshTarget t = SshTarget.connect(sshEndpoint(s), Duration.ofSeconds(5))) {
+                        try (SshShell t = SshShell.connect(sshEndpoint(s), Duration.ofSeconds(5))) {
                             t.check("true", Duration.ofSeconds(10));
                             return Wait.Result.ready(true);
                         }
@@ -220,7 +220,7 @@ public final class VirtualLab {
         progress.accept("waiting for kdump to load the capture kernel");
         Wait.until(Deadline.in("capture kernel loaded (/sys/kernel/kexec_crash_loaded = 1)", timeout),
                 Duration.ofSeconds(3), () -> {
-                    try (SshTarget t = SshTarget.connect(sshEndpoint(s), Duration.ofSeconds(5))) {
+                    try (SshShell t = SshShell.connect(sshEndpoint(s), Duration.ofSeconds(5))) {
                         String v = t.run("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)).out();
                         return "1".equals(v) ? Wait.Result.ready(true) : Wait.Result.notYet("kexec_crash_loaded=" + v);
                     }
@@ -370,7 +370,7 @@ public final class VirtualLab {
         String crashkernel = null;
         boolean loaded = false;
         if (procs.get("qemu")) {
-            try (SshTarget t = SshTarget.connect(sshEndpoint(s), Duration.ofSeconds(5))) {
+            try (SshShell t = SshShell.connect(sshEndpoint(s), Duration.ofSeconds(5))) {
                 sshAnswers = true;
                 kernel = t.run("uname -r", Duration.ofSeconds(10)).out();
                 String cmdline = t.run("cat /proc/cmdline", Duration.ofSeconds(10)).out();
@@ -399,6 +399,22 @@ public final class VirtualLab {
     }
 
     // ------------------------------------------------------------------ endpoints
+
+    /** Endpoints of running labs only: an inventory naming a lab that is down is an error, not a lab start. */
+    public io.kdumplab.harness.inventory.VirtualLabs running() {
+        return name -> endpoints(state(name).orElseThrow(() -> new ConfigurationException("virtual lab '" + name + "' is not up",
+                "./harness.sh lab up --name " + name)));
+    }
+
+    /** Endpoints of labs, starting one that is down (what `repro` without an inventory promises). */
+    public io.kdumplab.harness.inventory.VirtualLabs startingIfNeeded() {
+        return name -> endpoints(state(name).orElseGet(() -> up(LabSpec.defaults(name))));
+    }
+
+    public static io.kdumplab.harness.inventory.VirtualLabs.Endpoints endpoints(LabState s) {
+        return new io.kdumplab.harness.inventory.VirtualLabs.Endpoints(sshEndpoint(s), bmcEndpoint(s), s.ptyLink(), s.baud(),
+                s.host(), s.consolePort());
+    }
 
     public static BmcEndpoint bmcEndpoint(LabState s) {
         return new BmcEndpoint(s.host(), s.bmcPort(), s.bmcUser(), Secret.fromFile(Path.of(s.bmcPasswordFile())));

@@ -52,6 +52,8 @@ public final class RunResult {
     public Double panicToSshBackSeconds;
     /** The harness's CPU time inside that window: its overhead while the target works. */
     public Double harnessCpuSecondsInPanicWindow;
+    /** Kernel modules loaded by the run (from the host's module cache or built). */
+    public List<ModuleLoad> modules = new ArrayList<>();
     public List<String> notes = new ArrayList<>();
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -61,6 +63,8 @@ public final class RunResult {
         public String kernel;
         public String cmdline;
         public String captureKernelCmdline;
+        /** /sys/kernel/kexec_crash_size: the reservation in effect (the last crashkernel= on the command line wins). */
+        public Long crashKernelReservedBytes;
         public String kernelAfterRun;
     }
 

@@ -15,10 +15,17 @@ import java.util.Set;
 public final class Secret {
     private final String source;
     private final java.util.function.Supplier<String> reader;
+    private final Path file;
 
-    private Secret(String source, java.util.function.Supplier<String> reader) {
+    private Secret(String source, java.util.function.Supplier<String> reader, Path file) {
         this.source = source;
         this.reader = reader;
+        this.file = file;
+    }
+
+    /** The password file, when the secret comes from one (for permission checks before a run). */
+    public java.util.Optional<Path> file() {
+        return java.util.Optional.ofNullable(file);
     }
 
     public static Secret fromFile(Path file) {
@@ -34,7 +41,7 @@ public final class Secret {
                 throw new ConfigurationException("cannot read password file " + file + ": " + e.getMessage(),
                         "create it (chmod 600) or point the inventory at the right file");
             }
-        });
+        }, file);
     }
 
     public static Secret fromEnv(String variable) {
@@ -45,7 +52,7 @@ public final class Secret {
                         "export " + variable + "=... before running, or use a password file");
             }
             return v;
-        });
+        }, null);
     }
 
     public String reveal() {

@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
+@Test(groups = "unit")
 public class BisectModelTest {
     @Test
     public void deterministicBugIsFoundInAboutLog2Trials() {

@@ -8,6 +8,7 @@ import java.util.Optional;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
+@Test(groups = "unit")
 public class BootEntriesTest {
     private static final String U = "c5d7d35b-bdcb-4916-a4c9-726c85afcc6f";
 

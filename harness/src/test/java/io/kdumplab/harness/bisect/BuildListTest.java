@@ -12,6 +12,7 @@ import static org.testng.Assert.assertNotEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
+@Test(groups = "unit")
 public class BuildListTest {
     private static Path touch(Path p) throws Exception {
         Files.createDirectories(p.getParent());

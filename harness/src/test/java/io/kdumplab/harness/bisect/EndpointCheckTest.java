@@ -12,6 +12,7 @@ import static org.testng.Assert.assertNull;
 import static org.testng.Assert.assertTrue;
 
 /** The endpoint check decides from the journal alone: what to run next, or why to stop before any further run. */
+@Test(groups = "unit")
 public class EndpointCheckTest {
     private static final BuildList BUILDS = new BuildList(Path.of("builds"), List.of(
             new Build(0, "a", "k-a", Build.Kind.REPOSITORY, List.of(), List.of("x")),

@@ -13,6 +13,7 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
+@Test(groups = "unit")
 public class JournalTest {
     static Journal.Start start(int builds) {
         List<String> names = new ArrayList<>();

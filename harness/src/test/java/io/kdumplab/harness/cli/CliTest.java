@@ -12,6 +12,7 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
 /** The command line as users meet it: exit codes and messages for bad input (no lab needed). */
+@Test(groups = "unit")
 public class CliTest {
     record Outcome(int code, String out, String err) {}
 

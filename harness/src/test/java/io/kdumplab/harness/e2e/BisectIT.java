@@ -7,7 +7,7 @@ import io.kdumplab.harness.lab.DemoBuilds;
 import io.kdumplab.harness.lab.GuestImage;
 import io.kdumplab.harness.lab.LabPaths;
 import io.kdumplab.harness.support.LabFixture;
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshShell;
 import org.testng.annotations.Test;
 
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -32,6 +32,7 @@ import static org.testng.Assert.assertTrue;
  * second build, and leave the host on its safe kernel with its original
  * default boot entry.
  */
+@Test(groups = {"lab", "e2e"}, singleThreaded = true)
 public class BisectIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -50,7 +51,7 @@ public class BisectIT {
         new DemoBuilds(LabPaths.fromEnvironment().cacheRoot(), System.err::println).create(builds, kernels, 1, 100);
         String safe;
         String savedBefore;
-        try (SshTarget ssh = LabFixture.ssh()) {
+        try (SshShell ssh = LabFixture.ssh()) {
             safe = ssh.check("uname -r", Duration.ofSeconds(15));
             savedBefore = ssh.run("grub-editenv list", Duration.ofSeconds(15)).out();
         }
@@ -107,7 +108,7 @@ public class BisectIT {
         assertTrue(Files.readString(dir.resolve("index.html")).contains("first bad"));
 
         // host safety: safe kernel running, the original default entry back, nothing of ours left in grub.d
-        try (SshTarget ssh = LabFixture.ssh()) {
+        try (SshShell ssh = LabFixture.ssh()) {
             assertEquals(ssh.check("uname -r", Duration.ofSeconds(15)), safe);
             assertEquals(grubenv(ssh.run("grub-editenv list", Duration.ofSeconds(15)).out()), grubenv(savedBefore),
                     "grubenv as before (GRUB itself leaves an empty next_entry after a one-time boot)");

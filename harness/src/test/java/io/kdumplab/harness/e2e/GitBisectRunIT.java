@@ -17,10 +17,12 @@ import static org.testng.Assert.assertTrue;
  * `git bisect run` driving the harness against a small real git repository
  * and the virtual lab. Commits c0..c5: c2 does not build (the --prepare hook
  * fails: skip, 125), from c4 on the source carries the regression (its
- * scenario loads panic_wedge, so the NMI panic saves no vmcore). git tests
+ * scenario turns the NMI panic sysctls off: the NMI no longer panics, no vmcore,
+ * a real FAIL without a hang to wait out). git tests
  * c2 (skip), c3 (a real PASS trial, 0) and c4 (a real FAIL trial, 1) and must
  * name c4.
  */
+@Test(groups = {"lab", "e2e"}, singleThreaded = true)
 public class GitBisectRunIT {
     @Test
     public void gitBisectRunFindsTheRegressionAndSkipsACommitThatDoesNotBuild() throws Exception {
@@ -33,7 +35,9 @@ public class GitBisectRunIT {
         git(repo, "config", "user.name", "it");
         for (int i = 0; i <= 5; i++) {
             // the "source": a scenario (cheap: sysrq-free NMI path without the flood) and a build that may break
-            String scenario = "name: git-c" + i + "\nspammer: {enabled: false}\n" + (i >= 4 ? "wedge: {enabled: true, probability: 100}\n" : "");
+            // from c4 on the "regression": the NMI no longer panics (a cheap, real FAIL: no hang, no reboot to pay for)
+            String scenario = "name: git-c" + i + "\nspammer: {enabled: false}\n" + (i >= 4 ? "sysctls: {kernel.unknown_nmi_panic: \"0\", "
+                    + "kernel.panic_on_unrecovered_nmi: \"0\", kernel.panic_on_io_nmi: \"0\"}\n" : "");
             Files.writeString(repo.resolve("scenario.yaml"), scenario);
             if (i == 2) {
                 Files.writeString(repo.resolve("BROKEN"), "this commit does not compile\n");

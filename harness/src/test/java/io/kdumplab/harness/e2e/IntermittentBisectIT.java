@@ -20,6 +20,7 @@ import static org.testng.Assert.assertTrue;
  * kernels are really installed with apt under TCG, and a regression that wedges only half of the
  * panics, bisected with a stated minimum repro rate of 40%.
  */
+@Test(groups = {"lab", "e2e"}, singleThreaded = true)
 public class IntermittentBisectIT {
     @Test
     public void intermittentRegressionOnFreshlyInstalledKernels() throws Exception {

@@ -9,6 +9,7 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
+@Test(groups = "unit")
 public class InventoryLoaderTest {
     private static final Path F = Path.of("lab.yaml");
 

@@ -15,6 +15,7 @@ import static org.testng.Assert.assertNotEquals;
 import static org.testng.Assert.assertTrue;
 
 /** The cache's logic with a tiny real recipe (a shell script): build once, reuse, detect corruption, rebuild. */
+@Test(groups = "unit")
 public class ImageCacheTest {
     private final ImageRecipe recipe = new ImageRecipe("test-recipe", "testrecipe/build.sh",
             List.of("testrecipe/build.sh"), Map.of());

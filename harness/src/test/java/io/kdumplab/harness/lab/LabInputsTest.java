@@ -18,6 +18,7 @@ import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
 /** Bad input and faults give one clear message that says what to do. */
+@Test(groups = "unit")
 public class LabInputsTest {
 
     @Test

@@ -1,7 +1,7 @@
 package io.kdumplab.harness.lab;
 
 import io.kdumplab.harness.support.LabFixture;
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.util.Processes;
 import org.testng.annotations.Test;
@@ -36,7 +36,7 @@ public class LabLifecycleIT {
             assertNotEquals(second.sshPort(), first.sshPort());
             assertNotEquals(second.consolePort(), first.consolePort());
             for (LabState s : new LabState[] {first, second}) {
-                try (SshTarget t = SshTarget.connect(VirtualLab.sshEndpoint(s), Duration.ofSeconds(10))) {
+                try (SshShell t = SshShell.connect(VirtualLab.sshEndpoint(s), Duration.ofSeconds(10))) {
                     assertEquals(t.check("hostname", Duration.ofSeconds(10)), "kdump-lab");
                 }
             }
@@ -64,7 +64,7 @@ public class LabLifecycleIT {
             assertFalse(lab.down(SECOND), "down twice: nothing to do");
         }
         // the first lab was not disturbed
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             assertEquals(t.check("echo alive", Duration.ofSeconds(10)), "alive");
         }
     }

@@ -3,7 +3,7 @@ package io.kdumplab.harness.lab;
 import io.kdumplab.harness.support.Ipmitool;
 import io.kdumplab.harness.support.LabFixture;
 import io.kdumplab.harness.inventory.SshEndpoint;
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.util.Processes;
 import io.kdumplab.harness.wait.Deadline;
@@ -79,7 +79,7 @@ public class VirtualLabIT {
 
     @Test(priority = 1)
     public void guestHasWhatTheHarnessNeeds() {
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             String pkgs = t.check("dpkg-query -W -f='${Package}\\n' linux-image-rt-amd64 linux-headers-amd64 "
                     + "linux-headers-rt-amd64 build-essential kdump-tools kexec-tools makedumpfile openssh-server", Duration.ofSeconds(30));
             assertEquals(pkgs.lines().count(), 8L, pkgs);
@@ -101,13 +101,13 @@ public class VirtualLabIT {
         SshEndpoint wrong = new SshEndpoint(good.host(), good.port(), good.user(), good.privateKey(),
                 "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", null);
         InfrastructureException e = expectThrows(InfrastructureException.class,
-                () -> SshTarget.connect(wrong, Duration.ofSeconds(10)).close());
+                () -> SshShell.connect(wrong, Duration.ofSeconds(10)).close());
         assertEquals(e.component(), "ssh");
         assertTrue(e.getMessage().contains("does not match the pinned key"), e.getMessage());
         // known_hosts pinning works too
         SshEndpoint viaKnownHosts = new SshEndpoint(good.host(), good.port(), good.user(), good.privateKey(), null,
                 good.knownHosts());
-        try (SshTarget t = SshTarget.connect(viaKnownHosts, Duration.ofSeconds(10))) {
+        try (SshShell t = SshShell.connect(viaKnownHosts, Duration.ofSeconds(10))) {
             assertEquals(t.check("echo ok", Duration.ofSeconds(10)), "ok");
         }
     }
@@ -142,7 +142,7 @@ public class VirtualLabIT {
     @Test(priority = 5)
     public void diagNmiIsLoggedWithoutPanicByDefault() {
         LabState s = LabFixture.up();
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             t.check("sysctl -w kernel.unknown_nmi_panic=0 && dmesg -C", Duration.ofSeconds(10));
             Processes.Outcome o = Ipmitool.run(s, "chassis", "power", "diag");
             assertTrue(o.ok() && o.output().contains("Diag"), o.output());
@@ -158,7 +158,7 @@ public class VirtualLabIT {
     public void diagNmiPanicsAndSavesADumpWhenUnknownNmiPanicIsSet() {
         LabState s = LabFixture.up();
         long before = guestClock();
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             t.check("sysctl -w kernel.unknown_nmi_panic=1", Duration.ofSeconds(10));
         }
         String boot = bootId();
@@ -169,7 +169,7 @@ public class VirtualLabIT {
         String console = LabFixture.consoleSince(mark);
         assertTrue(console.contains("elfcorehdr="), "console shows the capture kernel starting");
         String dump = newDump(before);
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             String dmesg = t.check("cat /var/crash/" + dump + "/dmesg.*", Duration.ofSeconds(20));
             assertTrue(dmesg.contains("NMI received for unknown reason") || dmesg.contains("NMI: Not continuing"), dmesg);
         }
@@ -180,7 +180,7 @@ public class VirtualLabIT {
         long before = guestClock();
         String boot = bootId();
         long mark = LabFixture.consoleMark();
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             t.runExpectingDisconnect("sync; echo c > /proc/sysrq-trigger");
         }
         waitForNewBoot(boot);
@@ -228,7 +228,7 @@ public class VirtualLabIT {
                 Wait.until(Deadline.in("connected to " + c.describe(), Duration.ofSeconds(10)), Duration.ofMillis(200),
                         () -> cap.connected() ? Wait.Result.ready(true) : Wait.Result.notYet("not yet"));
                 int from = cap.lineCount();
-                try (SshTarget t = LabFixture.ssh()) {
+                try (SshShell t = LabFixture.ssh()) {
                     t.check("echo '<3>console-check-" + c.getClass().getSimpleName() + "' > /dev/kmsg", Duration.ofSeconds(10));
                 }
                 cap.await(java.util.regex.Pattern.compile("console-check-" + c.getClass().getSimpleName()), from,
@@ -238,14 +238,14 @@ public class VirtualLabIT {
     }
 
     private static String bootId() {
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             return t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
         }
     }
 
     private static void waitForNewBoot(String oldBootId) {
         Wait.until(Deadline.in("guest back with a new boot id", BACK), Duration.ofSeconds(3), () -> {
-            try (SshTarget t = SshTarget.connect(VirtualLab.sshEndpoint(LabFixture.up()), Duration.ofSeconds(5))) {
+            try (SshShell t = SshShell.connect(VirtualLab.sshEndpoint(LabFixture.up()), Duration.ofSeconds(5))) {
                 String id = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
                 return id.equals(oldBootId) ? Wait.Result.notYet("same boot") : Wait.Result.ready(id);
             }
@@ -253,7 +253,7 @@ public class VirtualLabIT {
     }
 
     private static long guestClock() {
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             return Long.parseLong(t.check("date +%s", Duration.ofSeconds(10)));
         }
     }
@@ -264,7 +264,7 @@ public class VirtualLabIT {
      * Returns its directory name; the dump must be larger than 1 MB.
      */
     private static String newDump(long since) {
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             String all = t.check("stat -c '%Y %s %n' /var/crash/*/dump.* 2>/dev/null || true", Duration.ofSeconds(10));
             String fresh = all.lines().filter(l -> Long.parseLong(l.split(" ")[0]) >= since).reduce((a, b) -> b).orElse("");
             assertNotEquals(fresh, "", "a dump written after " + since + " under /var/crash; found: " + all);

@@ -6,7 +6,7 @@ import io.kdumplab.harness.device.console.TcpConsoleConnector;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.run.ModuleSources;
 import io.kdumplab.harness.support.LabFixture;
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.wait.Deadline;
 import org.testng.annotations.Test;
 
@@ -33,7 +33,7 @@ public class FloodTelemetryIT {
         LabState s = LabFixture.up();
         Path dir = Files.createTempDirectory("telemetry");
         try (ConsoleCapture cap = new ConsoleCapture(new TcpConsoleConnector(s.host(), s.consolePort()), dir, m -> { }).start();
-             SshTarget t = LabFixture.ssh()) {
+             SshShell t = LabFixture.ssh()) {
             Path src = ModuleSources.extract("printk_spammer", ModuleSources.SPAMMER, dir.resolve("src"));
             t.check("rm -rf /tmp/tele && mkdir -p /tmp/tele", Duration.ofSeconds(10));
             for (String f : ModuleSources.SPAMMER) {

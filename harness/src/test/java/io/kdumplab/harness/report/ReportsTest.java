@@ -23,6 +23,7 @@ import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
 /** JUnit XML against the schema Jenkins/GitLab read; the report of half-written run directories. */
+@Test(groups = "unit")
 public class ReportsTest {
 
     /** A run directory as ReproRun writes it, with a given verdict. */

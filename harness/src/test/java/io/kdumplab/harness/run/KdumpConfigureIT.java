@@ -2,7 +2,7 @@ package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.lab.LabSpec;
 import io.kdumplab.harness.support.LabFixture;
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.verdict.Verdict;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.Wait;
@@ -24,21 +24,21 @@ public class KdumpConfigureIT {
         LabFixture.up();
         // as an admin might have done: drop kdump's grub snippet and reboot
         String boot;
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             t.check("rm -f /etc/default/grub.d/kdump-tools.cfg /etc/default/grub.d/99-kdump-harness.cfg && update-grub >/dev/null 2>&1",
                     Duration.ofSeconds(120));
             boot = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
             t.runExpectingDisconnect("systemctl reboot");
         }
         Wait.until(Deadline.in("guest back without crashkernel", Duration.ofSeconds(240)), Duration.ofSeconds(3), () -> {
-            try (SshTarget t = LabFixture.ssh()) {
+            try (SshShell t = LabFixture.ssh()) {
                 return t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)).equals(boot)
                         ? Wait.Result.notYet("same boot") : Wait.Result.ready(true);
             }
         });
         String grubBefore;
         String bootBefore;
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             assertFalse(t.check("cat /proc/cmdline", Duration.ofSeconds(10)).contains("crashkernel="));
             grubBefore = t.check("md5sum /boot/grub/grub.cfg; ls /etc/default/grub.d", Duration.ofSeconds(10));
             bootBefore = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
@@ -48,7 +48,7 @@ public class KdumpConfigureIT {
         assertEquals(checkOnly.verdict, Verdict.KDUMP_NOT_READY.name(), checkOnly.reason);
         assertEquals(checkOnly.failedStep, "kdump-readiness");
         assertTrue(checkOnly.reason.contains("crashkernel= is not on the kernel command line"), checkOnly.reason);
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             assertEquals(t.check("md5sum /boot/grub/grub.cfg; ls /etc/default/grub.d", Duration.ofSeconds(10)), grubBefore,
                     "--no-configure changed nothing");
             assertEquals(t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)), bootBefore, "no reboot");
@@ -57,7 +57,7 @@ public class KdumpConfigureIT {
         RunResult fixed = ReproIT.run(ReproIT.host("tcp"), Scenario.seed(), true).execute();
         assertEquals(fixed.verdict, Verdict.PASS.name(), fixed.reason);
         assertTrue(fixed.target.cmdline.contains("crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M"), fixed.target.cmdline);
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             assertTrue(t.check("cat /etc/default/grub.d/99-kdump-harness.cfg", Duration.ofSeconds(10)).contains("crashkernel="));
         }
     }

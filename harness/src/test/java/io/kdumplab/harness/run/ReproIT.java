@@ -8,7 +8,7 @@ import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.support.Ipmitool;
 import io.kdumplab.harness.support.LabFixture;
 import io.kdumplab.harness.inventory.BmcEndpoint;
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.util.Secret;
 import io.kdumplab.harness.verdict.Verdict;
 import org.testng.annotations.Test;
@@ -38,7 +38,7 @@ public class ReproIT {
 
     public static TargetHost host(String consoleType) {
         LabFixture.up();
-        return Inventory.virtualLab(LabFixture.NAME, consoleType).resolve("virtual-lab", LabFixture.lab());
+        return Inventory.virtualLab(LabFixture.NAME, consoleType).resolve("virtual-lab", LabFixture.lab().running());
     }
 
     public static ReproRun run(TargetHost host, Scenario s, boolean configure) {
@@ -131,7 +131,7 @@ public class ReproIT {
         assertTrue(List.of("NMI_SENT", "NMI_SEEN", "PANIC", "SPAMMER_ON").contains(r.lastPhase), r.lastPhase);
         assertNull(r.evidence);
         assertTrue(r.hostBackInService, "host back in service");
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             assertEquals(t.check("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)), "1");
             assertEquals(t.check("lsmod | grep -c -E '^(panic_wedge|printk_spammer) ' || true", Duration.ofSeconds(10)), "0");
         }
@@ -153,7 +153,7 @@ public class ReproIT {
                 good.console(), good.distro(), good.crashkernel(), good.dumpDir(), good.virtualLab());
         String bootBefore;
         String sysctlBefore;
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             bootBefore = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
             sysctlBefore = t.check("sysctl -n kernel.panic_on_unrecovered_nmi", Duration.ofSeconds(10));
         }
@@ -163,7 +163,7 @@ public class ReproIT {
         assertTrue(r.reason.startsWith("bmc:"), r.reason);
         assertTrue(r.reason.contains("BMC admin@127.0.0.1:" + good.bmc().port()), r.reason);
         assertTrue(r.steps.stream().noneMatch(s -> s.name.equals("sysctls") || s.name.equals("spammer")));
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             assertEquals(t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)), bootBefore);
             assertEquals(t.check("sysctl -n kernel.panic_on_unrecovered_nmi", Duration.ofSeconds(10)), sysctlBefore);
             assertEquals(t.check("lsmod | grep -c '^printk_spammer ' || true", Duration.ofSeconds(10)), "0");
@@ -200,7 +200,7 @@ public class ReproIT {
         assertTrue(Files.size(runDir.resolve("console.log")) > 1000, "console log kept");
         assertTrue(read(runDir.resolve("console.log")).contains("printk_spammer: t="));
         assertTrue(Files.exists(runDir.resolve("index.html")), "report rendered on the way out");
-        try (SshTarget t = LabFixture.ssh()) {
+        try (SshShell t = LabFixture.ssh()) {
             assertEquals(t.check("lsmod | grep -c '^printk_spammer ' || true", Duration.ofSeconds(10)), "0", "spammer unloaded");
         }
     }

@@ -4,7 +4,7 @@ import io.kdumplab.harness.lab.LabPaths;
 import io.kdumplab.harness.lab.LabSpec;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.lab.VirtualLab;
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.ssh.SshShell;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,8 +44,8 @@ public final class LabFixture {
         }
     }
 
-    public static SshTarget ssh() {
-        return SshTarget.connect(VirtualLab.sshEndpoint(up()), Duration.ofSeconds(10));
+    public static SshShell ssh() {
+        return SshShell.connect(VirtualLab.sshEndpoint(up()), Duration.ofSeconds(10));
     }
 
     /** Waits until the guest answers SSH again (after a crash, reset or power cycle). */

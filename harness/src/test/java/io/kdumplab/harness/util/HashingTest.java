@@ -12,6 +12,7 @@ import java.util.List;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
+@Test(groups = "unit")
 public class HashingTest {
     /** Our fingerprint must be OpenSSH's own, or pinning would never match. */
     @Test

@@ -11,6 +11,7 @@ import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
 /** Timing logic with a fake clock: no sleeping, no flakiness. */
+@Test(groups = "unit")
 public class DeadlineTest {
     static final class FakeClock implements Clock {
         long now;

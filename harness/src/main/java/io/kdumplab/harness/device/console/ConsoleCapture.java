@@ -3,6 +3,7 @@ package io.kdumplab.harness.device.console;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.WaitTimeoutException;
 
+import io.kdumplab.harness.device.ConsoleSource;
 import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
@@ -26,7 +27,7 @@ import java.util.regex.Pattern;
  * lines in memory for phase detection. A lost link is reconnected; each gap
  * is written into console.log as a marked line with its length.
  */
-public final class ConsoleCapture implements AutoCloseable {
+public final class ConsoleCapture implements ConsoleSource {
     private static final Pattern DROPPED = Pattern.compile("\\*\\* (\\d+) printk messages dropped \\*\\*");
     public static final String GAP_MARK = "[harness] console gap:";
 
@@ -173,35 +174,43 @@ public final class ConsoleCapture implements AutoCloseable {
         }
     }
 
+    @Override
     public boolean connected() {
         return connected;
     }
 
+    @Override
     public synchronized int lineCount() {
         return lines.size();
     }
 
+    @Override
     public synchronized List<ConsoleLine> lines() {
         return List.copyOf(lines);
     }
 
+    @Override
     public synchronized List<ConsoleGap> gaps() {
         return List.copyOf(gaps);
     }
 
+    @Override
     public synchronized long bytes() {
         return bytes;
     }
 
+    @Override
     public synchronized long droppedMessages() {
         return droppedMessages;
     }
 
+    @Override
     public synchronized long lastDataMillis() {
         return lastDataMillis;
     }
 
     /** The first line at or after `from` matching the pattern, if any. */
+    @Override
     public synchronized Optional<ConsoleLine> find(Pattern p, int from) {
         for (int i = Math.max(0, from); i < lines.size(); i++) {
             if (p.matcher(lines.get(i).text()).find()) {
@@ -212,6 +221,7 @@ public final class ConsoleCapture implements AutoCloseable {
     }
 
     /** Waits for a line matching the pattern; the timeout names the wait and the last line seen. */
+    @Override
     public ConsoleLine await(Pattern p, int from, Deadline deadline) {
         synchronized (this) {
             int scanned = Math.max(0, from);
@@ -244,7 +254,15 @@ public final class ConsoleCapture implements AutoCloseable {
     }
 
     @Override
+    public String describe() {
+        return connector.describe();
+    }
+
+    @Override
     public void close() {
+        if (closing) {
+            return;
+        }
         closing = true;
         ConsoleLink l = link;
         if (l != null) {

@@ -1,6 +1,6 @@
 package io.kdumplab.harness.device.distro;
 
-import io.kdumplab.harness.device.ssh.SshTarget;
+import io.kdumplab.harness.device.CommandShell;
 
 import java.time.Duration;
 
@@ -24,7 +24,7 @@ public interface DistroBackend {
     /** Shell glob of the dmesg files the dump tooling writes beside the dump. */
     String dmesgGlob(String dumpDir);
 
-    static DistroBackend detect(SshTarget ssh, String declared) {
+    static DistroBackend detect(CommandShell ssh, String declared) {
         String family = declared;
         if (family == null) {
             String osRelease = ssh.run(". /etc/os-release; echo \"$ID $ID_LIKE\"", Duration.ofSeconds(15)).out();

@@ -1,6 +1,8 @@
 package io.kdumplab.harness.device.ipmi;
 
 import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.device.Bmc;
+import io.kdumplab.harness.device.DriverState;
 import io.kdumplab.harness.failure.InfrastructureException;
 import org.metricshub.ipmi.core.api.async.ConnectionHandle;
 import org.metricshub.ipmi.core.api.sync.IpmiConnector;
@@ -30,8 +32,12 @@ import java.util.concurrent.locks.LockSupport;
  * make ipmi-java wait forever there. Session set-up is retried with a fresh
  * connection because RAKP handshakes fail now and then on real BMCs too.
  */
-public final class IpmiBmc implements AutoCloseable {
+public final class IpmiBmc implements Bmc {
     private static final int SESSION_ATTEMPTS = 4;
+    /** Reads and power actions: tried this many times, each on a fresh session (a lost answer is common on real BMCs). */
+    private static final int CALL_ATTEMPTS = 3;
+
+    private final DriverState state = new DriverState("IpmiBmc", "bmc");
 
     private final BmcEndpoint endpoint;
     private IpmiConnector connector;
@@ -67,6 +73,7 @@ public final class IpmiBmc implements AutoCloseable {
                 // so raise it as ipmitool does ("Set Session Privilege Level").
                 connector.sendMessage(handle, new SetSessionPrivilegeLevel(IpmiVersion.V20, handle.getCipherSuite(),
                         AuthenticationType.RMCPPlus, PrivilegeLevel.Administrator));
+                state.opened();
                 return;
             } catch (Exception e) {
                 last = e;
@@ -107,22 +114,52 @@ public final class IpmiBmc implements AutoCloseable {
                 "check that the BMC is reachable (UDP) and that IPMI over LAN is enabled", e);
     }
 
+    @Override
     public PowerState powerState() {
-        try {
+        state.require("powerState");
+        return withRetry("read the chassis status", () -> {
             GetChassisStatusResponseData r = (GetChassisStatusResponseData) connector.sendMessage(handle,
                     new GetChassisStatus(IpmiVersion.V20, handle.getCipherSuite(), AuthenticationType.RMCPPlus));
             return r.isPowerOn() ? PowerState.ON : PowerState.OFF;
-        } catch (Exception e) {
-            throw classify("read the chassis status", e);
+        });
+    }
+
+    @Override
+    public Instant powerCycle() {
+        state.require("powerCycle");
+        // a repeated cycle after a lost answer only restarts a box that is being restarted anyway
+        return withRetry("power-cycle", () -> chassisOnce(ChassisAction.POWER_CYCLE));
+    }
+
+    private interface Call<T> {
+        T call() throws Exception;
+    }
+
+    /** Bounded retries, each after a fresh session; a rejected request (completion code) or a refused login is final. */
+    private <T> T withRetry(String what, Call<T> call) {
+        Exception last = null;
+        for (int attempt = 1; attempt <= CALL_ATTEMPTS; attempt++) {
+            try {
+                return call.call();
+            } catch (InfrastructureException e) {
+                throw e;
+            } catch (Exception e) {
+                last = e;
+                if (isAuthenticationFailure(e) || attempt == CALL_ATTEMPTS) {
+                    break;
+                }
+                closeQuietly();
+                connect();
+            }
         }
+        throw classify(what, last);
     }
 
     /** Sends one Chassis Control request; returns when the BMC has acknowledged it. */
     public Instant chassis(ChassisAction action) {
+        state.require("chassis");
         try {
-            Instant sent = Instant.now();
-            connector.sendMessage(handle, new ChassisControlCommand(handle.getCipherSuite(), action));
-            return sent;
+            return chassisOnce(action);
         } catch (IPMIException e) {
             throw new InfrastructureException("bmc", endpoint.describe() + " rejected chassis control "
                     + action + " (completion code " + e.getCompletionCode() + ")",
@@ -134,12 +171,28 @@ public final class IpmiBmc implements AutoCloseable {
         }
     }
 
+    private Instant chassisOnce(ChassisAction action) throws Exception {
+        try {
+            Instant sent = Instant.now();
+            connector.sendMessage(handle, new ChassisControlCommand(handle.getCipherSuite(), action));
+            return sent;
+        } catch (IPMIException e) {
+            if (action == ChassisAction.POWER_CYCLE) {
+                throw new InfrastructureException("bmc", endpoint.describe() + " rejected chassis control "
+                        + action + " (completion code " + e.getCompletionCode() + ")", "check the BMC's state and privileges", e);
+            }
+            throw e;
+        }
+    }
+
     /**
      * A burst of diagnostic interrupts, spaced by `spacing` measured from send
      * to send (the second NMI models the hardlockup watchdog's nested one).
      * Returns the send times.
      */
+    @Override
     public List<Instant> nmiBurst(int count, Duration spacing) {
+        state.require("nmiBurst");
         List<Instant> sent = new ArrayList<>();
         long next = System.nanoTime();
         for (int i = 0; i < count; i++) {
@@ -191,7 +244,13 @@ public final class IpmiBmc implements AutoCloseable {
     }
 
     @Override
+    public String describe() {
+        return endpoint.describe();
+    }
+
+    @Override
     public void close() {
+        state.closed();
         closeQuietly();
     }
 }

@@ -1,0 +1,56 @@
+package io.kdumplab.harness.run;
+
+import io.kdumplab.harness.failure.InfrastructureException;
+import io.kdumplab.harness.wait.Deadline;
+import io.kdumplab.harness.wait.Wait;
+import io.kdumplab.harness.wait.WaitTimeoutException;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/** Getting the host back: waiting for SSH with a new boot, power-cycling through the BMC, rebooting on purpose. */
+final class HostRecovery {
+    private HostRecovery() {}
+
+    /** Waits until SSH answers with a boot id other than `oldBootId`, then reconnects the run's shell. */
+    static boolean awaitSshBack(RunContext ctx, Deadline d, String oldBootId) {
+        try {
+            Wait.until(d, Duration.ofSeconds(3), () -> ctx.device().probeBootId(Duration.ofSeconds(8))
+                    .filter(id -> !id.equals(oldBootId))
+                    .map(Wait.Result::ready)
+                    .orElseGet(() -> Wait.Result.notYet("no SSH answer with a new boot id")));
+        } catch (WaitTimeoutException e) {
+            return false;
+        }
+        ctx.device().reconnectShell(d.child("reconnect after the reboot", Duration.ofSeconds(60)));
+        ctx.undo().rebooted();
+        ctx.recorder().event(Phase.SSH_BACK, Instant.now(), "SSH answers with a new boot id");
+        ctx.info("host back on SSH (new boot)");
+        return true;
+    }
+
+    /** A BMC power cycle, then SSH back; an infrastructure error if the host does not return. */
+    static void powerCycleAndWait(RunContext ctx, Deadline parent, String oldBootId) {
+        Instant at = ctx.device().freshBmc().powerCycle();
+        ctx.recorder().event(Phase.POWER_CYCLE, at, "chassis power cycle via the BMC");
+        ctx.recorder().note("host recovered by IPMI power cycle at " + at);
+        if (!awaitSshBack(ctx, parent.child("host back on SSH after the power cycle",
+                Duration.ofSeconds(ctx.scenario().timeouts().reboot())), oldBootId)) {
+            throw new InfrastructureException("ssh", ctx.host().name() + " did not come back on SSH after an IPMI power cycle",
+                    "check the host's console and power by hand");
+        }
+    }
+
+    /** A reboot the run asked for (boot configuration changed); a power cycle if SSH does not come back. */
+    static void reboot(RunContext ctx, Deadline d) {
+        String boot = ctx.device().bootId();
+        ctx.info("rebooting " + ctx.host().name() + " to apply the boot configuration");
+        ctx.device().shell().runExpectingDisconnect(ctx.device().asRoot("systemctl reboot"));
+        ctx.device().cutShell();
+        if (!awaitSshBack(ctx, d.child("host back on SSH after the reboot", Duration.ofSeconds(ctx.scenario().timeouts().reboot())),
+                boot)) {
+            ctx.info("no SSH after the reboot; power-cycling through the BMC");
+            powerCycleAndWait(ctx, d, boot);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.kdumplab.harness.run;
+
+import io.kdumplab.harness.device.ConsoleSource;
+import io.kdumplab.harness.device.distro.DistroBackend;
+import io.kdumplab.harness.device.ipmi.PowerState;
+import io.kdumplab.harness.failure.InfrastructureException;
+import io.kdumplab.harness.wait.Deadline;
+import io.kdumplab.harness.wait.Wait;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * SSH (pinned key; root or sudo), the BMC (a session, power on), the console
+ * (attached and proven to carry the kernel log): the device opened in that
+ * order, nothing changed on the host.
+ */
+final class Preflight implements Step<HostFacts> {
+    @Override
+    public String name() {
+        return "preflight";
+    }
+
+    @Override
+    public Duration timeout(RunContext ctx) {
+        return Duration.ofSeconds(ctx.scenario().timeouts().preflight());
+    }
+
+    @Override
+    public String component() {
+        return "ssh";
+    }
+
+    @Override
+    public HostFacts run(RunContext ctx, Deadline d) {
+        var device = ctx.device();
+        device.openShell(d.child("SSH connection", Duration.ofSeconds(Math.max(10, d.remaining().toSeconds() / 2))));
+        var shell = device.shell();
+        DistroBackend distro = DistroBackend.detect(shell, ctx.host().distro());
+        String kernel = shell.check("uname -r", Duration.ofSeconds(15));
+        String cmdline = shell.check("cat /proc/cmdline", Duration.ofSeconds(15));
+        ctx.recorder().update(r -> {
+            r.target.host = ctx.host().name();
+            r.target.distro = distro.family();
+            r.target.kernel = kernel;
+            r.target.cmdline = cmdline;
+        });
+        ctx.info("ssh: " + shell.describe() + " (host key verified), kernel " + kernel + ", " + distro.family() + " family");
+        if (!ctx.scenario().wedge().enabled() && shell.run("grep -q '^panic_wedge ' /proc/modules", Duration.ofSeconds(15)).ok()) {
+            // the build under test carries the test-only fault (a bisection's simulated regression)
+            ctx.recorder().note("panic_wedge was already loaded on the host when the run began (not by this run)");
+            ctx.info("note: panic_wedge is already loaded on the host (part of the installed build)");
+        }
+
+        PowerState power = device.freshBmc().powerState();
+        if (power != PowerState.ON) {
+            throw new InfrastructureException("bmc", ctx.host().bmc().describe() + " reports chassis power " + power
+                    + " while SSH answers", "check that the inventory pairs this BMC with this host");
+        }
+        ctx.info("bmc: RMCP+ session with " + ctx.host().bmc().describe() + " (cipher suite 3), power on");
+
+        ConsoleSource console = device.openConsole(ctx.dir(), ctx::info);
+        ctx.recorder().update(r -> r.console.source = ctx.host().console().describe());
+        String marker = "kdump-harness-" + ctx.recorder().read(r -> r.runId);
+        try {
+            Wait.until(d.child("console receives the kernel log (" + ctx.host().console().describe() + ")", Duration.ofSeconds(30)),
+                    Duration.ofSeconds(3), () -> {
+                        device.root("echo '<3>" + marker + " preflight' > /dev/kmsg", Duration.ofSeconds(10));
+                        return console.find(Pattern.compile(Pattern.quote(marker)), 0).isPresent()
+                                ? Wait.Result.ready(true)
+                                : Wait.Result.notYet(console.connected() ? "connected, marker not seen" : "not connected");
+                    });
+        } catch (io.kdumplab.harness.wait.WaitTimeoutException e) {
+            throw new InfrastructureException("console", e.getMessage(), "check the console path (" + ctx.host().console().describe()
+                    + ") and that the kernel's console= points at it", e);
+        }
+        ctx.info("console: " + ctx.host().console().describe() + " attached and receiving");
+        return new HostFacts(kernel, cmdline, distro);
+    }
+}

@@ -1,0 +1,69 @@
+package io.kdumplab.harness.run;
+
+import io.kdumplab.harness.failure.CancelledException;
+import io.kdumplab.harness.wait.Deadline;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/** The NMI(s) through the BMC, or the sysrq-c control. The last point where a cancellation still stops the run. */
+final class Trigger implements Step<TriggerPoint> {
+    @Override
+    public String name() {
+        return "trigger";
+    }
+
+    @Override
+    public Duration timeout(RunContext ctx) {
+        return Duration.ofSeconds(60);
+    }
+
+    @Override
+    public String component() {
+        return "bmc";
+    }
+
+    @Override
+    public TriggerPoint run(RunContext ctx, Deadline d) {
+        var device = ctx.device();
+        var shell = device.shell();
+        String boot = device.bootId();
+        long guestClock = Long.parseLong(shell.check("date +%s", Duration.ofSeconds(15)));
+        if (ctx.scenario().spammer().enabled()) {
+            String emitted = shell.run("cat /sys/module/printk_spammer/parameters/emitted", Duration.ofSeconds(15)).out();
+            if (emitted.matches("\\d+")) {
+                ctx.recorder().update(r -> r.console.spammerEmittedAtTrigger = Long.parseLong(emitted));
+            }
+        }
+        int line = device.console().map(c -> c.lineCount()).orElse(0);
+        String kind = ctx.scenario().trigger() == Scenario.Trigger.NMI ? "nmi" : "sysrq-c";
+        ctx.recorder().update(r -> r.trigger = kind);
+        // the BMC session is opened before the last cancellation check: nothing slow between the check and the NMI
+        var bmc = ctx.scenario().trigger() == Scenario.Trigger.NMI ? device.freshBmc() : null;
+        if (ctx.cancel().cancelled() || Thread.currentThread().isInterrupted()) {
+            throw new CancelledException(ctx.cancel().reason() + " (before the trigger: no NMI was sent)");
+        }
+        long cpu = ReproRun.processCpuNanos();
+        long nanos = System.nanoTime();
+        Instant at;
+        if (bmc != null) {
+            List<Instant> sent = bmc.nmiBurst(ctx.scenario().nmi().count(), Duration.ofMillis(ctx.scenario().nmi().spacingMs()));
+            at = sent.get(0);
+            ctx.recorder().update(r -> {
+                sent.forEach(t -> r.nmiSentAt.add(t.toString()));
+                r.triggerAt = sent.get(0).toString();
+            });
+            for (Instant t : sent) {
+                ctx.recorder().event(Phase.NMI_SENT, t, "chassis power diag via the BMC");
+            }
+            ctx.info("NMI x" + sent.size() + " sent through the BMC at " + sent);
+        } else {
+            at = Instant.now();
+            ctx.recorder().update(r -> r.triggerAt = at.toString());
+            shell.runExpectingDisconnect(device.asRoot("echo c > /proc/sysrq-trigger"));
+            ctx.info("sysrq-c written at " + at);
+        }
+        return new TriggerPoint(boot, guestClock, line, at, nanos, cpu);
+    }
+}

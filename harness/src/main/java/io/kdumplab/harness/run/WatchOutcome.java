@@ -1,0 +1,137 @@
+package io.kdumplab.harness.run;
+
+import io.kdumplab.harness.device.ConsoleSource;
+import io.kdumplab.harness.device.console.ConsoleLine;
+import io.kdumplab.harness.verdict.Outcome;
+import io.kdumplab.harness.wait.Deadline;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Watches the console after the trigger and gets the host back: a capture
+ * kernel (then SSH after the dump), a plain reboot, no panic at all, or a
+ * hang (console quiet while the link is sound, or no capture kernel in time,
+ * with SSH gone), which the BMC's power cycle recovers.
+ */
+final class WatchOutcome implements Step<Outcome> {
+    private static final Pattern ANY_BOOT = Pattern.compile("Command line: ");
+
+    private final TriggerPoint trigger;
+
+    WatchOutcome(TriggerPoint trigger) {
+        this.trigger = trigger;
+    }
+
+    @Override
+    public String name() {
+        return "outcome";
+    }
+
+    @Override
+    public Duration timeout(RunContext ctx) {
+        Scenario.Timeouts t = ctx.scenario().timeouts();
+        return Duration.ofSeconds(t.captureKernel() + t.sshBack() + t.reboot());
+    }
+
+    @Override
+    public String component() {
+        return "ssh";
+    }
+
+    @Override
+    public Outcome run(RunContext ctx, Deadline d) {
+        Scenario.Timeouts t = ctx.scenario().timeouts();
+        ConsoleSource console = ctx.device().console().orElseThrow();
+        Optional<ConsoleLine> boot = awaitBootOrQuiet(ctx, console,
+                d.child("capture kernel starting on the console", Duration.ofSeconds(t.captureKernel())));
+        String old = trigger.bootIdBefore();
+        Outcome outcome;
+        int powerCycleLine = -1;
+        Optional<String> bootNow;
+        if (boot.isPresent() && boot.get().text().contains("elfcorehdr=")) {
+            outcome = Outcome.CAPTURE_STARTED;
+            String cmd = boot.get().text().replaceFirst(".*Command line: ", "").strip();
+            ctx.recorder().update(r -> r.target.captureKernelCmdline = cmd);
+            ctx.info("capture kernel started: " + cmd);
+            if (!awaitSshBack(ctx, d.child("host back on SSH after the dump", Duration.ofSeconds(t.sshBack())))) {
+                ctx.info("the host did not come back after the capture kernel; power-cycling it through the BMC");
+                powerCycleLine = console.lineCount();
+                HostRecovery.powerCycleAndWait(ctx, d, old);
+            }
+        } else if (boot.isPresent()) {
+            outcome = Outcome.RESET_WITHOUT_CAPTURE;
+            ctx.info("the host rebooted without starting the capture kernel");
+            if (!awaitSshBack(ctx, d.child("host back on SSH after the reset", Duration.ofSeconds(t.sshBack())))) {
+                powerCycleLine = console.lineCount();
+                HostRecovery.powerCycleAndWait(ctx, d, old);
+            }
+        } else if ((bootNow = ctx.device().probeBootId(Duration.ofSeconds(10))).map(id -> id.equals(old)).orElse(false)) {
+            outcome = Outcome.NO_PANIC;
+            ctx.info("no panic: the host still runs the same boot after the trigger");
+        } else if (bootNow.isPresent()) {
+            // back with a new boot although the console never showed one (a console gap hid it)
+            outcome = Outcome.REBOOTED_UNSEEN;
+            ctx.info("the host rebooted (new boot id) while the console did not show how");
+            awaitSshBack(ctx, d.child("host back on SSH", Duration.ofSeconds(30)));
+        } else {
+            outcome = Outcome.HANG_RECOVERED;
+            ctx.info("HANG: no capture kernel on the console and SSH is gone; power-cycling through the BMC");
+            powerCycleLine = console.lineCount();
+            HostRecovery.powerCycleAndWait(ctx, d, old);
+        }
+        ConsolePhases.collect(ctx.recorder(), console, trigger.consoleLine(), powerCycleLine);
+        return outcome;
+    }
+
+    private boolean awaitSshBack(RunContext ctx, Deadline d) {
+        boolean back = HostRecovery.awaitSshBack(ctx, d, trigger.bootIdBefore());
+        if (back) {
+            double seconds = (System.nanoTime() - trigger.nanos()) / 1e9;
+            double cpu = (ReproRun.processCpuNanos() - trigger.cpuNanos()) / 1e9;
+            ctx.recorder().update(r -> {
+                if (r.panicToSshBackSeconds == null) {
+                    r.panicToSshBackSeconds = seconds;
+                    r.harnessCpuSecondsInPanicWindow = cpu;
+                }
+            });
+        }
+        return back;
+    }
+
+    /**
+     * A "Command line:" line (capture kernel or a normal boot), or empty when
+     * the deadline or a quiet console ends the wait. Scans only the lines that
+     * arrived since the last look.
+     */
+    private Optional<ConsoleLine> awaitBootOrQuiet(RunContext ctx, ConsoleSource console, Deadline deadline) {
+        long quietMs = ctx.options().quietConsoleTimeout().toMillis();
+        long triggerMs = trigger.at().toEpochMilli();
+        int cursor = trigger.consoleLine();
+        while (!deadline.expired()) {
+            int seen = console.lineCount();
+            Optional<ConsoleLine> l = console.find(ANY_BOOT, cursor);
+            if (l.isPresent()) {
+                return l;
+            }
+            // the last line may still be growing: look at it again next time
+            cursor = Math.max(cursor, seen - 1);
+            long last = Math.max(console.lastDataMillis(), triggerMs);
+            // A quiet console means a hang only while the link is sound: after a gap the silence may be ours,
+            // and power-cycling a box that is still writing its dump would destroy the evidence.
+            boolean linkSound = console.connected() && console.gaps().stream().noneMatch(g -> g.endEpochMillis() >= triggerMs);
+            if (linkSound && System.currentTimeMillis() - last > quietMs) {
+                ctx.info("console quiet for " + quietMs / 1000 + " s after the trigger");
+                return Optional.empty();
+            }
+            ctx.sleep(250);
+            if (Thread.currentThread().isInterrupted()) {
+                return Optional.empty();
+            }
+        }
+        ctx.info(deadline.name() + " timed out after " + deadline.timeout().toSeconds() + " s");
+        return Optional.empty();
+    }
+}
