@@ -103,6 +103,10 @@ public final class StepRunner {
                         TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 Throwable c = e.getCause();
+                if (cancellable && ctx.cancel().cancelled()) {
+                    // whatever the interrupted body made of it: the run was stopped
+                    throw new CancelledException(ctx.cancel().reason() + " (during step " + step.name() + ")");
+                }
                 if (c instanceof RuntimeException re) {
                     throw re;
                 }

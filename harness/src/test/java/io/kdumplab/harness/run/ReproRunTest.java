@@ -1,0 +1,242 @@
+package io.kdumplab.harness.run;
+
+import io.kdumplab.harness.device.ssh.CommandResult;
+import io.kdumplab.harness.failure.InfrastructureException;
+import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.inventory.ConsoleEndpoint;
+import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.support.FakeDevice;
+import io.kdumplab.harness.util.Secret;
+import io.kdumplab.harness.wait.Clock;
+import org.testng.annotations.DataProvider;
+import org.testng.annotations.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertNotNull;
+import static org.testng.Assert.assertTrue;
+
+/** The run core end to end against a scripted device: steps, verdicts, restore after every kind of failure. No lab. */
+@Test(groups = "unit")
+public class ReproRunTest {
+    /** Real time plus whatever the run slept: sleeps return at once. */
+    static final class FastClock implements Clock {
+        private volatile long skipped;
+
+        @Override
+        public long nanoTime() {
+            return System.nanoTime() + skipped;
+        }
+
+        @Override
+        public void sleep(long millis) throws InterruptedException {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            skipped += millis * 1_000_000L;
+            Thread.sleep(1);
+        }
+    }
+
+    static TargetHost host() throws Exception {
+        Path key = Files.createTempFile("key", "");
+        Path pw = Files.createTempFile("pw", "");
+        Files.writeString(pw, "secret\n");
+        Files.setPosixFilePermissions(pw, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return new TargetHost("fake-host", new SshEndpoint("fake", 22, "root", key, "SHA256:x", null),
+                new BmcEndpoint("fake-bmc", 623, "admin", Secret.fromFile(pw)),
+                new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, 115200, "fake", 7000), "debian",
+                TargetHost.SEED_CRASHKERNEL, "/var/crash", null);
+    }
+
+    /** A host that behaves: kdump ready, the NMI starts the capture kernel, the dump is saved and readable. */
+    static FakeDevice healthyHost() {
+        FakeDevice f = new FakeDevice();
+        Map<String, String> sysctl = new ConcurrentHashMap<>(Map.of("kernel.unknown_nmi_panic", "0",
+                "kernel.panic_on_unrecovered_nmi", "0", "kernel.panic_on_io_nmi", "0"));
+        f.answers.put("uname -r", c -> FakeDevice.ok(c, "6.1.0-56-amd64"));
+        f.answers.put("cat /proc/cmdline", c -> FakeDevice.ok(c, "root=/dev/sda1 console=ttyS0,115200 crashkernel=192M"));
+        f.answers.put("kexec_crash_loaded", c -> FakeDevice.ok(c, "1"));
+        f.answers.put("kexec_crash_size", c -> FakeDevice.ok(c, "201326592"));
+        f.answers.put("sysctl -n ", c -> FakeDevice.ok(c, sysctl.get(c.substring(c.indexOf("-n ") + 3).strip())));
+        f.answers.put("sysctl -qw ", c -> {
+            String kv = c.replaceAll(".*sysctl -qw (\\S+).*", "$1").replace("'", "");
+            sysctl.put(kv.split("=")[0], kv.split("=")[1]);
+            return FakeDevice.ok(c, "");
+        });
+        f.answers.put("insmod", c -> {
+            f.console.add("printk_spammer: t=0 seq=1 xxxxxxxx");
+            return FakeDevice.ok(c, "");
+        });
+        f.answers.put("date +%s", c -> FakeDevice.ok(c, "1000"));
+        f.answers.put("stat -c", c -> FakeDevice.ok(c, "1001 27000000 /var/crash/202611271200/dump.202611271200"));
+        f.answers.put("cat /tmp/kdump-harness/evidence/dmesg.txt",
+                c -> FakeDevice.ok(c, "[ 1.0] Kernel panic - not syncing: NMI: Not continuing\n"));
+        f.onNmi = () -> {
+            f.console.add("Uhhuh. NMI received for unknown reason 3c on CPU 0.");
+            f.console.add("Command line: console=ttyS0 elfcorehdr=0x1000 irqpoll");
+            f.console.add("kdump-tools: saved vmcore in /var/crash/202611271200");
+            f.bootId = "boot-2";
+        };
+        return f;
+    }
+
+    static RunResult run(FakeDevice f, boolean configure) throws Exception {
+        Path reports = Files.createTempDirectory("runs");
+        ReproRun run = new ReproRun(host(), Scenario.seed(), new ReproRun.Options(configure, Duration.ofSeconds(2), m -> { }),
+                reports, f.device("fake-host"), new FastClock());
+        RunResult r = run.execute();
+        RunResult onDisk = RunResult.read(run.dir().resolve("result.json"));
+        assertEquals(onDisk.verdict, r.verdict, "result.json is the run's result");
+        return r;
+    }
+
+    @Test
+    public void healthyHostPassesThroughEveryStepInOrder() throws Exception {
+        FakeDevice f = healthyHost();
+        RunResult r = run(f, true);
+        assertEquals(r.verdict, "PASS", r.reason);
+        assertEquals(r.steps.stream().map(s -> s.name).toList(),
+                List.of("preflight", "kdump-readiness", "sysctls", "spammer", "trigger", "outcome", "evidence", "restore"));
+        assertTrue(r.steps.stream().allMatch(s -> "ok".equals(s.status) && s.durationMillis != null), "all ok");
+        assertEquals(f.nmis.size(), 1);
+        assertEquals(r.target.crashKernelReservedBytes, Long.valueOf(201326592L));
+        assertEquals(r.target.captureKernelCmdline, "console=ttyS0 elfcorehdr=0x1000 irqpoll");
+        assertEquals(r.evidence.panicMessage, "Kernel panic - not syncing: NMI: Not continuing");
+        assertTrue(r.hostBackInService);
+        assertTrue(f.commands.stream().anyMatch(c -> c.contains("rmmod $m")), "spammer unloaded");
+        assertEquals(r.modules.size(), 1);
+    }
+
+    @Test
+    public void aCachedModuleIsNotRebuiltAndAMissingOneIsBuiltAndCached() throws Exception {
+        FakeDevice cached = healthyHost();
+        RunResult r = run(cached, true);
+        assertTrue(r.modules.get(0).cached(), "test -s on the cache answered 0: taken from the cache");
+        assertTrue(cached.commands.stream().noneMatch(c -> c.startsWith("make ")), "no build");
+
+        FakeDevice fresh = healthyHost();
+        fresh.answers.put("test -s /var/cache/kdump-harness/modules/", c -> new CommandResult(c, 1, "", ""));
+        RunResult built = run(fresh, true);
+        assertFalse(built.modules.get(0).cached());
+        assertTrue(fresh.commands.stream().anyMatch(c -> c.startsWith("make -s -C /lib/modules/6.1.0-56-amd64/build")));
+        String insmod = fresh.commands.stream().filter(c -> c.contains("insmod")).findFirst().orElseThrow();
+        assertTrue(insmod.contains("/var/cache/kdump-harness/modules/printk_spammer/6.1.0-56-amd64-"), insmod);
+        assertTrue(fresh.commands.stream().anyMatch(c -> c.contains("mv -f") && c.contains("printk_spammer.ko")),
+                "moved into the cache atomically");
+    }
+
+    @Test
+    public void noCaptureKernelAndSshGoneIsAHangRecoveredByPowerCycle() throws Exception {
+        FakeDevice f = healthyHost();
+        f.onNmi = () -> f.hostDown = true;
+        f.onPowerCycle = () -> {
+            f.bootId = "boot-3";
+            f.hostDown = false;
+        };
+        f.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
+        RunResult r = run(f, true);
+        assertEquals(r.verdict, "FAIL", r.reason);
+        assertTrue(r.reason.startsWith("hang"), r.reason);
+        assertEquals(f.powerCycles.size(), 1);
+        assertTrue(r.hostBackInService);
+    }
+
+    @Test
+    public void sameBootAfterTheNmiIsNoPanic() throws Exception {
+        FakeDevice f = healthyHost();
+        f.onNmi = () -> { };
+        f.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
+        RunResult r = run(f, true);
+        assertEquals(r.verdict, "FAIL");
+        assertTrue(r.reason.startsWith("no panic"), r.reason);
+        assertTrue(f.powerCycles.isEmpty(), "no power cycle for a host that did not panic");
+    }
+
+    @DataProvider
+    public Object[][] failures() {
+        return new Object[][] {
+            // step, what breaks, expected verdict
+            {"preflight", "uname -r", "INFRA_ERROR"},
+            {"kdump-readiness", "kexec_crash_loaded", "KDUMP_NOT_READY"},
+            {"sysctls", "sysctl -qw kernel.panic_on_unrecovered_nmi", "INFRA_ERROR"},
+            {"spammer", "insmod", "INFRA_ERROR"},
+            {"trigger", "date +%s", "INFRA_ERROR"},
+            {"outcome", "(power cycle)", "INFRA_ERROR"},
+            {"evidence", "makedumpfile", "INFRA_ERROR"},
+        };
+    }
+
+    @Test(dataProvider = "failures")
+    public void aFailureInEachStepIsClassedAndRestoreStillRuns(String step, String breaks, String verdict) throws Exception {
+        FakeDevice f = healthyHost();
+        switch (step) {
+            case "kdump-readiness" -> f.answers.put(breaks, c -> FakeDevice.ok(c, "0"));
+            case "outcome" -> {
+                f.onNmi = () -> f.hostDown = true;
+                f.onPowerCycle = () -> {
+                    throw new InfrastructureException("bmc", "BMC fake: no answer", "");
+                };
+            }
+            case "evidence" -> f.answers.put(breaks, c -> {
+                throw new InfrastructureException("ssh", "connection lost", "");
+            });
+            default -> f.answers.put(breaks, c -> new CommandResult(c, 1, "", "refused"));
+        }
+        RunResult r = run(f, false);
+        assertEquals(r.verdict, verdict, step + ": " + r.reason);
+        assertEquals(r.failedStep, step, r.reason);
+        assertNotNull(r.steps.stream().filter(s -> s.name.equals("restore")).findFirst().orElse(null), "restore ran");
+        boolean spammerLoaded = List.of("trigger", "outcome", "evidence").contains(step) || step.equals("spammer");
+        if (spammerLoaded && !step.equals("outcome")) {
+            assertTrue(f.commands.stream().anyMatch(c -> c.contains("rmmod $m")), "spammer unloaded after a failure in " + step);
+        }
+        if (List.of("spammer", "trigger").contains(step)) {
+            assertTrue(f.commands.stream().anyMatch(c -> c.contains("sysctl -qw kernel.unknown_nmi_panic=0")),
+                    "sysctl restored after a failure in " + step);
+        }
+        if (!step.equals("outcome") && !step.equals("evidence")) {
+            assertTrue(f.nmis.isEmpty(), "no NMI after a failure before the trigger");
+        }
+    }
+
+    @Test
+    public void aHarnessBugIsHarnessErrorNotInfrastructure() throws Exception {
+        FakeDevice f = healthyHost();
+        f.answers.put("sysctl -n kernel.panic_on_io_nmi", c -> {
+            throw new NullPointerException("a bug");
+        });
+        RunResult r = run(f, true);
+        assertEquals(r.verdict, "HARNESS_ERROR", r.reason);
+        assertEquals(r.failedStep, "sysctls");
+        assertTrue(f.commands.stream().anyMatch(c -> c.contains("sysctl -qw kernel.unknown_nmi_panic=0")), "restored anyway");
+    }
+
+    @Test
+    public void cancelledRunSendsNoNmiAndIsIncomplete() throws Exception {
+        FakeDevice f = healthyHost();
+        Path reports = Files.createTempDirectory("runs");
+        ReproRun[] run = new ReproRun[1];
+        f.answers.put("insmod", c -> {
+            f.console.add("printk_spammer: t=0 seq=1");
+            run[0].cancel("interrupted (test)");
+            return FakeDevice.ok(c, "");
+        });
+        run[0] = new ReproRun(host(), Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
+                reports, f.device("fake-host"), new FastClock());
+        RunResult r = run[0].execute();
+        assertEquals(r.verdict, "INCOMPLETE", r.reason);
+        assertEquals(r.status, "interrupted");
+        assertTrue(f.nmis.isEmpty(), "no NMI after a cancellation");
+        assertTrue(f.commands.stream().anyMatch(c -> c.contains("rmmod $m")), "spammer unloaded");
+        assertTrue(r.notes.stream().anyMatch(n -> n.contains("interrupted")), r.notes.toString());
+    }
+}
