@@ -102,4 +102,22 @@ public class CliTest {
         assertEquals(status.code(), ExitCodes.USAGE);
         assertTrue(status.err().contains("no bisection journal"), status.err());
     }
+
+    @Test
+    public void anUnsetPasswordVariableExitsTwoBeforeAnyConnection() throws Exception {
+        Path key = Files.createTempFile("key", "");
+        Path inv = Files.createTempFile("inv", ".yaml");
+        // 192.0.2.1 (TEST-NET-1) answers nothing: a connection attempt would take seconds and say so
+        Files.writeString(inv, "hosts:\n  - name: r740-03\n    ssh: {host: 192.0.2.1, user: root, key: " + key
+                + ", host_key_fingerprint: \"SHA256:abc\"}\n    bmc: {host: 192.0.2.2, user: admin, password_env: KDUMP_TEST_UNSET_BMC_PW}\n"
+                + "    console: {type: sol}\n");
+        long t0 = System.nanoTime();
+        Outcome o = run("repro", "-i", inv.toString(), "--quiet", "--reports", Files.createTempDirectory("reports").toString());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(o.code(), ExitCodes.USAGE, o.err());
+        assertTrue(o.err().contains("environment variable KDUMP_TEST_UNSET_BMC_PW is not set"), o.err());
+        assertTrue(o.err().contains("host r740-03"), o.err());
+        assertTrue(o.err().contains("nothing was touched"), o.err());
+        assertTrue(ms < 5000, "no connection was attempted (" + ms + " ms)");
+    }
 }
