@@ -85,7 +85,7 @@ public final class StepRunner {
             ctx.info("step " + step.name() + ": ok");
             return value;
         } catch (RuntimeException e) {
-            RuntimeException classed = classify(step, e);
+            RuntimeException classed = named(step, classify(step, e));
             ctx.recorder().endStep(rec, status(classed), classed.getMessage());
             ctx.info("step " + step.name() + ": " + status(classed) + ": "
                     + (classed instanceof HarnessException h ? h.describe() : classed.toString()));
@@ -153,6 +153,17 @@ public final class StepRunner {
         }
         if (e instanceof WaitTimeoutException w) {
             return new InfrastructureException(step.component(), w.getMessage(), "see harness.log and console.log", w);
+        }
+        return e;
+    }
+
+    /** An infrastructure error says in which step and on which host it happened (nightly runs many hosts at once). */
+    private RuntimeException named(Step<?> step, RuntimeException e) {
+        if (e instanceof InfrastructureException i && !i.getMessage().contains("step " + step.name() + " ")) {
+            String msg = i.getMessage().startsWith(i.component() + ": ") ? i.getMessage().substring(i.component().length() + 2)
+                    : i.getMessage();
+            return new InfrastructureException(i.component(), "step " + step.name() + " on " + ctx.host().name() + ": " + msg,
+                    i.hint(), i);
         }
         return e;
     }

@@ -29,7 +29,7 @@ final class HarnessProcess {
     }
 
     static Process start(Path workDir, Path log, String... args) throws IOException {
-        return builder(workDir, log, args).start();
+        return io.kdumplab.harness.support.ChildProcesses.track(builder(workDir, log, args).start());
     }
 
     static String javaBinary() {

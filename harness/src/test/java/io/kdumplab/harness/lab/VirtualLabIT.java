@@ -175,20 +175,7 @@ public class VirtualLabIT {
         }
     }
 
-    @Test(priority = 7)
-    public void sysrqCrashSavesADumpAndShowsThePanicBanner() {
-        long before = guestClock();
-        String boot = bootId();
-        long mark = LabFixture.consoleMark();
-        try (SshShell t = LabFixture.ssh()) {
-            t.runExpectingDisconnect("sync; echo c > /proc/sysrq-trigger");
-        }
-        waitForNewBoot(boot);
-        String console = LabFixture.consoleSince(mark);
-        assertTrue(console.contains("Kernel panic - not syncing: sysrq triggered crash"), "panic banner on the console");
-        assertTrue(console.contains("elfcorehdr="), "capture kernel on the console");
-        newDump(before);
-    }
+    // sysrq-c -> dump with the banner and the capture kernel on the console: ReproIT.sysrqControlPasses pays that crash
 
     @Test(priority = 8)
     public void solShowsTheGuestConsole() throws Exception {

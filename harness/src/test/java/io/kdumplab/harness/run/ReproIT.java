@@ -116,6 +116,12 @@ public class ReproIT {
         assertNotNull(r.evidence.panicMessage);
         assertTrue(r.evidence.panicMessage.contains("sysrq triggered crash"), r.evidence.panicMessage);
         assertNotNull(r.evidence.panicMessageSource);
+        assertTrue(r.phases.stream().anyMatch(p -> p.phase.equals("CAPTURE_KERNEL")), "capture kernel on the console");
+        // the first run of this class built the spammer for this kernel: this one takes it from the host's cache
+        assertEquals(r.modules.size(), 1);
+        assertTrue(r.modules.get(0).cached(), "printk_spammer taken from the module cache: " + r.modules);
+        System.err.println("spammer step, cached module: " + r.steps.stream().filter(x -> x.name.equals("spammer"))
+                .findFirst().map(x -> x.durationMillis + " ms").orElse("?"));
     }
 
     @Test(priority = 2)
@@ -171,13 +177,14 @@ public class ReproIT {
     }
 
     @Test(priority = 3)
-    public void ctrlCLeavesAPartialResultAndTheConsoleLogAndUnloadsTheSpammer() throws Exception {
+    public void sigtermLeavesAPartialResultAndTheConsoleLogAndUnloadsTheSpammer() throws Exception {
         LabFixture.up();
         Path reports = Files.createTempDirectory(Files.createDirectories(REPORTS), "interrupted-");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main",
+        Process p = io.kdumplab.harness.support.ChildProcesses.track(new ProcessBuilder(javaBin, "-cp",
+                System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main",
                 "repro", "--lab", LabFixture.NAME, "--reports", reports.toString(), "--quiet")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
         // wait until the flood is on, then press Ctrl-C
         Path runDir = io.kdumplab.harness.wait.Wait.until(io.kdumplab.harness.wait.Deadline.in("spammer running in the child run",
                 Duration.ofSeconds(300)), Duration.ofSeconds(1), () -> {
@@ -191,9 +198,11 @@ public class ReproIT {
                     }
                     return io.kdumplab.harness.wait.Wait.Result.notYet("no spammer yet");
                 });
-        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
-        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the run ends after Ctrl-C");
-        assertEquals(p.exitValue(), 130);
+        // SIGTERM, not SIGINT: a test JVM started from nohup or a background job inherits SIGINT ignored, and
+        // SIGTERM is what CI engines send on cancel; both reach the same shutdown path
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the run ends after SIGTERM");
+        assertEquals(p.exitValue(), 143, "128 + SIGTERM");
         RunResult r = RunResult.read(runDir.resolve("result.json"));
         assertEquals(r.status, "interrupted");
         assertEquals(r.verdict, "INCOMPLETE");
@@ -203,40 +212,5 @@ public class ReproIT {
         try (SshShell t = LabFixture.ssh()) {
             assertEquals(t.check("lsmod | grep -c '^printk_spammer ' || true", Duration.ofSeconds(10)), "0", "spammer unloaded");
         }
-    }
-
-    @Test(priority = 4)
-    public void solConsoleCutMidRunIsMarkedAndTheNmiBurstIsRecorded() throws Exception {
-        // a fresh BMC: ipmi_sim's SOL does not always resume after earlier sessions (README, known limitations)
-        LabFixture.down();
-        LabState lab = LabFixture.up();
-        TargetHost host = host("sol");
-        assertEquals(host.console().type(), ConsoleEndpoint.Type.SOL);
-        AtomicReference<ReproRun> current = new AtomicReference<>();
-        AtomicBoolean cut = new AtomicBoolean();
-        ReproRun run = new ReproRun(host, Scenario.seed().withNmi(2, 5), new ReproRun.Options(true, Duration.ofSeconds(60), m -> {
-            System.err.println("[repro] " + m);
-            if (m.startsWith("spammer on") && cut.compareAndSet(false, true)) {
-                // the BMC drops our SOL session, as BMCs do; the harness must notice, reconnect and mark the gap
-                Ipmitool.run(lab, "sol", "deactivate");
-                try {
-                    Thread.sleep(3000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }), REPORTS);
-        current.set(run);
-        RunResult r = run.execute();
-        assertTrue(cut.get(), "the console was cut");
-        assertEquals(r.verdict, Verdict.PASS.name(), r.reason);
-        assertEquals(r.nmiSentAt.size(), 2, "both NMI send times recorded");
-        long spacing = Duration.between(Instant.parse(r.nmiSentAt.get(0)), Instant.parse(r.nmiSentAt.get(1))).toMillis();
-        assertTrue(spacing >= 5 && spacing < 1000, "spacing " + spacing + " ms");
-        assertFalse(r.console.gaps.isEmpty(), "gap recorded in result.json");
-        String console = read(run.dir().resolve("console.log"));
-        assertTrue(console.contains(ConsoleCapture.GAP_MARK), "gap marked in console.log");
-        assertTrue(r.notes.stream().noneMatch(n -> n.contains("power cycle")) || r.evidence != null,
-                "a console gap never costs the evidence");
     }
 }

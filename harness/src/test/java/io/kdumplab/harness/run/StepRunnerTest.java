@@ -161,7 +161,8 @@ public class StepRunnerTest {
                 step("preflight", Duration.ofSeconds(5), Step.RemoteFailure.INFRASTRUCTURE, d -> {
                     throw new WaitTimeoutException("console receives the kernel log", Duration.ofSeconds(30), "not connected");
                 })));
-        assertTrue(x.getMessage().startsWith("ssh: console receives the kernel log timed out after 30 s; last seen: not connected"),
+        assertTrue(x.getMessage().startsWith("ssh: step preflight on fake-host: console receives the kernel log timed out after 30 s; "
+                + "last seen: not connected"),
                 x.getMessage());
     }
 

@@ -176,7 +176,14 @@ public final class SshShell implements CommandShell {
             if (status == null && System.nanoTime() >= end) {
                 throw timedOut(command, timeout);
             }
-            return new CommandResult(command, status == null ? -1 : status, text(out), text(err));
+            if (status == null) {
+                // the channel ended without an exit status: the link died (keep-alive, reset), not the command
+                state.broken("no exit status for '" + command + "'");
+                throw new InfrastructureException("ssh", "'" + command + "' lost its connection on " + endpoint.describe()
+                        + " before it finished (no exit status" + (client.isConnected() ? "" : "; the connection is down") + ")",
+                        "check the host's state (is it still up?); a later step reconnects");
+            }
+            return new CommandResult(command, status, text(out), text(err));
         } catch (IOException e) {
             state.broken(e.getClass().getSimpleName() + ": " + e.getMessage());
             throw new InfrastructureException("ssh", "command failed on " + endpoint.describe() + ": " + command

@@ -1,0 +1,58 @@
+package io.kdumplab.harness.run;
+
+import io.kdumplab.harness.device.console.ConsoleCapture;
+import io.kdumplab.harness.inventory.ConsoleEndpoint;
+import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.lab.LabState;
+import io.kdumplab.harness.support.Ipmitool;
+import io.kdumplab.harness.support.LabFixture;
+import io.kdumplab.harness.verdict.Verdict;
+import org.testng.annotations.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertTrue;
+
+/** The repro job with its console over IPMI SOL, the BMC dropping the session mid-run, and a 2-NMI burst. */
+@Test(groups = "lab", singleThreaded = true)
+public class SolReproIT {
+    @Test
+    public void solConsoleCutMidRunIsMarkedAndTheNmiBurstIsRecorded() throws Exception {
+        // first class of the suite: the BMC is fresh (ipmi_sim's SOL does not always resume after earlier sessions,
+        // README, known limitations), and no extra cold boot is paid for it
+        LabState lab = LabFixture.up();
+        TargetHost host = ReproIT.host("sol");
+        assertEquals(host.console().type(), ConsoleEndpoint.Type.SOL);
+        AtomicReference<ReproRun> current = new AtomicReference<>();
+        AtomicBoolean cut = new AtomicBoolean();
+        ReproRun run = new ReproRun(host, Scenario.seed().withNmi(2, 5), new ReproRun.Options(true, Duration.ofSeconds(60), m -> {
+            System.err.println("[repro] " + m);
+            if (m.startsWith("spammer on") && cut.compareAndSet(false, true)) {
+                // the BMC drops our SOL session, as BMCs do; the harness must notice, reconnect and mark the gap
+                Ipmitool.run(lab, "sol", "deactivate");
+                try {
+                    Thread.sleep(3000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }), ReproIT.REPORTS);
+        current.set(run);
+        RunResult r = run.execute();
+        assertTrue(cut.get(), "the console was cut");
+        assertEquals(r.verdict, Verdict.PASS.name(), r.reason);
+        assertEquals(r.nmiSentAt.size(), 2, "both NMI send times recorded");
+        long spacing = Duration.between(Instant.parse(r.nmiSentAt.get(0)), Instant.parse(r.nmiSentAt.get(1))).toMillis();
+        assertTrue(spacing >= 5 && spacing < 1000, "spacing " + spacing + " ms");
+        assertFalse(r.console.gaps.isEmpty(), "gap recorded in result.json");
+        String console = ReproIT.read(run.dir().resolve("console.log"));
+        assertTrue(console.contains(ConsoleCapture.GAP_MARK), "gap marked in console.log");
+        assertTrue(r.notes.stream().noneMatch(n -> n.contains("power cycle")) || r.evidence != null,
+                "a console gap never costs the evidence");
+    }
+}
