@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks that print figures (never timed tests).",
                 "  repro  the orchestrator's own overhead per run on the virtual lab: harness CPU time between the",
-                "         trigger and SSH back, as a share of that panic-dump-reboot wall time (target <= 3%)."})
+                "         trigger and SSH back, as a share of that panic-dump-reboot wall time (target <= 3%);",
+                "         and the spammer step's time per run (built on a kernel's first run, from the host's cache after)."})
 public final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "what to measure: repro")
     String what;
@@ -47,6 +48,13 @@ public final class BenchCommand implements Callable<Integer> {
                 ReproRun run = new ReproRun(host, Scenario.seed(), ReproRun.Options.defaults(m -> { }).withAfterRun(io.kdumplab.harness.report.RunReports::write),
                         Path.of(System.getenv().getOrDefault("HARNESS_REPORTS", "reports"), "bench"));
                 RunResult r = run.execute();
+                final int n = i;
+                // the spammer step: a build on the first run of a kernel, the host's module cache afterwards
+                r.steps.stream().filter(x -> x.name.equals("spammer")).findFirst().ifPresent(x -> System.out.printf(
+                        "run %d: spammer step %.1f s (%s)%n", n, x.durationMillis / 1000.0,
+                        r.modules.stream().filter(m -> m.module().equals("printk_spammer")).findFirst()
+                                .map(m -> m.cached() ? "module from the host's cache" : "module built in " + m.buildSeconds() + " s")
+                                .orElse("?")));
                 if (r.panicToSshBackSeconds == null) {
                     System.out.printf("run %d: %s (%s) - no panic window to measure%n", i, r.verdict, r.reason);
                     continue;
