@@ -168,8 +168,8 @@ public final class VirtualLab {
         Wait.until(Deadline.in("console relay listening on " + HOST + ":" + port, Duration.ofSeconds(10)),
                 Duration.ofMillis(50), () -> {
                     if (!Processes.alive(pid)) {
-                        throw new InfrastructureException("console", "the console relay exited at start: "
-                                + lastLines(dir.resolve("relay.log"), 5), "see " + dir.resolve("relay.log"));
+                        return Wait.Result.fatal(new InfrastructureException("console", "the console relay exited at start: "
+                                + lastLines(dir.resolve("relay.log"), 5), "see " + dir.resolve("relay.log")));
                     }
                     if (Files.exists(dir.resolve("ttyS0")) && portAccepts(port)) {
                         return Wait.Result.ready(true);
@@ -183,8 +183,9 @@ public final class VirtualLab {
         Wait.until(Deadline.in("BMC answers RMCP+ on " + s.host() + ":" + s.bmcPort(), BMC_UP_TIMEOUT),
                 Duration.ofMillis(500), () -> {
                     if (!Processes.alive(s.bmcPid())) {
-                        throw new InfrastructureException("bmc", "ipmi_sim exited at start: "
-                                + lastLines(dir.resolve("bmc.log"), 8), "see " + dir.resolve("bmc.log"));
+                        // no use waiting out the timeout for a BMC that is gone
+                        return Wait.Result.fatal(new InfrastructureException("bmc", "ipmi_sim exited at start: "
+                                + lastLines(dir.resolve("bmc.log"), 8), "see " + dir.resolve("bmc.log")));
                     }
                     try (IpmiBmc bmc = IpmiBmc.open(bmcEndpoint(s))) {
                         PowerState p = bmc.powerState();

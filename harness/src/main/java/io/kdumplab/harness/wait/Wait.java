@@ -16,21 +16,27 @@ public final class Wait {
         Result<T> check() throws Exception;
     }
 
-    public record Result<T>(Optional<T> value, String seen) {
+    public record Result<T>(Optional<T> value, String seen, RuntimeException fatal) {
         public static <T> Result<T> ready(T value) {
-            return new Result<>(Optional.of(value), "ready");
+            return new Result<>(Optional.of(value), "ready", null);
         }
 
         public static <T> Result<T> notYet(String seen) {
-            return new Result<>(Optional.empty(), seen);
+            return new Result<>(Optional.empty(), seen, null);
+        }
+
+        /** The condition can no longer come true (the process it waits for exited): stop now with this error. */
+        public static <T> Result<T> fatal(RuntimeException error) {
+            return new Result<>(Optional.empty(), error.getMessage(), error);
         }
     }
 
     public static <T> T until(Deadline deadline, Duration pollEvery, Probe<T> probe) {
         String lastSeen = "nothing yet";
         while (true) {
+            Result<T> r = null;
             try {
-                Result<T> r = probe.check();
+                r = probe.check();
                 if (r.value().isPresent()) {
                     return r.value().get();
                 }
@@ -40,6 +46,9 @@ public final class Wait {
                 throw new WaitTimeoutException(deadline.name() + " (interrupted)", deadline.timeout(), lastSeen);
             } catch (Exception e) {
                 lastSeen = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+            if (r != null && r.fatal() != null) {
+                throw r.fatal();
             }
             if (deadline.expired()) {
                 throw new WaitTimeoutException(deadline.name(), deadline.timeout(), lastSeen);

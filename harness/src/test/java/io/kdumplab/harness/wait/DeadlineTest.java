@@ -63,4 +63,17 @@ public class DeadlineTest {
                 + "IllegalStateException: console quiet since 12:00:03");
         assertFalse(e.lastSeen().isEmpty());
     }
+
+    @Test
+    public void aFatalProbeEndsTheWaitAtOnceWithItsError() {
+        FakeClock clock = new FakeClock();
+        int[] calls = {0};
+        IllegalStateException e = org.testng.Assert.expectThrows(IllegalStateException.class, () -> Wait.until(
+                Deadline.in("BMC answers", java.time.Duration.ofSeconds(60), clock), java.time.Duration.ofSeconds(1), () -> {
+                    calls[0]++;
+                    return calls[0] < 3 ? Wait.Result.notYet("starting") : Wait.Result.fatal(new IllegalStateException("ipmi_sim exited"));
+                }));
+        org.testng.Assert.assertEquals(e.getMessage(), "ipmi_sim exited");
+        org.testng.Assert.assertEquals(calls[0], 3, "no poll after the fatal one");
+    }
 }
