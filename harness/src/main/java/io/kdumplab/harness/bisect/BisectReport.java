@@ -121,6 +121,18 @@ public final class BisectReport {
         return s.toString();
     }
 
+    /** Distinct diagnoses among a build's FAIL trials (the part of the reason after " - "), with counts. */
+    static java.util.Map<String, Integer> failDiagnoses(BisectState.BuildRow b) {
+        java.util.Map<String, Integer> m = new java.util.LinkedHashMap<>();
+        for (BisectState.Trial t : b.trials()) {
+            if ("FAIL".equals(t.verdict()) && t.reason() != null) {
+                int i = t.reason().indexOf(" - ");
+                m.merge(i < 0 ? t.reason() : t.reason().substring(i + 3), 1, Integer::sum);
+            }
+        }
+        return m;
+    }
+
     static String html(BisectState s) {
         StringBuilder h = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>bisect ")
                 .append(HtmlReport.esc(s.host())).append("</title><style>").append(HtmlReport.CSS)
@@ -150,7 +162,8 @@ public final class BisectReport {
                 s.machineSeconds() / 60, s.trialSeconds() / 60, s.installSeconds() / 60, s.wallSeconds() / 60));
         fact(h, "updated", s.updatedAt());
         h.append("</table><h2>Builds, oldest first</h2><table class=\"grid\"><tr><th>#</th><th>build</th><th>kernel</th><th>role</th>"
-                + "<th>state</th><th>pass</th><th>fail</th><th>other</th><th>P(first bad)</th><th>trials</th></tr>");
+                + "<th>state</th><th>pass</th><th>fail</th><th>other</th><th>P(first bad)</th><th>trials</th>"
+                + "<th>FAIL diagnoses</th></tr>");
         for (BisectState.BuildRow b : s.builds()) {
             boolean first = s.answer() != null && b.index() >= s.answer().firstIndex() && b.index() <= s.answer().lastIndex();
             h.append("<tr").append(first ? " class=\"first\"" : "").append("><td>").append(b.index()).append("</td><td>")
@@ -169,6 +182,9 @@ public final class BisectReport {
                             .append("</span> ");
                 }
             }
+            h.append("</td><td>");
+            // FAILs that stopped in different places are different findings: show each diagnosis with its count
+            failDiagnoses(b).forEach((d, n) -> h.append(HtmlReport.esc(d)).append(n > 1 ? " (x" + n + ")" : "").append("<br>"));
             h.append("</td></tr>");
         }
         h.append("</table><p class=\"links\"><a href=\"bisect.json\">bisect.json</a><a href=\"junit.xml\">junit.xml</a>"

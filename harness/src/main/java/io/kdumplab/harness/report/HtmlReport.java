@@ -53,6 +53,9 @@ public final class HtmlReport {
             fact(h, "host back in service", r.hostBackInService == null ? null : r.hostBackInService.toString());
             h.append("</table>");
         }
+        if (r != null && r.diagnosis != null) {
+            h.append(diagnosis(r.diagnosis));
+        }
         h.append("<p class=\"links\"><a href=\"console.log\">console.log</a> <a href=\"result.json\">result.json</a> "
                 + "<a href=\"harness.log\">harness.log</a> <a href=\"junit.xml\">junit.xml</a> <a href=\"../index.html\">all runs</a></p>");
         if (r != null) {
@@ -239,6 +242,24 @@ public final class HtmlReport {
             return;
         }
         h.append("<tr><th>").append(esc(k)).append("</th><td>").append(esc(v)).append("</td></tr>");
+    }
+
+    /** Where the panic path stopped, why, what to do, the facts, and the last kernel lines. */
+    static String diagnosis(io.kdumplab.harness.verdict.Diagnosis d) {
+        StringBuilder h = new StringBuilder("<div class=\"diagnosis\" id=\"diagnosis\"><h2>Diagnosis</h2><table class=\"facts\">");
+        fact(h, "stopped", d.stoppedAt().words());
+        fact(h, "summary", d.summary());
+        fact(h, "cause", d.cause());
+        fact(h, "remedy", d.remedy());
+        fact(h, "panic message", d.panicMessage());
+        d.facts().forEach((k, v) -> fact(h, k, String.valueOf(v)));
+        h.append("</table>");
+        if (!d.lastKernelLines().isEmpty()) {
+            h.append("<p>Last console lines before the stop:</p><pre class=\"console\">");
+            d.lastKernelLines().forEach(l -> h.append(esc(l)).append("\n"));
+            h.append("</pre>");
+        }
+        return h.append("</div>").toString();
     }
 
     public static String esc(String s) {

@@ -57,7 +57,8 @@ public final class JUnitReport {
                     Element f = doc.createElement("failure");
                     f.setAttribute("message", reason);
                     f.setAttribute("type", "FAIL");
-                    f.setTextContent("last phase reached: " + (r.lastPhase == null ? "none" : r.lastPhase) + "\n" + reason);
+                    f.setTextContent("last phase reached: " + (r.lastPhase == null ? "none" : r.lastPhase) + "\n" + reason
+                            + (r.diagnosis == null ? "" : "\n" + diagnosisText(r.diagnosis)));
                     tc.appendChild(f);
                 } else if (!verdict.equals("PASS")) {
                     errors++;
@@ -114,5 +115,20 @@ public final class JUnitReport {
             return sc.name();
         }
         return "repro";
+    }
+
+    static String diagnosisText(io.kdumplab.harness.verdict.Diagnosis d) {
+        StringBuilder b = new StringBuilder("diagnosis: ").append(d.summary());
+        if (d.cause() != null) {
+            b.append("\ncause: ").append(d.cause());
+        }
+        if (d.remedy() != null) {
+            b.append("\nremedy: ").append(d.remedy());
+        }
+        d.facts().forEach((k, v) -> b.append("\n").append(k).append(": ").append(v));
+        if (!d.lastKernelLines().isEmpty()) {
+            b.append("\nlast console lines before the stop:\n").append(String.join("\n", d.lastKernelLines()));
+        }
+        return b.toString();
     }
 }

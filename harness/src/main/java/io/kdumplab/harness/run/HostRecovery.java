@@ -14,11 +14,26 @@ final class HostRecovery {
 
     /** Waits until SSH answers with a boot id other than `oldBootId`, then reconnects the run's shell. */
     static boolean awaitSshBack(RunContext ctx, Deadline d, String oldBootId) {
+        return awaitSshBack(ctx, d, oldBootId, java.util.Optional::empty);
+    }
+
+    /**
+     * As above; `giveUp` is asked first on every poll: when it has an error (the console showed the host dying)
+     * the wait ends at once by throwing it.
+     */
+    static boolean awaitSshBack(RunContext ctx, Deadline d, String oldBootId,
+                                java.util.function.Supplier<java.util.Optional<? extends RuntimeException>> giveUp) {
         try {
-            Wait.until(d, Duration.ofSeconds(3), () -> ctx.device().probeBootId(Duration.ofSeconds(8))
-                    .filter(id -> !id.equals(oldBootId))
-                    .map(Wait.Result::ready)
-                    .orElseGet(() -> Wait.Result.notYet("no SSH answer with a new boot id")));
+            Wait.until(d, Duration.ofSeconds(2), () -> {
+                var stop = giveUp.get();
+                if (stop.isPresent()) {
+                    return Wait.Result.fatal(stop.get());
+                }
+                return ctx.device().probeBootId(Duration.ofSeconds(8))
+                        .filter(id -> !id.equals(oldBootId))
+                        .map(Wait.Result::ready)
+                        .orElseGet(() -> Wait.Result.notYet("no SSH answer with a new boot id"));
+            });
         } catch (WaitTimeoutException e) {
             return false;
         }

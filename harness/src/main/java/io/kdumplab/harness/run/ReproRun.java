@@ -4,8 +4,8 @@ import io.kdumplab.harness.device.Device;
 import io.kdumplab.harness.device.Devices;
 import io.kdumplab.harness.device.console.ConsoleGap;
 import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.verdict.Diagnosis;
 import io.kdumplab.harness.verdict.Judgement;
-import io.kdumplab.harness.verdict.Outcome;
 import io.kdumplab.harness.verdict.Verdict;
 import io.kdumplab.harness.verdict.Verdicts;
 import io.kdumplab.harness.wait.Clock;
@@ -149,10 +149,18 @@ public final class ReproRun {
                 steps.run(LoadModule.spammer(scenario.spammer(), facts));
             }
             TriggerPoint trigger = steps.run(new Trigger());
-            Outcome outcome = steps.run(new WatchOutcome(trigger));
+            WatchOutcome.Watched watched = steps.run(new WatchOutcome(trigger));
             Optional<RunResult.Evidence> evidence = steps.run(new CollectEvidence(trigger, facts));
-            Judgement j = Verdicts.judge(outcome, evidence.map(e -> new Verdicts.Dump(e.vmcorePath, Boolean.TRUE.equals(e.readable)))
-                    .orElse(null), recorder.read(r -> r.lastPhase), recorder.read(r -> r.trigger));
+            Judgement j = Verdicts.judge(watched.outcome(), evidence.map(e -> new Verdicts.Dump(e.vmcorePath,
+                    Boolean.TRUE.equals(e.readable))).orElse(null), recorder.read(r -> r.lastPhase), recorder.read(r -> r.trigger));
+            if (j.verdict() == Verdict.FAIL) {
+                // where the panic path stopped and why: the reason carries it, result.json the details
+                Diagnosis d = recorder.read(r -> FailureDiagnosis.of(r, device.console(), trigger, watched));
+                recorder.update(r -> r.diagnosis = d);
+                j = new Judgement(j.verdict(), j.reason() + " - " + d.shortText(), j.failedStep());
+                log.info("diagnosis: " + d.summary() + (d.cause() == null ? "" : "; " + d.cause())
+                        + (d.remedy() == null ? "" : "\n  -> " + d.remedy()));
+            }
             recorder.verdict(j);
             log.info("verdict: " + j.verdict() + " (" + j.reason() + ")");
         } catch (Throwable t) {

@@ -16,8 +16,31 @@ import java.util.regex.Pattern;
  * hang (console quiet while the link is sound, or no capture kernel in time,
  * with SSH gone), which the BMC's power cycle recovers.
  */
-final class WatchOutcome implements Step<Outcome> {
+final class WatchOutcome implements Step<WatchOutcome.Watched> {
     private static final Pattern ANY_BOOT = Pattern.compile("Command line: ");
+    /** A panic or oops: in the capture kernel it ends the wait for the dump. */
+    static final Pattern DEATH = Pattern.compile("Kernel panic - not syncing|Oops: |BUG: |general protection fault");
+    private static final Pattern PANIC_BANNER = Pattern.compile("Kernel panic - not syncing");
+    /** Silence after a capture kernel's panic before it counts as dead (a panic=N kernel would reboot by then). */
+    static final Duration CAPTURE_DEATH_SILENCE = Duration.ofSeconds(5);
+    /** Silence after the first kernel's panic banner before it counts as a hang (a capture kernel starts within ~5 s). */
+    static final Duration PANIC_SILENCE = Duration.ofSeconds(20);
+
+    /**
+     * What the console and SSH showed: the outcome, the console line where the harness's power cycle began
+     * (-1 if none) and the console line that ended a wait early (a panic followed by silence), if any.
+     */
+    record Watched(Outcome outcome, int powerCycleLine, ConsoleLine terminal) {}
+
+    /** Control flow inside this step: a console event after which waiting longer is pointless. */
+    private static final class Terminal extends RuntimeException {
+        final ConsoleLine line;
+
+        Terminal(ConsoleLine line) {
+            super(line.text(), null, false, false);
+            this.line = line;
+        }
+    }
 
     private final TriggerPoint trigger;
 
@@ -42,11 +65,12 @@ final class WatchOutcome implements Step<Outcome> {
     }
 
     @Override
-    public Outcome run(RunContext ctx, Deadline d) {
+    public Watched run(RunContext ctx, Deadline d) {
         Scenario.Timeouts t = ctx.scenario().timeouts();
         ConsoleSource console = ctx.device().console().orElseThrow();
+        ConsoleLine[] terminal = new ConsoleLine[1];
         Optional<ConsoleLine> boot = awaitBootOrQuiet(ctx, console,
-                d.child("capture kernel starting on the console", Duration.ofSeconds(t.captureKernel())));
+                d.child("capture kernel starting on the console", Duration.ofSeconds(t.captureKernel())), terminal);
         String old = trigger.bootIdBefore();
         Outcome outcome;
         int powerCycleLine = -1;
@@ -56,7 +80,18 @@ final class WatchOutcome implements Step<Outcome> {
             String cmd = boot.get().text().replaceFirst(".*Command line: ", "").strip();
             ctx.recorder().update(r -> r.target.captureKernelCmdline = cmd);
             ctx.info("capture kernel started: " + cmd);
-            if (!awaitSshBack(ctx, d.child("host back on SSH after the dump", Duration.ofSeconds(t.sshBack())))) {
+            int captureLine = boot.get().index();
+            boolean back;
+            try {
+                back = awaitSshBack(ctx, d.child("host back on SSH after the dump", Duration.ofSeconds(t.sshBack())),
+                        () -> captureKernelDeath(console, captureLine));
+            } catch (Terminal death) {
+                terminal[0] = death.line;
+                ctx.info("the capture kernel died: '" + death.line.text().strip() + "' and the console went quiet; "
+                        + "not waiting for the dump any longer");
+                back = false;
+            }
+            if (!back) {
                 ctx.info("the host did not come back after the capture kernel; power-cycling it through the BMC");
                 powerCycleLine = console.lineCount();
                 HostRecovery.powerCycleAndWait(ctx, d, old);
@@ -64,7 +99,7 @@ final class WatchOutcome implements Step<Outcome> {
         } else if (boot.isPresent()) {
             outcome = Outcome.RESET_WITHOUT_CAPTURE;
             ctx.info("the host rebooted without starting the capture kernel");
-            if (!awaitSshBack(ctx, d.child("host back on SSH after the reset", Duration.ofSeconds(t.sshBack())))) {
+            if (!awaitSshBack(ctx, d.child("host back on SSH after the reset", Duration.ofSeconds(t.sshBack())), Optional::empty)) {
                 powerCycleLine = console.lineCount();
                 HostRecovery.powerCycleAndWait(ctx, d, old);
             }
@@ -75,7 +110,7 @@ final class WatchOutcome implements Step<Outcome> {
             // back with a new boot although the console never showed one (a console gap hid it)
             outcome = Outcome.REBOOTED_UNSEEN;
             ctx.info("the host rebooted (new boot id) while the console did not show how");
-            awaitSshBack(ctx, d.child("host back on SSH", Duration.ofSeconds(30)));
+            awaitSshBack(ctx, d.child("host back on SSH", Duration.ofSeconds(30)), Optional::empty);
         } else {
             outcome = Outcome.HANG_RECOVERED;
             ctx.info("HANG: no capture kernel on the console and SSH is gone; power-cycling through the BMC");
@@ -83,11 +118,25 @@ final class WatchOutcome implements Step<Outcome> {
             HostRecovery.powerCycleAndWait(ctx, d, old);
         }
         ConsolePhases.collect(ctx.recorder(), console, trigger.consoleLine(), powerCycleLine);
-        return outcome;
+        if (terminal[0] != null) {
+            String text = terminal[0].text().strip();
+            ctx.recorder().update(r -> r.terminalConsoleLine = text);
+        }
+        return new Watched(outcome, powerCycleLine, terminal[0]);
     }
 
-    private boolean awaitSshBack(RunContext ctx, Deadline d) {
-        boolean back = HostRecovery.awaitSshBack(ctx, d, trigger.bootIdBefore());
+    /** A panic or oops after the capture kernel's banner, with the console quiet since and no reboot after it. */
+    private static Optional<ConsoleLine> captureKernelDeath(ConsoleSource console, int captureLine) {
+        Optional<ConsoleLine> death = console.find(DEATH, captureLine + 1);
+        if (death.isEmpty() || console.find(ANY_BOOT, death.get().index() + 1).isPresent()) {
+            return Optional.empty();
+        }
+        boolean quiet = System.currentTimeMillis() - console.lastDataMillis() >= CAPTURE_DEATH_SILENCE.toMillis();
+        return quiet ? death : Optional.empty();
+    }
+
+    private boolean awaitSshBack(RunContext ctx, Deadline d, java.util.function.Supplier<Optional<ConsoleLine>> terminal) {
+        boolean back = HostRecovery.awaitSshBack(ctx, d, trigger.bootIdBefore(), () -> terminal.get().map(Terminal::new));
         if (back) {
             double seconds = (System.nanoTime() - trigger.nanos()) / 1e9;
             double cpu = (ReproRun.processCpuNanos() - trigger.cpuNanos()) / 1e9;
@@ -106,7 +155,7 @@ final class WatchOutcome implements Step<Outcome> {
      * the deadline or a quiet console ends the wait. Scans only the lines that
      * arrived since the last look.
      */
-    private Optional<ConsoleLine> awaitBootOrQuiet(RunContext ctx, ConsoleSource console, Deadline deadline) {
+    private Optional<ConsoleLine> awaitBootOrQuiet(RunContext ctx, ConsoleSource console, Deadline deadline, ConsoleLine[] terminal) {
         long quietMs = ctx.options().quietConsoleTimeout().toMillis();
         long triggerMs = trigger.at().toEpochMilli();
         int cursor = trigger.consoleLine();
@@ -124,6 +173,14 @@ final class WatchOutcome implements Step<Outcome> {
             boolean linkSound = console.connected() && console.gaps().stream().noneMatch(g -> g.endEpochMillis() >= triggerMs);
             if (linkSound && System.currentTimeMillis() - last > quietMs) {
                 ctx.info("console quiet for " + quietMs / 1000 + " s after the trigger");
+                return Optional.empty();
+            }
+            // a panic banner and then silence: the capture kernel would have started by now
+            Optional<ConsoleLine> banner = console.find(PANIC_BANNER, trigger.consoleLine());
+            if (linkSound && banner.isPresent() && System.currentTimeMillis() - last > PANIC_SILENCE.toMillis()) {
+                terminal[0] = banner.get();
+                ctx.info("'" + banner.get().text().strip() + "' and then " + PANIC_SILENCE.toSeconds()
+                        + " s of silence: no capture kernel is coming");
                 return Optional.empty();
             }
             ctx.sleep(250);

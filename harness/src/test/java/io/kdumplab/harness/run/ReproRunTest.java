@@ -239,4 +239,41 @@ public class ReproRunTest {
         assertTrue(f.commands.stream().anyMatch(c -> c.contains("rmmod $m")), "spammer unloaded");
         assertTrue(r.notes.stream().anyMatch(n -> n.contains("interrupted")), r.notes.toString());
     }
+
+    @Test
+    public void aCaptureKernelThatDiesIsPowerCycledAtOnceAndDiagnosed() throws Exception {
+        FakeDevice f = healthyHost();
+        f.answers.put("kexec_crash_size", c -> FakeDevice.ok(c, Long.toString(96L << 20)));
+        f.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
+        f.onNmi = () -> {
+            f.console.add("Command line: console=ttyS0 elfcorehdr=0x1000 irqpoll");
+            f.console.add("[    2.1] Out of memory and no killable processes...");
+            f.console.add("[    2.2] Kernel panic - not syncing: System is deadlocked on memory");
+            f.console.quietFor(10_000);
+            f.hostDown = true;
+        };
+        f.onPowerCycle = () -> {
+            f.bootId = "boot-3";
+            f.hostDown = false;
+        };
+        long t0 = System.nanoTime();
+        RunResult r = run(f, true);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(r.verdict, "FAIL", r.reason);
+        assertTrue(r.reason.startsWith("the capture kernel started but no vmcore was saved - stopped in the capture kernel: "
+                + "the capture kernel ran out of memory"), r.reason);
+        assertTrue(r.reason.contains("96 MiB"), r.reason);
+        assertEquals(f.powerCycles.size(), 1, "recovered by a power cycle");
+        assertTrue(seconds < 30, "not the 300 s dump timeout: " + seconds + " s");
+        assertEquals(r.terminalConsoleLine, "[    2.2] Kernel panic - not syncing: System is deadlocked on memory");
+        assertEquals(r.diagnosis.stoppedAt(), io.kdumplab.harness.verdict.Diagnosis.Stop.IN_CAPTURE_KERNEL);
+    }
+
+    @Test
+    public void aPassCarriesNoDiagnosis() throws Exception {
+        RunResult r = run(healthyHost(), true);
+        assertEquals(r.verdict, "PASS");
+        assertEquals(r.diagnosis, null);
+        assertEquals(r.reason, "vmcore saved and readable: /var/crash/202611271200/dump.202611271200");
+    }
 }

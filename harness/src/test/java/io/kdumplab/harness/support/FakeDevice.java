@@ -177,6 +177,11 @@ public final class FakeDevice {
             lastData = System.currentTimeMillis();
         }
 
+        /** As if the last data had arrived `millis` ago (the console went quiet). */
+        public synchronized void quietFor(long millis) {
+            lastData = System.currentTimeMillis() - millis;
+        }
+
         @Override
         public synchronized int lineCount() {
             return lines.size();
