@@ -47,6 +47,7 @@ public final class RunResult {
     public String lastPhase;
     /** The console line that ended the wait early (a panic followed by silence), if any. */
     public String terminalConsoleLine;
+    public String terminalConsoleLineAt;
     /** For a FAIL: where the panic path stopped, why when recognisable, and the facts that bear on it. */
     public io.kdumplab.harness.verdict.Diagnosis diagnosis;
     public Evidence evidence;

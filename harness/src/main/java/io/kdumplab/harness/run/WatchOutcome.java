@@ -120,7 +120,11 @@ final class WatchOutcome implements Step<WatchOutcome.Watched> {
         ConsolePhases.collect(ctx.recorder(), console, trigger.consoleLine(), powerCycleLine);
         if (terminal[0] != null) {
             String text = terminal[0].text().strip();
-            ctx.recorder().update(r -> r.terminalConsoleLine = text);
+            String at = Instant.ofEpochMilli(terminal[0].epochMillis()).toString();
+            ctx.recorder().update(r -> {
+                r.terminalConsoleLine = text;
+                r.terminalConsoleLineAt = at;
+            });
         }
         return new Watched(outcome, powerCycleLine, terminal[0]);
     }

@@ -25,7 +25,8 @@ public class KdumpConfigureIT {
         // as an admin might have done: drop kdump's grub snippet and reboot
         String boot;
         try (SshShell t = LabFixture.ssh()) {
-            t.check("rm -f /etc/default/grub.d/kdump-tools.cfg /etc/default/grub.d/99-kdump-harness.cfg && update-grub >/dev/null 2>&1",
+            t.check("rm -f /etc/default/grub.d/kdump-tools.cfg /etc/default/grub.d/99-kdump-harness.cfg " + DiagnosisIT.DROP_IN
+                    + " && update-grub >/dev/null 2>&1",
                     Duration.ofSeconds(120));
             boot = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
             t.runExpectingDisconnect("systemctl reboot");

@@ -93,6 +93,8 @@ public class ReproIT {
         assertTrue(r.evidence.panicMessage.contains("NMI"), r.evidence.panicMessage);
         assertEquals(r.nmiSentAt.size(), 1);
         assertTrue(r.hostBackInService);
+        assertNull(r.diagnosis, "a PASS carries no diagnosis");
+        assertTrue(r.reason.startsWith("vmcore saved and readable: "), r.reason);
         assertTrue(r.target.captureKernelCmdline.contains("elfcorehdr="));
         String console = read(run.dir().resolve("console.log"));
         assertTrue(console.contains("printk_spammer: t=0 seq="), "spammer lines on the console");
@@ -137,6 +139,14 @@ public class ReproIT {
         assertTrue(List.of("NMI_SENT", "NMI_SEEN", "PANIC", "SPAMMER_ON").contains(r.lastPhase), r.lastPhase);
         assertNull(r.evidence);
         assertTrue(r.hostBackInService, "host back in service");
+        // the diagnosis: stopped before the capture kernel, with the console backlog at the NMI and the last lines
+        assertNotNull(r.diagnosis, "a FAIL carries a diagnosis");
+        assertEquals(r.diagnosis.stoppedAt(), io.kdumplab.harness.verdict.Diagnosis.Stop.BEFORE_CAPTURE_KERNEL);
+        assertTrue(r.reason.contains("stopped before the capture kernel"), r.reason);
+        assertTrue(r.diagnosis.facts().containsKey("consoleBacklogAtTrigger"), r.diagnosis.facts().toString());
+        assertTrue(r.diagnosis.facts().containsKey("spammerEmittedAtTrigger"), r.diagnosis.facts().toString());
+        assertFalse(r.diagnosis.lastKernelLines().isEmpty(), "last kernel lines before the stop");
+        assertTrue(r.diagnosis.lastKernelLines().stream().noneMatch(l -> l.contains("elfcorehdr=")));
         try (SshShell t = LabFixture.ssh()) {
             assertEquals(t.check("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)), "1");
             assertEquals(t.check("lsmod | grep -c -E '^(panic_wedge|printk_spammer) ' || true", Duration.ofSeconds(10)), "0");
