@@ -3,27 +3,27 @@ package io.kdumplab.harness.device.console;
 import io.kdumplab.harness.inventory.BmcEndpoint;
 import io.kdumplab.harness.device.ipmi.IpmiBmc;
 import io.kdumplab.harness.failure.HarnessException;
-import org.metricshub.ipmi.core.api.sol.SerialOverLan;
-import org.metricshub.ipmi.core.api.sol.SolEventListener;
+import org.metricshub.ipmi.core.coding.commands.payload.ActivateSolPayload;
+import org.metricshub.ipmi.core.coding.commands.payload.ActivateSolPayloadResponseData;
 import org.metricshub.ipmi.core.coding.commands.payload.DeactivatePayload;
 import org.metricshub.ipmi.core.coding.commands.payload.GetPayloadActivationStatus;
 import org.metricshub.ipmi.core.coding.commands.payload.GetPayloadActivationStatusResponseData;
 import org.metricshub.ipmi.core.coding.payload.sol.SolAckState;
-import org.metricshub.ipmi.core.coding.payload.sol.SolOperation;
 import org.metricshub.ipmi.core.coding.sol.SolCoder;
-import org.metricshub.ipmi.core.coding.payload.sol.SolStatus;
 import org.metricshub.ipmi.core.coding.protocol.PayloadType;
 
 import java.io.IOException;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * IPMI Serial-over-LAN through the BMC (ipmi-java). SOL drops exactly when it
- * matters (BMC session loss across power transitions), so a link that goes
- * silent is checked with a cheap BMC request and reported lost when the
- * session is gone; the capture then reconnects. A payload left active by a
- * dead session ("SOL payload already active") is deactivated first.
+ * IPMI Serial-over-LAN through the BMC: the RMCP+ session from ipmi-java, the
+ * payload's receiving side our own ({@link SolStream}: every packet ACKed, no
+ * NACKs, retransmissions de-duplicated). SOL drops exactly when it matters
+ * (BMC session loss across power transitions), so a link that goes silent is
+ * checked with a cheap BMC request and reported lost when the payload is
+ * gone; the capture then reconnects and marks the gap. A payload left active
+ * by a dead session ("SOL payload already active") is deactivated first, and
+ * ours is deactivated on close so the next client finds it free.
  */
 public final class SolConsoleConnector implements ConsoleConnector {
     private static final int SILENCE_CHECK_MS = 3000;
@@ -44,69 +44,55 @@ public final class SolConsoleConnector implements ConsoleConnector {
         } catch (HarnessException e) {
             throw new IOException(e.getMessage(), e);
         }
-        SerialOverLan sol;
+        SolStream stream = new SolStream(bmc.connector(), bmc.handle());
+        // listening before activation: the BMC may send the first packet right after its answer
+        bmc.connector().registerIncomingMessageListener(stream);
         try {
-            sol = new SerialOverLan(bmc.connector(), bmc.session());
+            activate(bmc);
         } catch (Exception first) {
-            // most often a stale payload of an earlier, dead session: deactivate it and try once more
+            // most often a stale payload of an earlier, dead session ("SOL payload already active"): deactivate, retry once
             log.accept("SOL: activation failed (" + rootMessage(first) + "); deactivating a stale SOL payload and retrying");
+            deactivate(bmc);
             try {
-                bmc.connector().sendMessage(bmc.handle(), new DeactivatePayload(bmc.handle().getCipherSuite(), PayloadType.Sol, 1));
-            } catch (Exception ignored) {
-                // nothing was active: the retry tells
-            }
-            try {
-                sol = new SerialOverLan(bmc.connector(), bmc.session());
+                activate(bmc);
             } catch (Exception e) {
                 bmc.close();
                 throw new IOException("SOL activation failed on " + endpoint.describe() + ": " + rootMessage(e), e);
             }
         }
-        SerialOverLan active = sol;
         resync(bmc);
-        boolean[] deactivated = {false};
-        active.registerEventListener(new SolEventListener() {
-            @Override
-            public void processRequestEvent(Set<SolStatus> statuses) {
-                if (statuses.contains(SolStatus.SolDeactivated)) {
-                    deactivated[0] = true;
-                }
-            }
-
-            @Override
-            public void processResponseEvent(Set<SolStatus> statuses, byte[] data, Set<SolOperation> ops) {
-                if (statuses.contains(SolStatus.SolDeactivated)) {
-                    deactivated[0] = true;
-                }
-            }
-        });
         return new ConsoleLink() {
             private long silentSince = System.currentTimeMillis();
+            private byte[] pending = new byte[0];
 
             @Override
             public int read(byte[] buf) {
                 while (true) {
-                    if (deactivated[0]) {
+                    if (stream.deactivated()) {
                         return -1;
                     }
-                    // non-blocking read + short sleep: the library's timed read busy-waits a core
-                    byte[] b = active.readBytes(buf.length);
+                    byte[] b = pending;
+                    pending = new byte[0];
                     if (b.length == 0) {
                         try {
-                            Thread.sleep(20);
+                            b = stream.poll(buf.length, 200);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                             return -1;
                         }
-                        b = active.readBytes(buf.length);
                     }
                     if (b.length > 0) {
-                        System.arraycopy(b, 0, buf, 0, b.length);
+                        int n = Math.min(b.length, buf.length);
+                        System.arraycopy(b, 0, buf, 0, n);
+                        if (n < b.length) {
+                            pending = java.util.Arrays.copyOfRange(b, n, b.length);
+                        }
                         silentSince = System.currentTimeMillis();
-                        return b.length;
+                        return n;
                     }
                     if (System.currentTimeMillis() - silentSince > SILENCE_CHECK_MS) {
                         silentSince = System.currentTimeMillis();
+                        // a quiet console is normal; a payload the BMC dropped is not
                         if (!payloadStillOurs(bmc)) {
                             return -1;
                         }
@@ -116,21 +102,41 @@ public final class SolConsoleConnector implements ConsoleConnector {
 
             @Override
             public void write(byte[] data) throws IOException {
-                if (!active.writeBytes(data)) {
-                    throw new IOException("SOL write not acknowledged");
+                try {
+                    bmc.connector().sendMessage(bmc.handle(), new SolCoder(data, bmc.handle().getCipherSuite()));
+                } catch (Exception e) {
+                    throw new IOException("SOL write not acknowledged: " + rootMessage(e), e);
                 }
             }
 
             @Override
             public void close() {
-                try {
-                    active.close();
-                } catch (Exception ignored) {
-                    // the session may be dead already
+                if (stream.retransmits() > 0) {
+                    log.accept("SOL: " + stream.packets() + " packets, " + stream.retransmits()
+                            + " retransmissions recognised and not duplicated");
                 }
+                // give the payload back: the next client (ours or ipmitool) must find it free
+                deactivate(bmc);
                 bmc.close();
             }
         };
+    }
+
+    private static void activate(IpmiBmc bmc) throws Exception {
+        ActivateSolPayloadResponseData r = (ActivateSolPayloadResponseData) bmc.connector().sendMessage(bmc.handle(),
+                new ActivateSolPayload(bmc.handle().getCipherSuite(), 1));
+        if (r.getPayloadUdpPortNumber() != bmc.handle().getRemotePort()) {
+            throw new IOException("the BMC serves SOL on UDP port " + r.getPayloadUdpPortNumber()
+                    + ", not on its session's port " + bmc.handle().getRemotePort() + " (not supported)");
+        }
+    }
+
+    private static void deactivate(IpmiBmc bmc) {
+        try {
+            bmc.connector().sendMessage(bmc.handle(), new DeactivatePayload(bmc.handle().getCipherSuite(), PayloadType.Sol, 1));
+        } catch (Exception ignored) {
+            // nothing was active, or the session is gone already
+        }
     }
 
     /**
