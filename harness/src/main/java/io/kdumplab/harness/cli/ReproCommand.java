@@ -3,7 +3,10 @@ package io.kdumplab.harness.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.bisect.KernelBoot;
 import io.kdumplab.harness.report.RunReports;
+import io.kdumplab.harness.report.Series;
+import io.kdumplab.harness.run.RunId;
 import io.kdumplab.harness.run.ReproRun;
 import io.kdumplab.harness.run.RunResult;
 import io.kdumplab.harness.run.Scenario;
@@ -14,6 +17,8 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "repro", mixinStandardHelpOptions = true,
@@ -27,6 +32,8 @@ import java.util.concurrent.Callable;
                 "  ./harness.sh repro --control sysrq-c                 the control that must pass",
                 "  ./harness.sh repro --nmi-count 2 --nmi-spacing-ms 5  a nested NMI, as the hardlockup watchdog sends",
                 "  ./harness.sh repro --wedge                           virtual lab only: show the field failure (FAIL, hang)",
+                "  ./harness.sh repro --kernel 6.1.0-56-rt-amd64         the seed experiment on the PREEMPT_RT kernel",
+                "  ./harness.sh repro --runs 10                         a repro rate with its 95% interval",
                 "  ./harness.sh repro -i inventories/lab.yaml --host r740-03 --no-configure"})
 public final class ReproCommand implements Callable<Integer> {
     @Mixin
@@ -41,26 +48,88 @@ public final class ReproCommand implements Callable<Integer> {
     boolean json;
     @Option(names = {"-q", "--quiet"}, description = "no progress lines")
     boolean quiet;
+    @Option(names = "--kernel", paramLabel = "RELEASE", description = "run on this kernel: booted once before each run "
+            + "(grub-reboot / grub2-reboot, checked with uname -r); the host's default entry is left as it was")
+    String kernel;
+    @Option(names = "--kernel-artifacts", paramLabel = "DIR", description = "install --kernel first from these build "
+            + "artifacts (a builds directory or manifest, as `bisect --builds` takes)")
+    Path kernelArtifacts;
+    @Option(names = "--runs", paramLabel = "N", description = "N runs, each with its own run directory, then a summary: "
+            + "verdict counts and the repro rate with a 95% interval (infrastructure errors excluded)")
+    Integer runs;
+    @Option(names = "--until-fail", description = "stop at the first FAIL (at most --runs, default 100)")
+    boolean untilFail;
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        if (runs != null && runs < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be at least 1 (got " + runs + ")");
+        }
+        if (kernelArtifacts != null && kernel == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--kernel-artifacts needs --kernel RELEASE");
+        }
         Scenario scenario = buildScenario();
         TargetHost host = target.resolve(quiet);
-        RunResult r;
-        ReproRun run;
-        try (Progress progress = new Progress(quiet)) {
-            run = new ReproRun(host, scenario, new ReproRun.Options(!noConfigure, scenarioOptions.hangAfter(), progress)
-                    .withAfterRun(RunReports::write), reports);
-            progress.attach(run);
-            r = run.execute();
+        KernelBoot kernels = kernel == null ? null : new KernelBoot(host, Duration.ofSeconds(scenario.timeouts().reboot()),
+                m -> {
+                    if (!quiet) {
+                        System.err.println("[kernel] " + m);
+                    }
+                });
+        if (kernelArtifacts != null) {
+            kernels.install(kernelArtifacts, kernel);
         }
-        if (json) {
-            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
-        } else {
-            System.out.println(r.verdict + ": " + r.reason);
-            System.out.println("report: " + run.dir().resolve("index.html"));
+        int planned = untilFail ? (runs == null ? 100 : runs) : (runs == null ? 1 : runs);
+        String seriesId = "series-" + RunId.next(host.name(), java.time.Instant.now());
+        List<RunResult> results = new ArrayList<>();
+        String stopped = null;
+        for (int i = 1; i <= planned; i++) {
+            if (kernels != null) {
+                // every run: the dump's reboot brings the host back on its default kernel
+                String done = kernels.ensureRunning(kernel);
+                if (!quiet) {
+                    System.err.println("[kernel] " + done);
+                }
+            }
+            RunResult r;
+            ReproRun run;
+            try (Progress progress = new Progress(quiet)) {
+                run = new ReproRun(host, scenario, new ReproRun.Options(!noConfigure, scenarioOptions.hangAfter(), progress)
+                        .withAfterRun(RunReports::write), reports);
+                progress.attach(run);
+                r = run.execute();
+            }
+            results.add(r);
+            if (json && planned == 1) {
+                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+            } else {
+                System.out.println((planned > 1 ? "run " + i + "/" + planned + ": " : "") + r.verdict + ": " + r.reason);
+                System.out.println("report: " + run.dir().resolve("index.html"));
+            }
+            Verdict v = Verdict.valueOf(r.verdict);
+            if (untilFail && v == Verdict.FAIL) {
+                stopped = "--until-fail: FAIL at run " + i;
+                break;
+            }
+            if (v == Verdict.INCOMPLETE || v == Verdict.CONFIG_ERROR || v == Verdict.HARNESS_ERROR) {
+                stopped = v + " at run " + i + ": " + r.reason;
+                break;
+            }
         }
-        return Verdict.valueOf(r.verdict).exitCode();
+        if (runs == null && !untilFail) {
+            return Verdict.valueOf(results.get(0).verdict).exitCode();
+        }
+        Series s = Series.of(seriesId, planned, results, stopped);
+        s.write(reports);
+        System.out.println("series " + seriesId + ": " + s.line());
+        System.out.println("summary: " + reports.resolve("series").resolve(seriesId + ".json"));
+        Verdict last = Verdict.valueOf(results.get(results.size() - 1).verdict);
+        if (last == Verdict.INCOMPLETE || last == Verdict.CONFIG_ERROR || last == Verdict.HARNESS_ERROR) {
+            return last.exitCode();
+        }
+        return s.exitCode();
     }
 
     Scenario buildScenario() {

@@ -38,10 +38,14 @@ public final class HistoryReport {
         } catch (IOException e) {
             return;
         }
-        AtomicFiles.write(reportsRoot.resolve("index.html"), render(runs));
+        AtomicFiles.write(reportsRoot.resolve("index.html"), render(runs, Series.readAll(reportsRoot)));
     }
 
     static String render(List<RunResult> runs) {
+        return render(runs, List.of());
+    }
+
+    static String render(List<RunResult> runs, List<Series> series) {
         StringBuilder h = new StringBuilder("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>kdump harness runs</title><style>")
                 .append(HtmlReport.CSS)
                 .append("tr.PASS td.v{color:#2e7d32;font-weight:bold}tr.FAIL td.v{color:#c62828;font-weight:bold}tr.INFRA_ERROR td.v,tr.KDUMP_NOT_READY td.v{color:#ef6c00}")
@@ -59,6 +63,19 @@ public final class HistoryReport {
         h.append("<h2>Repro rate per kernel and host</h2><table class=\"grid\" id=\"rates\"><tr><th>kernel on host — scenario</th><th>FAIL</th><th>judged runs</th><th>repro rate</th></tr>");
         rate.forEach((k, c) -> h.append("<tr><td>").append(HtmlReport.esc(k)).append("</td><td>").append(c[0]).append("</td><td>")
                 .append(c[1]).append("</td><td>").append(String.format(Locale.ROOT, "%.0f%%", 100.0 * c[0] / c[1])).append("</td></tr>"));
+        if (!series.isEmpty()) {
+            h.append("</table><h2>Series (repro --runs)</h2><table class=\"grid\" id=\"series\"><tr><th>series</th><th>host</th>"
+                    + "<th>kernel</th><th>scenario</th><th>verdicts</th><th>repro rate (95% CI)</th><th>not judged</th></tr>");
+            for (Series x : series) {
+                h.append("<tr><td><a href=\"series/").append(HtmlReport.esc(x.seriesId)).append(".json\">")
+                        .append(HtmlReport.esc(x.seriesId)).append("</a></td><td>").append(HtmlReport.esc(nz(x.host))).append("</td><td>")
+                        .append(HtmlReport.esc(nz(x.kernel))).append("</td><td>").append(HtmlReport.esc(nz(x.scenario))).append("</td><td>")
+                        .append(HtmlReport.esc(String.valueOf(x.verdicts))).append("</td><td>")
+                        .append(x.reproRate == null ? "n/a" : String.format(Locale.ROOT, "%d/%d = %.0f%% (%.0f%%-%.0f%%)", x.failures,
+                                x.judged, 100 * x.reproRate, 100 * x.reproRateLow95, 100 * x.reproRateHigh95))
+                        .append("</td><td>").append(x.notJudged.size()).append("</td></tr>");
+            }
+        }
         h.append("</table><h2>All runs</h2><p><input id=\"filter\" placeholder=\"filter: host, kernel, scenario, verdict\" size=\"50\"></p>");
         h.append("<table class=\"grid\" id=\"runs\"><tr><th>run</th><th>host</th><th>kernel</th><th>scenario</th><th>verdict</th><th>reason</th><th>duration</th></tr>");
         for (RunResult r : runs) {

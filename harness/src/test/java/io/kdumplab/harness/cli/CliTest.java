@@ -120,4 +120,14 @@ public class CliTest {
         assertTrue(o.err().contains("nothing was touched"), o.err());
         assertTrue(ms < 5000, "no connection was attempted (" + ms + " ms)");
     }
+
+    @Test
+    public void zeroRunsIsAUsageError() {
+        Outcome o = run("repro", "--runs", "0", "--quiet");
+        assertEquals(o.code(), ExitCodes.USAGE, o.err());
+        assertTrue(o.err().contains("--runs must be at least 1 (got 0)"), o.err());
+        Outcome a = run("repro", "--kernel-artifacts", "/tmp", "--quiet");
+        assertEquals(a.code(), ExitCodes.USAGE, a.err());
+        assertTrue(a.err().contains("--kernel-artifacts needs --kernel RELEASE"), a.err());
+    }
 }
