@@ -72,6 +72,9 @@ public final class ReproCommand implements Callable<Integer> {
         }
         Scenario scenario = buildScenario();
         TargetHost host = target.resolve(quiet);
+        if (kernel == null) {
+            kernel = host.kernel(); // the inventory host's `kernel:`
+        }
         KernelBoot kernels = kernel == null ? null : new KernelBoot(host, Duration.ofSeconds(scenario.timeouts().reboot()),
                 m -> {
                     if (!quiet) {

@@ -27,7 +27,7 @@ public final class Inventory {
     public static Inventory virtualLab(String labName, String consoleType) {
         return new Inventory(Path.of("(built-in virtual lab inventory)"), new InventoryFile(List.of(
                 new InventoryFile.Host("virtual-lab", labName, null, null,
-                        new InventoryFile.Console(consoleType, null, null, null, null), "debian", null, null))));
+                        new InventoryFile.Console(consoleType, null, null, null, null), "debian", null, null, null))));
     }
 
     public List<String> hostNames() {
@@ -54,7 +54,7 @@ public final class Inventory {
                 default -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, s.baud(), s.consoleHost(), s.consolePort());
             };
             return new TargetHost(h.name(), s.ssh(), s.bmc(), console,
-                    h.distro(), crash, dumpDir, h.lab());
+                    h.distro(), crash, dumpDir, h.lab(), h.kernel());
         }
         InventoryFile.Ssh ssh = h.ssh();
         SshEndpoint sshEp = new SshEndpoint(ssh.host(), ssh.port() == null ? 22 : ssh.port(),
@@ -68,7 +68,7 @@ public final class Inventory {
             case "tcp" -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, c.baud() == null ? 115200 : c.baud(), c.host(), c.port());
             default -> new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, c.baud() == null ? 115200 : c.baud(), null, 0);
         };
-        return new TargetHost(h.name(), sshEp, bmcEp, console, h.distro(), crash, dumpDir, null);
+        return new TargetHost(h.name(), sshEp, bmcEp, console, h.distro(), crash, dumpDir, null, h.kernel());
     }
 
     private static Path expand(String p) {

@@ -20,7 +20,8 @@ public record InventoryFile(@JsonProperty(required = true) List<Host> hosts) {
                        Console console,
                        String distro,
                        String crashkernel,
-                       String dumpDir) {}
+                       String dumpDir,
+                       String kernel) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Ssh(String host, Integer port, String user, String key, String hostKeyFingerprint, String knownHosts) {}

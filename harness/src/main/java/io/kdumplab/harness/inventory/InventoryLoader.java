@@ -146,6 +146,10 @@ public final class InventoryLoader {
                 errors.add(loc.at(p + "/crashkernel") + ": '" + h.crashkernel() + "' is not a crashkernel= value "
                         + "(e.g. 1G-4G:192M,4G-64G:256M,64G-:512M)");
             }
+            if (h.kernel() != null && !h.kernel().matches("[0-9A-Za-z._+~-]+")) {
+                errors.add(loc.at(p + "/kernel") + ": '" + h.kernel() + "' is not a kernel release (as uname -r prints it, "
+                        + "e.g. 6.1.0-56-rt-amd64)");
+            }
         }
         if (!errors.isEmpty()) {
             throw new ConfigurationException("inventory " + file + " has " + errors.size() + " error(s):\n  "

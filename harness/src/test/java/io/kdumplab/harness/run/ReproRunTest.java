@@ -54,7 +54,7 @@ public class ReproRunTest {
         return new TargetHost("fake-host", new SshEndpoint("fake", 22, "root", key, "SHA256:x", null),
                 new BmcEndpoint("fake-bmc", 623, "admin", Secret.fromFile(pw)),
                 new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, 115200, "fake", 7000), "debian",
-                TargetHost.SEED_CRASHKERNEL, "/var/crash", null);
+                TargetHost.SEED_CRASHKERNEL, "/var/crash", null, null);
     }
 
     /** A host that behaves: kdump ready, the NMI starts the capture kernel, the dump is saved and readable. */
