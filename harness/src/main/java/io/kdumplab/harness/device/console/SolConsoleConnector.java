@@ -96,6 +96,8 @@ public final class SolConsoleConnector implements ConsoleConnector {
                         if (!payloadStillOurs(bmc)) {
                             return -1;
                         }
+                        // and a stream stalled on a lost ACK restarts when asked again
+                        stream.nudge();
                     }
                 }
             }

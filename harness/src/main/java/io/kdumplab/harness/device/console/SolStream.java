@@ -89,6 +89,25 @@ final class SolStream implements InboundMessageListener {
         }
     }
 
+    /**
+     * After a silence: ACK the last packet again and ACK the sequence number that follows it with 0 characters
+     * accepted. A BMC that is waiting for an ACK we sent but it never got (or, ipmi_sim, one stuck after an
+     * earlier client's NACK) sends its data again; a BMC with nothing to send ignores both. No data is lost either
+     * way: an ACK of 0 characters asks for all of them again.
+     */
+    void nudge() {
+        int seq;
+        int len;
+        synchronized (this) {
+            seq = lastSeq;
+            len = lastLen;
+        }
+        if (seq > 0) {
+            ack(seq, len);
+        }
+        ack(seq <= 0 || seq >= 15 ? 1 : seq + 1, 0);
+    }
+
     /** Up to `max` bytes, waiting at most `waitMs` for the first; empty when nothing came. */
     byte[] poll(int max, long waitMs) throws InterruptedException {
         byte[] first = queue.poll(waitMs, TimeUnit.MILLISECONDS);
