@@ -63,6 +63,7 @@ public final class SolConsoleConnector implements ConsoleConnector {
         resync(bmc);
         return new ConsoleLink() {
             private long silentSince = System.currentTimeMillis();
+            private int silentChecks;
             private byte[] pending = new byte[0];
 
             @Override
@@ -88,6 +89,7 @@ public final class SolConsoleConnector implements ConsoleConnector {
                             pending = java.util.Arrays.copyOfRange(b, n, b.length);
                         }
                         silentSince = System.currentTimeMillis();
+                        silentChecks = 0;
                         return n;
                     }
                     if (System.currentTimeMillis() - silentSince > SILENCE_CHECK_MS) {
@@ -97,7 +99,7 @@ public final class SolConsoleConnector implements ConsoleConnector {
                             return -1;
                         }
                         // and a stream stalled on a lost ACK restarts when asked again
-                        stream.nudge();
+                        stream.nudge(++silentChecks == 2);
                     }
                 }
             }

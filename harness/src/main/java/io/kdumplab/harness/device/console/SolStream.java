@@ -90,21 +90,25 @@ final class SolStream implements InboundMessageListener {
     }
 
     /**
-     * After a silence: ACK the last packet again and ACK the sequence number that follows it with 0 characters
-     * accepted. A BMC that is waiting for an ACK we sent but it never got (or, ipmi_sim, one stuck after an
+     * After a silence: ACK the last packet again; after a second one, ACK the sequence number that follows it
+     * with 0 characters accepted. A BMC that is waiting for an ACK we sent but it never got (or, ipmi_sim, one stuck after an
      * earlier client's NACK) sends its data again; a BMC with nothing to send ignores both. No data is lost either
      * way: an ACK of 0 characters asks for all of them again.
      */
-    void nudge() {
+    void nudge(boolean askForMore) {
         int seq;
         int len;
         synchronized (this) {
             seq = lastSeq;
             len = lastLen;
         }
-        if (seq > 0) {
-            ack(seq, len);
+        if (!askForMore) {
+            if (seq > 0) {
+                ack(seq, len);
+            }
+            return;
         }
+        // only after a second silent period: racing a packet in flight, this could make the BMC send it twice
         ack(seq <= 0 || seq >= 15 ? 1 : seq + 1, 0);
     }
 
