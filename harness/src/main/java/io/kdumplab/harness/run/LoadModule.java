@@ -112,9 +112,11 @@ final class LoadModule implements Step<ModuleLoad> {
             throw new InfrastructureException("host", "building " + module + " failed on " + ctx.host().name() + ":\n"
                     + tail(build.stdout(), 10), "see harness.log; the module must build against the running kernel's headers");
         }
-        // into the cache atomically: a half-copied .ko must never be taken for a built one
+        // into the cache atomically: a half-copied .ko must never be taken for a built one; and synced: the next thing
+        // this run does may be a crash or a power cycle, which would lose a file still in the page cache
         ctx.device().root("mkdir -p " + cacheDir + " && cp " + remote + "/" + module + ".ko " + cacheDir + "/." + module
-                + ".ko.tmp && mv -f " + cacheDir + "/." + module + ".ko.tmp " + cacheDir + "/" + module + ".ko", Duration.ofSeconds(30));
+                + ".ko.tmp && mv -f " + cacheDir + "/." + module + ".ko.tmp " + cacheDir + "/" + module + ".ko && sync",
+                Duration.ofSeconds(60));
         double seconds = (System.nanoTime() - t0) / 1e9;
         ctx.info(module + ": built in " + String.format("%.1f", seconds) + " s and cached in " + cacheDir);
         return new ModuleLoad(module, cacheDir + "/" + module + ".ko", false, Math.round(seconds * 10) / 10.0);
