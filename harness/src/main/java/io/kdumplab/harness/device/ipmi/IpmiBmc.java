@@ -194,14 +194,21 @@ public final class IpmiBmc implements Bmc {
     public List<Instant> nmiBurst(int count, Duration spacing) {
         state.require("nmiBurst");
         List<Instant> sent = new ArrayList<>();
-        long next = System.nanoTime();
+        // send times on the monotonic clock, anchored once to the wall clock: the wall clock's own steps and
+        // granularity must not make a 5 ms spacing read as 4 ms
+        Instant wallBase = Instant.now();
+        long nanoBase = System.nanoTime();
+        long next = nanoBase;
         for (int i = 0; i < count; i++) {
             long wait = next - System.nanoTime();
-            if (wait > 0) {
+            while (wait > 0) {
                 LockSupport.parkNanos(wait);
+                wait = next - System.nanoTime();
             }
-            next = System.nanoTime() + spacing.toNanos();
-            sent.add(chassis(ChassisAction.PULSE_DIAGNOSTIC_INTERRUPT));
+            long at = System.nanoTime();
+            next = at + spacing.toNanos();
+            chassis(ChassisAction.PULSE_DIAGNOSTIC_INTERRUPT);
+            sent.add(wallBase.plusNanos(at - nanoBase));
         }
         return sent;
     }
