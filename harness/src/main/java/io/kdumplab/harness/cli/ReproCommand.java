@@ -55,7 +55,7 @@ public final class ReproCommand implements Callable<Integer> {
             + "artifacts (a builds directory or manifest, as `bisect --builds` takes)")
     Path kernelArtifacts;
     @Option(names = "--runs", paramLabel = "N", description = "N runs, each with its own run directory, then a summary: "
-            + "verdict counts and the repro rate with a 95% interval (infrastructure errors excluded)")
+            + "verdict counts and the repro rate with a 95%% interval (infrastructure errors excluded)")
     Integer runs;
     @Option(names = "--until-fail", description = "stop at the first FAIL (at most --runs, default 100)")
     boolean untilFail;
