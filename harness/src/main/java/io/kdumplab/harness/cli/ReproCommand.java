@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
                 "  ./harness.sh repro --nmi-count 2 --nmi-spacing-ms 5  a nested NMI, as the hardlockup watchdog sends",
                 "  ./harness.sh repro --wedge                           virtual lab only: show the field failure (FAIL, hang)",
                 "  ./harness.sh repro --kernel 6.1.0-56-rt-amd64         the seed experiment on the PREEMPT_RT kernel",
-                "  ./harness.sh repro --runs 10                         a repro rate with its 95% interval",
+                "  ./harness.sh repro --runs 10                         a repro rate with its 95%% interval",
                 "  ./harness.sh repro -i inventories/lab.yaml --host r740-03 --no-configure"})
 public final class ReproCommand implements Callable<Integer> {
     @Mixin
