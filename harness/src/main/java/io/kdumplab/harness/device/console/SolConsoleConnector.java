@@ -27,6 +27,7 @@ import java.util.function.Consumer;
  */
 public final class SolConsoleConnector implements ConsoleConnector {
     private static final int SILENCE_CHECK_MS = 3000;
+    private static final int KEEPALIVE_MS = 5000;
 
     private final BmcEndpoint endpoint;
     private final Consumer<String> log;
@@ -61,6 +62,31 @@ public final class SolConsoleConnector implements ConsoleConnector {
             }
         }
         resync(bmc);
+        // ipmi_sim (and some real BMCs) time a session out after ~30 s without an IPMI command; SOL traffic does not
+        // count. ipmitool sends keep-alives for the same reason. Ours also notices a payload someone deactivated.
+        String[] lost = new String[1];
+        Thread keepAlive = new Thread(() -> {
+            int failures = 0;
+            while (!Thread.currentThread().isInterrupted() && lost[0] == null) {
+                try {
+                    Thread.sleep(KEEPALIVE_MS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                try {
+                    if (!payloadActive(bmc)) {
+                        lost[0] = "the BMC says the SOL payload is no longer active";
+                    }
+                    failures = 0;
+                } catch (Exception e) {
+                    if (++failures >= 2) {
+                        lost[0] = "the BMC session stopped answering (" + rootMessage(e) + ")";
+                    }
+                }
+            }
+        }, "sol-keepalive");
+        keepAlive.setDaemon(true);
+        keepAlive.start();
         return new ConsoleLink() {
             private long silentSince = System.currentTimeMillis();
             private int silentChecks;
@@ -69,7 +95,10 @@ public final class SolConsoleConnector implements ConsoleConnector {
             @Override
             public int read(byte[] buf) {
                 while (true) {
-                    if (stream.deactivated()) {
+                    if (stream.deactivated() || lost[0] != null) {
+                        if (lost[0] != null) {
+                            log.accept("SOL: " + lost[0]);
+                        }
                         return -1;
                     }
                     byte[] b = pending;
@@ -94,11 +123,8 @@ public final class SolConsoleConnector implements ConsoleConnector {
                     }
                     if (System.currentTimeMillis() - silentSince > SILENCE_CHECK_MS) {
                         silentSince = System.currentTimeMillis();
-                        // a quiet console is normal; a payload the BMC dropped is not
-                        if (!payloadStillOurs(bmc)) {
-                            return -1;
-                        }
-                        // and a stream stalled on a lost ACK restarts when asked again
+                        // a quiet console is normal (the keep-alive notices a dropped payload); a stream stalled on
+                        // a lost ACK restarts when asked again
                         stream.nudge(++silentChecks == 2);
                     }
                 }
@@ -115,6 +141,7 @@ public final class SolConsoleConnector implements ConsoleConnector {
 
             @Override
             public void close() {
+                keepAlive.interrupt();
                 if (stream.retransmits() > 0) {
                     log.accept("SOL: " + stream.packets() + " packets, " + stream.retransmits()
                             + " retransmissions recognised and not duplicated");
@@ -161,18 +188,11 @@ public final class SolConsoleConnector implements ConsoleConnector {
         }
     }
 
-    /**
-     * A quiet console is normal; a lost payload is not (the BMC dropped it, or
-     * someone deactivated it). One "Get Payload Activation Status" tells them apart.
-     */
-    private static boolean payloadStillOurs(IpmiBmc bmc) {
-        try {
-            GetPayloadActivationStatusResponseData r = (GetPayloadActivationStatusResponseData) bmc.connector()
-                    .sendMessage(bmc.handle(), new GetPayloadActivationStatus(bmc.handle().getCipherSuite(), PayloadType.Sol));
-            return !r.getAvailableInstances().contains((byte) 1);
-        } catch (Exception e) {
-            return false;
-        }
+    /** One "Get Payload Activation Status": is SOL instance 1 active? Throws when the session does not answer. */
+    private static boolean payloadActive(IpmiBmc bmc) throws Exception {
+        GetPayloadActivationStatusResponseData r = (GetPayloadActivationStatusResponseData) bmc.connector()
+                .sendMessage(bmc.handle(), new GetPayloadActivationStatus(bmc.handle().getCipherSuite(), PayloadType.Sol));
+        return !r.getAvailableInstances().contains((byte) 1);
     }
 
     private static String rootMessage(Throwable t) {
