@@ -92,7 +92,7 @@ public class KernelAndSeriesIT {
                 + "kernel.panic_on_unrecovered_nmi: \"0\", kernel.panic_on_io_nmi: \"0\"}\n");
         Path log = Files.createTempFile("series", ".log");
         Process p = harness(log, "repro", "--lab", LabFixture.NAME, "--runs", "3", "--scenario", scenario.toString(),
-                "--hang-after", "5", "--reports", reports.toString(), "--quiet");
+                "--hang-after", "10", "--reports", reports.toString(), "--quiet");
         // the BMC stops answering during the second run: an infrastructure error, not a verdict
         Wait.until(Deadline.in("first run done", Duration.ofMinutes(5)), Duration.ofMillis(500),
                 () -> Files.readString(log).contains("run 1/3:") ? Wait.Result.ready(true) : Wait.Result.notYet("running"));
