@@ -23,7 +23,8 @@ import static org.testng.Assert.assertTrue;
  */
 @Test(groups = "lab", singleThreaded = true)
 public class DiagnosisIT {
-    static final String DROP_IN = "/etc/default/grub.d/99-zz-diagnosis-it.cfg";
+    // after kdump-tools.cfg in the shell glob order (grub.d files are sourced sorted): the last crashkernel= wins
+    static final String DROP_IN = "/etc/default/grub.d/zz-diagnosis-it.cfg";
 
     @Test
     public void captureKernelOutOfMemoryIsDiagnosedWithTheReservationWithinAMinute() {
