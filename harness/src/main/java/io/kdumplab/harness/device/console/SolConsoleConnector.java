@@ -62,8 +62,18 @@ public final class SolConsoleConnector implements ConsoleConnector {
             }
         }
         resync(bmc);
-        // ipmi_sim (and some real BMCs) time a session out after ~30 s without an IPMI command; SOL traffic does not
-        // count. ipmitool sends keep-alives for the same reason. Ours also notices a payload someone deactivated.
+        // IPMI requests go on a second session. On the SOL session the BMC numbers SOL packets and IPMI responses in
+        // one sequence, while ipmi-java keeps one receive window per payload type: after a few hundred SOL packets
+        // every IPMI response on that session falls outside the IPMI window and is dropped, and a status check or
+        // a deactivation "times out" (the ~25 s SOL drops seen under a flood and after an NMI).
+        IpmiBmc control;
+        try {
+            control = IpmiBmc.open(endpoint);
+        } catch (HarnessException e) {
+            deactivate(bmc);
+            bmc.close();
+            throw new IOException(e.getMessage(), e);
+        }
         String[] lost = new String[1];
         Thread keepAlive = new Thread(() -> {
             int failures = 0;
@@ -73,14 +83,17 @@ public final class SolConsoleConnector implements ConsoleConnector {
                 } catch (InterruptedException e) {
                     return;
                 }
+                // the SOL session stays alive with a request whose answer we do not need (a BMC may time out a
+                // session that carries no IPMI request, as ipmitool's SOL keep-alive assumes)
+                keepSessionAlive(bmc);
                 try {
-                    if (!payloadActive(bmc)) {
+                    if (!payloadActive(control)) {
                         lost[0] = "the BMC says the SOL payload is no longer active";
                     }
                     failures = 0;
                 } catch (Exception e) {
                     if (++failures >= 2) {
-                        lost[0] = "the BMC session stopped answering (" + rootMessage(e) + ")";
+                        lost[0] = "the BMC stopped answering (" + rootMessage(e) + ")";
                     }
                 }
             }
@@ -146,8 +159,9 @@ public final class SolConsoleConnector implements ConsoleConnector {
                     log.accept("SOL: " + stream.packets() + " packets, " + stream.retransmits()
                             + " retransmissions recognised and not duplicated");
                 }
-                // give the payload back: the next client (ours or ipmitool) must find it free
-                deactivate(bmc);
+                // give the payload back (from the control session, see above): the next client must find it free
+                deactivate(control);
+                control.close();
                 bmc.close();
             }
         };
@@ -185,6 +199,16 @@ public final class SolConsoleConnector implements ConsoleConnector {
             } catch (Exception ignored) {
                 // best effort: a real BMC needs none of this
             }
+        }
+    }
+
+    private static void keepSessionAlive(IpmiBmc bmc) {
+        try {
+            bmc.connector().sendOneWayMessage(bmc.handle(), new org.metricshub.ipmi.core.coding.commands.chassis.GetChassisStatus(
+                    org.metricshub.ipmi.core.coding.commands.IpmiVersion.V20, bmc.handle().getCipherSuite(),
+                    org.metricshub.ipmi.core.coding.protocol.AuthenticationType.RMCPPlus));
+        } catch (Exception ignored) {
+            // the status check on the control session notices a dead BMC
         }
     }
 
