@@ -54,9 +54,12 @@ public class SolReproIT {
         assertTrue(console.contains(ConsoleCapture.GAP_MARK), "gap marked in console.log");
         assertTrue(r.notes.stream().noneMatch(n -> n.contains("power cycle")) || r.evidence != null,
                 "a console gap never costs the evidence");
-        // Not asserted yet (issue 10, open): that SOL carries the capture kernel, the dump and the reboot. On the lab the
-        // SOL session's BMC requests time out from about 10 s after the NMI, the link is re-established ~25 s later,
-        // and the capture kernel's output falls into that gap.
+        // after the BMC's cut, SOL carries the whole panic path: capture kernel, dump, reboot
+        for (String phase : new String[] {"CAPTURE_KERNEL", "DUMP_SAVED", "REBOOT"}) {
+            assertTrue(r.phases.stream().anyMatch(p -> p.phase.equals(phase)), phase + " seen over SOL: " + r.phases.stream()
+                    .map(p -> p.phase).toList());
+        }
+        assertTrue(console.contains("elfcorehdr="), "the capture kernel's banner over SOL");
         assertFalse(console.contains("Checking for memory holes                         : [  0.0 %] /                  Checking for["),
                 "no retransmitted SOL packet appended twice");
         System.err.printf("SOL run: trigger -> SSH back %.0f s, whole run %.0f s, %d console lines%n", r.panicToSshBackSeconds,
