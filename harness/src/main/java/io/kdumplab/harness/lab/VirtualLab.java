@@ -19,20 +19,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -344,59 +338,7 @@ public final class VirtualLab {
     }
 
     public LabStatus status(String name) {
-        Path dir = dir(name);
-        Optional<LabState> st = state(name);
-        if (st.isEmpty()) {
-            return new LabStatus(name, false, Map.of("relay", false, "bmc", false, "qemu", qemuAlive(dir)),
-                    null, null, null, null, null, null, null);
-        }
-        LabState s = st.get();
-        Map<String, Boolean> procs = new LinkedHashMap<>();
-        procs.put("relay", Processes.alive(s.relayPid()));
-        procs.put("bmc", Processes.alive(s.bmcPid()));
-        procs.put("qemu", qemuAlive(dir));
-
-        boolean bmcReachable = false;
-        String power = "unknown";
-        String bmcError = null;
-        try (IpmiBmc bmc = IpmiBmc.open(bmcEndpoint(s))) {
-            power = bmc.powerState().name().toLowerCase();
-            bmcReachable = true;
-        } catch (HarnessException e) {
-            bmcError = e.getMessage();
-        }
-        boolean sshAnswers = false;
-        String sshError = null;
-        String kernel = null;
-        String crashkernel = null;
-        boolean loaded = false;
-        if (procs.get("qemu")) {
-            try (SshShell t = SshShell.connect(sshEndpoint(s), Duration.ofSeconds(5))) {
-                sshAnswers = true;
-                kernel = t.run("uname -r", Duration.ofSeconds(10)).out();
-                String cmdline = t.run("cat /proc/cmdline", Duration.ofSeconds(10)).out();
-                for (String a : cmdline.split("\\s+")) {
-                    if (a.startsWith("crashkernel=")) {
-                        crashkernel = a.substring("crashkernel=".length());
-                    }
-                }
-                loaded = "1".equals(t.run("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)).out());
-            } catch (HarnessException e) {
-                sshError = e.getMessage();
-            }
-        } else {
-            sshError = "QEMU is not running";
-        }
-        return new LabStatus(name, true, procs,
-                new LabStatus.Bmc(s.host(), s.bmcPort(), s.bmcUser(), s.bmcPasswordFile(), bmcReachable, power, bmcError),
-                new LabStatus.Ssh(s.host(), s.sshPort(), s.sshUser(), s.sshKey(), s.hostKeyFingerprint(), s.knownHosts(),
-                        sshAnswers, sshError),
-                new LabStatus.Console(s.ptyLink(), s.baud(), s.host() + ":" + s.consolePort(),
-                        "ipmitool -I lanplus -C 3 -H " + s.host() + " -p " + s.bmcPort() + " -U " + s.bmcUser()
-                                + " -f " + s.bmcPasswordFile() + " sol activate",
-                        s.consoleLog()),
-                new LabStatus.Kdump(crashkernel != null && loaded, crashkernel, loaded),
-                kernel, s.imageDir(), s.accel());
+        return LabStatusProbe.probe(name, dir(name), state(name));
     }
 
     // ------------------------------------------------------------------ endpoints
@@ -473,47 +415,6 @@ public final class VirtualLab {
             Files.deleteIfExists(p);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** One harness process at a time changes a lab (up, down, reset). */
-    static final class LabLock implements AutoCloseable {
-        private final FileChannel channel;
-        private final FileLock lock;
-
-        private LabLock(FileChannel channel, FileLock lock) {
-            this.channel = channel;
-            this.lock = lock;
-        }
-
-        static LabLock acquire(Path dir, String name) {
-            try {
-                FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                FileLock l;
-                try {
-                    l = ch.tryLock();
-                } catch (OverlappingFileLockException e) {
-                    l = null;
-                }
-                if (l == null) {
-                    ch.close();
-                    throw new ConfigurationException("another harness command is changing lab '" + name + "' right now",
-                            "wait for it to finish (the lock is released when that process ends)");
-                }
-                return new LabLock(ch, l);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                lock.release();
-                channel.close();
-            } catch (IOException ignored) {
-                // released when the process ends anyway
-            }
         }
     }
 }

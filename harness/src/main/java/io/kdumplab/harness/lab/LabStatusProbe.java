@@ -1,0 +1,72 @@
+package io.kdumplab.harness.lab;
+
+import io.kdumplab.harness.device.ipmi.IpmiBmc;
+import io.kdumplab.harness.device.ssh.SshShell;
+import io.kdumplab.harness.failure.HarnessException;
+import io.kdumplab.harness.util.Processes;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** `lab status`: what a running (or dead) lab instance looks like from outside. */
+final class LabStatusProbe {
+    private LabStatusProbe() {}
+
+    /** Asks every part of the lab how it is: processes, the BMC (RMCP+), SSH, kdump. Changes nothing. */
+    static LabStatus probe(String name, Path dir, Optional<LabState> st) {
+        if (st.isEmpty()) {
+            return new LabStatus(name, false, Map.of("relay", false, "bmc", false, "qemu", VirtualLab.qemuAlive(dir)),
+                    null, null, null, null, null, null, null);
+        }
+        LabState s = st.get();
+        Map<String, Boolean> procs = new LinkedHashMap<>();
+        procs.put("relay", Processes.alive(s.relayPid()));
+        procs.put("bmc", Processes.alive(s.bmcPid()));
+        procs.put("qemu", VirtualLab.qemuAlive(dir));
+
+        boolean bmcReachable = false;
+        String power = "unknown";
+        String bmcError = null;
+        try (IpmiBmc bmc = IpmiBmc.open(VirtualLab.bmcEndpoint(s))) {
+            power = bmc.powerState().name().toLowerCase();
+            bmcReachable = true;
+        } catch (HarnessException e) {
+            bmcError = e.getMessage();
+        }
+        boolean sshAnswers = false;
+        String sshError = null;
+        String kernel = null;
+        String crashkernel = null;
+        boolean loaded = false;
+        if (procs.get("qemu")) {
+            try (SshShell t = SshShell.connect(VirtualLab.sshEndpoint(s), Duration.ofSeconds(5))) {
+                sshAnswers = true;
+                kernel = t.run("uname -r", Duration.ofSeconds(10)).out();
+                String cmdline = t.run("cat /proc/cmdline", Duration.ofSeconds(10)).out();
+                for (String a : cmdline.split("\\s+")) {
+                    if (a.startsWith("crashkernel=")) {
+                        crashkernel = a.substring("crashkernel=".length());
+                    }
+                }
+                loaded = "1".equals(t.run("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)).out());
+            } catch (HarnessException e) {
+                sshError = e.getMessage();
+            }
+        } else {
+            sshError = "QEMU is not running";
+        }
+        return new LabStatus(name, true, procs,
+                new LabStatus.Bmc(s.host(), s.bmcPort(), s.bmcUser(), s.bmcPasswordFile(), bmcReachable, power, bmcError),
+                new LabStatus.Ssh(s.host(), s.sshPort(), s.sshUser(), s.sshKey(), s.hostKeyFingerprint(), s.knownHosts(),
+                        sshAnswers, sshError),
+                new LabStatus.Console(s.ptyLink(), s.baud(), s.host() + ":" + s.consolePort(),
+                        "ipmitool -I lanplus -C 3 -H " + s.host() + " -p " + s.bmcPort() + " -U " + s.bmcUser()
+                                + " -f " + s.bmcPasswordFile() + " sol activate",
+                        s.consoleLog()),
+                new LabStatus.Kdump(crashkernel != null && loaded, crashkernel, loaded),
+                kernel, s.imageDir(), s.accel());
+    }
+}
