@@ -163,11 +163,15 @@ final class WatchOutcome implements Step<WatchOutcome.Watched> {
         long quietMs = ctx.options().quietConsoleTimeout().toMillis();
         long triggerMs = trigger.at().toEpochMilli();
         int cursor = trigger.consoleLine();
+        Optional<ConsoleLine> banner = Optional.empty();
         while (!deadline.expired()) {
             int seen = console.lineCount();
             Optional<ConsoleLine> l = console.find(ANY_BOOT, cursor);
             if (l.isPresent()) {
                 return l;
+            }
+            if (banner.isEmpty()) {
+                banner = console.find(PANIC_BANNER, cursor);
             }
             // the last line may still be growing: look at it again next time
             cursor = Math.max(cursor, seen - 1);
@@ -180,7 +184,6 @@ final class WatchOutcome implements Step<WatchOutcome.Watched> {
                 return Optional.empty();
             }
             // a panic banner and then silence: the capture kernel would have started by now
-            Optional<ConsoleLine> banner = console.find(PANIC_BANNER, trigger.consoleLine());
             if (linkSound && banner.isPresent() && System.currentTimeMillis() - last > PANIC_SILENCE.toMillis()) {
                 terminal[0] = banner.get();
                 ctx.info("'" + banner.get().text().strip() + "' and then " + PANIC_SILENCE.toSeconds()
