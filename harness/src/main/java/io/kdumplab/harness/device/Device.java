@@ -130,10 +130,6 @@ public final class Device implements AutoCloseable {
         return bmc;
     }
 
-    public Bmc bmc() {
-        Bmc b = bmc;
-        return b != null ? b : freshBmc();
-    }
 
     public ConsoleSource openConsole(Path dir, Consumer<String> log) {
         state.require("openConsole");

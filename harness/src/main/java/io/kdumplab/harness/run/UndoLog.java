@@ -51,7 +51,4 @@ public final class UndoLog {
         return kdumpWasReady;
     }
 
-    public synchronized boolean nothingToUndo() {
-        return modules.isEmpty() && (sysctls.isEmpty() || rebooted);
-    }
 }
