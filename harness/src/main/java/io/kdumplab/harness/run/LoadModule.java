@@ -15,11 +15,10 @@ import java.util.List;
 /**
  * Builds (or takes from the host's module cache) and loads one of the
  * project's kernel modules. Built .ko files are kept on the host under
- * {@value #CACHE}/MODULE/KERNEL-SOURCEHASH, outside /tmp (cleared at boot),
+ * {@value ModuleSources#HOST_CACHE}/MODULE/KERNEL-SOURCEHASH, outside /tmp (cleared at boot),
  * so a second run on the same kernel with the same sources loads at once.
  */
 final class LoadModule implements Step<ModuleLoad> {
-    static final String CACHE = "/var/cache/kdump-harness/modules";
     private static final String BUILD_DIR = "/tmp/kdump-harness";
 
     private final String stepName;
@@ -89,7 +88,7 @@ final class LoadModule implements Step<ModuleLoad> {
     private ModuleLoad buildOrTakeFromCache(RunContext ctx, Deadline d) throws Exception {
         String kver = facts.kernel();
         Path local = ModuleSources.extract(module, files, ctx.dir().resolve(".modules"));
-        String cacheDir = CACHE + "/" + module + "/" + kver + "-" + sourceHash(local).substring(0, 16);
+        String cacheDir = ModuleSources.cacheDir(module, kver, local);
         var shell = ctx.device().shell();
         if (shell.run("test -s " + cacheDir + "/" + module + ".ko", Duration.ofSeconds(15)).ok()) {
             ctx.info(module + ": taken from the host's module cache " + cacheDir + " (same kernel, same sources)");
@@ -120,21 +119,6 @@ final class LoadModule implements Step<ModuleLoad> {
         double seconds = (System.nanoTime() - t0) / 1e9;
         ctx.info(module + ": built in " + String.format("%.1f", seconds) + " s and cached in " + cacheDir);
         return new ModuleLoad(module, cacheDir + "/" + module + ".ko", false, Math.round(seconds * 10) / 10.0);
-    }
-
-    /** SHA-256 over the module's files, in a fixed order, names included. */
-    static String sourceHash(Path dir) throws java.io.IOException {
-        var md = Hashing.sha256();
-        for (String f : new java.util.TreeSet<>(List.of(dir.toFile().list()))) {
-            md.update(f.getBytes(StandardCharsets.UTF_8));
-            md.update((byte) 0);
-            md.update(Files.readAllBytes(dir.resolve(f)));
-        }
-        StringBuilder hex = new StringBuilder();
-        for (byte b : md.digest()) {
-            hex.append(String.format("%02x", b));
-        }
-        return hex.toString();
     }
 
     private static String tail(String s, int n) {

@@ -7,8 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The kernel modules' sources, shipped inside the jar, extracted for upload to the target. */
+/** The kernel modules' sources, shipped inside the jar, extracted for upload to the target; where their builds are cached. */
 public final class ModuleSources {
+    /** On the host, outside /tmp (cleared at boot): MODULE/KERNEL-SOURCEHASH/MODULE.ko. */
+    public static final String HOST_CACHE = "/var/cache/kdump-harness/modules";
+
     public static final List<String> SPAMMER = List.of("printk_spammer.c", "Kbuild", "Makefile");
     public static final List<String> WEDGE = List.of("panic_wedge.c", "Kbuild", "Makefile");
 
@@ -32,5 +35,29 @@ public final class ModuleSources {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The host's cache directory for this module built from these sources (as extracted) against this kernel. */
+    public static String cacheDir(String module, String kernel, Path extracted) {
+        return HOST_CACHE + "/" + module + "/" + kernel + "-" + sourceHash(extracted).substring(0, 16);
+    }
+
+    /** SHA-256 over the module's files, in a fixed order, names included. */
+    static String sourceHash(Path dir) {
+        var md = io.kdumplab.harness.util.Hashing.sha256();
+        try {
+            for (String f : new java.util.TreeSet<>(List.of(dir.toFile().list()))) {
+                md.update(f.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update((byte) 0);
+                md.update(Files.readAllBytes(dir.resolve(f)));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        StringBuilder hex = new StringBuilder();
+        for (byte b : md.digest()) {
+            hex.append(String.format("%02x", b));
+        }
+        return hex.toString();
     }
 }

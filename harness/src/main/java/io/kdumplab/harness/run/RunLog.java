@@ -25,13 +25,16 @@ public final class RunLog implements AutoCloseable {
         this.progress = progress;
     }
 
-    public synchronized void info(String msg) {
-        try {
-            out.write(Instant.now() + " " + msg + "\n");
-            out.flush();
-        } catch (IOException ignored) {
-            // logging must not break a run
+    public void info(String msg) {
+        synchronized (this) {
+            try {
+                out.write(Instant.now() + " " + msg + "\n");
+                out.flush();
+            } catch (IOException ignored) {
+                // logging must not break a run
+            }
         }
+        // outside the lock: a slow progress sink must not stall the other threads' logging (the console's reconnect)
         progress.accept(msg);
     }
 

@@ -11,6 +11,8 @@ import org.testng.annotations.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -30,13 +32,19 @@ public class SolReproIT {
         assertEquals(host.console().type(), ConsoleEndpoint.Type.SOL);
         AtomicReference<ReproRun> current = new AtomicReference<>();
         AtomicBoolean cut = new AtomicBoolean();
+        CountDownLatch reconnected = new CountDownLatch(1);
+        AtomicBoolean reconnectedInTime = new AtomicBoolean();
         ReproRun run = new ReproRun(host, Scenario.seed().withNmi(2, 5), new ReproRun.Options(true, Duration.ofSeconds(60), m -> {
             System.err.println("[repro] " + m);
+            if (m.startsWith("console: reconnected")) {
+                reconnected.countDown();
+            }
             if (m.startsWith("spammer on") && cut.compareAndSet(false, true)) {
-                // the BMC drops our SOL session, as BMCs do; the harness must notice, reconnect and mark the gap
+                // the BMC drops our SOL session, as BMCs do; the harness must notice, reconnect and mark the gap.
+                // The run waits here (on its step thread) for the reconnect, so that the panic path comes after it.
                 Ipmitool.run(lab, "sol", "deactivate");
                 try {
-                    Thread.sleep(3000);
+                    reconnectedInTime.set(reconnected.await(20, TimeUnit.SECONDS));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -45,6 +53,7 @@ public class SolReproIT {
         current.set(run);
         RunResult r = run.execute();
         assertTrue(cut.get(), "the console was cut");
+        assertTrue(reconnectedInTime.get(), "the harness noticed the dropped SOL payload and reconnected within 20 s");
         assertEquals(r.verdict, Verdict.PASS.name(), r.reason);
         assertEquals(r.nmiSentAt.size(), 2, "both NMI send times recorded");
         long spacing = Duration.between(Instant.parse(r.nmiSentAt.get(0)), Instant.parse(r.nmiSentAt.get(1))).toMillis();

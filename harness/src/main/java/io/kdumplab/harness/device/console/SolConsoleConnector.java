@@ -13,6 +13,7 @@ import org.metricshub.ipmi.core.coding.sol.SolCoder;
 import org.metricshub.ipmi.core.coding.protocol.PayloadType;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -28,6 +29,9 @@ import java.util.function.Consumer;
 public final class SolConsoleConnector implements ConsoleConnector {
     private static final int SILENCE_CHECK_MS = 3000;
     private static final int KEEPALIVE_MS = 5000;
+    private static final int TICK_MS = 1000;
+    /** Console data younger than this proves the SOL session alive whatever the control session says. */
+    private static final int DATA_STILL_FLOWING_MS = 10_000;
 
     private final BmcEndpoint endpoint;
     private final Consumer<String> log;
@@ -66,9 +70,9 @@ public final class SolConsoleConnector implements ConsoleConnector {
         // one sequence, while ipmi-java keeps one receive window per payload type: after a few hundred SOL packets
         // every IPMI response on that session falls outside the IPMI window and is dropped, and a status check or
         // a deactivation "times out" (the ~25 s SOL drops seen under a flood and after an NMI).
-        IpmiBmc control;
+        AtomicReference<IpmiBmc> control = new AtomicReference<>();
         try {
-            control = IpmiBmc.open(endpoint);
+            control.set(IpmiBmc.open(endpoint));
         } catch (HarnessException e) {
             deactivate(bmc);
             bmc.close();
@@ -77,23 +81,43 @@ public final class SolConsoleConnector implements ConsoleConnector {
         String[] lost = new String[1];
         Thread keepAlive = new Thread(() -> {
             int failures = 0;
+            long ticks = 0;
             while (!Thread.currentThread().isInterrupted() && lost[0] == null) {
                 try {
-                    Thread.sleep(KEEPALIVE_MS);
+                    Thread.sleep(TICK_MS);
                 } catch (InterruptedException e) {
                     return;
                 }
-                // the SOL session stays alive with a request whose answer we do not need (a BMC may time out a
-                // session that carries no IPMI request, as ipmitool's SOL keep-alive assumes)
-                keepSessionAlive(bmc);
+                boolean due = ++ticks % (KEEPALIVE_MS / TICK_MS) == 0;
+                if (due) {
+                    // the SOL session stays alive with a request whose answer we do not need (a BMC may time out a
+                    // session that carries no IPMI request, as ipmitool's SOL keep-alive assumes)
+                    keepSessionAlive(bmc);
+                }
+                // while data flows the payload is evidently active; once it stops, ask every tick, so that a payload
+                // the BMC dropped is re-activated within about a second, not up to a keep-alive period later
+                if (!due && stream.millisSinceData() < TICK_MS) {
+                    continue;
+                }
                 try {
-                    if (!payloadActive(control)) {
+                    if (!payloadActive(control.get())) {
                         lost[0] = "the BMC says the SOL payload is no longer active";
                     }
                     failures = 0;
                 } catch (Exception e) {
-                    if (++failures >= 2) {
-                        lost[0] = "the BMC stopped answering (" + rootMessage(e) + ")";
+                    if (++failures < 2) {
+                        continue;
+                    }
+                    // The SOL session is judged by its data, the control session is replaceable: while console
+                    // data still arrives, a control session that stopped answering is reopened and SOL is left
+                    // alone (a SOL reconnect loses what the line carries meanwhile, e.g. the capture kernel's banner).
+                    if (stream.millisSinceData() < DATA_STILL_FLOWING_MS && reopen(control)) {
+                        log.accept("SOL: the control session stopped answering (" + rootMessage(e)
+                                + "); reopened it, console data still arriving on the SOL session");
+                        failures = 0;
+                    } else {
+                        lost[0] = "the BMC stopped answering (" + rootMessage(e) + ") and sent no console data for "
+                                + stream.millisSinceData() + " ms";
                     }
                 }
             }
@@ -160,11 +184,22 @@ public final class SolConsoleConnector implements ConsoleConnector {
                             + " retransmissions recognised and not duplicated");
                 }
                 // give the payload back (from the control session, see above): the next client must find it free
-                deactivate(control);
-                control.close();
+                deactivate(control.get());
+                control.get().close();
                 bmc.close();
             }
         };
+    }
+
+    /** A fresh control session in place of one that stopped answering; false when the BMC refuses one. */
+    private boolean reopen(AtomicReference<IpmiBmc> control) {
+        try {
+            IpmiBmc fresh = IpmiBmc.open(endpoint);
+            control.getAndSet(fresh).close();
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     private static void activate(IpmiBmc bmc) throws Exception {

@@ -36,6 +36,7 @@ final class SolStream implements InboundMessageListener {
     private final AtomicLong packets = new AtomicLong();
     private final AtomicLong retransmits = new AtomicLong();
     private volatile boolean deactivated;
+    private volatile long lastPacketNanos = System.nanoTime();
     private int lastSeq = -1;
     private int lastLen;
 
@@ -63,6 +64,7 @@ final class SolStream implements InboundMessageListener {
         if (seq == 0 || data == null || data.length == 0) {
             return; // an ACK of something we sent, or a status-only packet
         }
+        lastPacketNanos = System.nanoTime();
         byte[] fresh;
         synchronized (this) {
             packets.incrementAndGet();
@@ -132,6 +134,11 @@ final class SolStream implements InboundMessageListener {
 
     boolean deactivated() {
         return deactivated;
+    }
+
+    /** Milliseconds since the BMC last sent console data (or since the stream was created). */
+    long millisSinceData() {
+        return (System.nanoTime() - lastPacketNanos) / 1_000_000;
     }
 
     long packets() {
