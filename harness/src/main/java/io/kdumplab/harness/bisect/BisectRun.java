@@ -38,23 +38,47 @@ import java.util.function.Consumer;
  * default boot entry back and boots the safe kernel.
  */
 public final class BisectRun {
-    /** What the user chose; errorRate bounds the chance of naming the wrong build. */
+    /**
+     * What the user chose. errorRate bounds the chance of naming the wrong build; minReproRate is the repro rate the
+     * user states, which only shapes the model's prior (the rate is learnt); maxTrials 0 derives the limit from the
+     * rate and the error target ({@link TrialLimit}); budgetSeconds 0 means no machine-time budget.
+     */
     public record Settings(double minReproRate, double errorRate, int retries, int maxTrials, int goodTrials,
-                           String safeKernel, Duration installTimeout, Duration bootTimeout, Duration hangAfter) {
+                           String safeKernel, Duration installTimeout, Duration bootTimeout, Duration hangAfter,
+                           BisectModel.Costs costs, double budgetSeconds) {
         public Settings {
-            if (minReproRate <= 0 || minReproRate > 1) {
-                throw new ConfigurationException("--min-repro-rate must be in (0, 1], got " + minReproRate,
-                        "the lowest share of runs in which a bad build fails, e.g. 0.3; 1 for a deterministic failure");
+            if (!(minReproRate > 0) || minReproRate > 1) {
+                throw new ConfigurationException("--repro-rate must be in (0, 1], got " + minReproRate,
+                        "the share of runs in which a bad build fails, as far as you know, e.g. 0.3; 1 for a deterministic failure");
             }
-            if (errorRate <= 0 || errorRate >= 0.5) {
+            if (!(errorRate > 0) || errorRate >= 0.5) {
                 throw new ConfigurationException("--error-rate must be in (0, 0.5), got " + errorRate,
                         "the accepted chance of naming the wrong build, e.g. 0.05");
             }
+            if (maxTrials < 0 || budgetSeconds < 0) {
+                throw new ConfigurationException("--max-trials and --budget must not be negative",
+                        "leave them out for the defaults derived from the rate and the error target");
+            }
+            costs = costs == null ? BisectModel.Costs.LAB : costs;
         }
 
-        /** Passes in a row after which a bad endpoint counts as not reproducing: (1 - pMin)^n <= error. */
+        public Settings(double minReproRate, double errorRate, int retries, int maxTrials, int goodTrials, String safeKernel,
+                        Duration installTimeout, Duration bootTimeout, Duration hangAfter) {
+            this(minReproRate, errorRate, retries, maxTrials, goodTrials, safeKernel, installTimeout, bootTimeout, hangAfter,
+                    BisectModel.Costs.LAB, 0);
+        }
+
+        /** The trial limit: the user's, or derived from the stated rate and the error target. */
+        public int trialLimit(int builds) {
+            return maxTrials > 0 ? maxTrials : TrialLimit.defaultMaxTrials(builds, minReproRate, errorRate);
+        }
+
+        /**
+         * Passes in a row after which a bad endpoint counts as not reproducing: (1 - rate/2)^n <= error. At half the
+         * stated rate, because the stated rate is only a guess: a bug half as frequent as stated is still bisected.
+         */
         public int badEndpointTrials() {
-            return passesToRuleOut(minReproRate, errorRate);
+            return passesToRuleOut(minReproRate / 2, errorRate);
         }
 
         /** Passes in a row after which "fails with rate >= pMin" is ruled out at this error rate. */
@@ -110,7 +134,8 @@ public final class BisectRun {
         List<String> warnings = new ArrayList<>();
         entries.addAll(journal.read(warnings));
         warnings.forEach(log::info);
-        model = Journal.replay(entries, new BisectModel(builds.size(), settings.minReproRate(), settings.errorRate()));
+        model = Journal.replay(entries, new BisectModel(builds.size(), settings.minReproRate(), settings.errorRate(),
+                settings.costs()));
         Thread onInterrupt = new Thread(this::restoreQuietly, "bisect-restore");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         try (SshShell ssh = power.connectWaiting(settings.bootTimeout())) {
@@ -231,9 +256,17 @@ public final class BisectRun {
     // ------------------------------------------------------------------ the search
 
     private BisectState bisect() {
+        int limit = settings.trialLimit(builds.size());
         while (!model.done()) {
-            if (model.trials() >= settings.maxTrials()) {
-                return finish(Status.INCONCLUSIVE, "stopped at the trial limit (" + settings.maxTrials() + ", --max-trials)");
+            if (model.trials() >= limit) {
+                return finish(Status.INCONCLUSIVE, "stopped at the trial limit (" + limit + (settings.maxTrials() > 0
+                        ? ", --max-trials)" : ", derived from the repro rate and the error target; raise it with --max-trials)"));
+            }
+            double spent = machineSeconds();
+            if (settings.budgetSeconds() > 0 && spent >= settings.budgetSeconds()) {
+                return finish(Status.INCONCLUSIVE, String.format(java.util.Locale.ROOT,
+                        "stopped at the machine-time budget (%.1f h spent of %.1f h, --budget)", spent / 3600,
+                        settings.budgetSeconds() / 3600));
             }
             if (model.exhausted()) {
                 return finish(Status.INCONCLUSIVE, "only skipped builds are left to test");
@@ -432,8 +465,16 @@ public final class BisectRun {
     }
 
     private String summary() {
-        return String.format(java.util.Locale.ROOT, "model: most likely first bad %s (%.1f%%), estimated repro rate %.0f%%, %d trial(s)",
-                builds.get(model.best()).label(), 100 * model.confidence(), 100 * model.reproRate(), model.trials());
+        double[] rate = model.reproRateInterval();
+        return String.format(java.util.Locale.ROOT,
+                "model: most likely first bad %s (%.1f%%), estimated repro rate %.0f%% (90%%: %.0f-%.0f%%), %d trial(s), %d build switch(es)",
+                builds.get(model.best()).label(), 100 * model.confidence(), 100 * model.reproRate(), 100 * rate[0],
+                100 * rate[1], model.trials(), model.switches());
+    }
+
+    /** Machine time spent so far, measured: trials, installs and reboots from the journal. */
+    private double machineSeconds() {
+        return entries.stream().filter(e -> e.seconds() != null).mapToDouble(Journal.Entry::seconds).sum();
     }
 
     private static double seconds(long t0) {

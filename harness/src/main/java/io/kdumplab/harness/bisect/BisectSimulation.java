@@ -1,109 +1,223 @@
 package io.kdumplab.harness.bisect;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
  * The bisection statistics alone, simulated (seeded, repeatable): thousands of
- * bisections over an ordered list of builds with a known first bad build and a
- * known repro rate; each trial on a bad build fails with that rate, a good
- * build never fails. Compares the adaptive model with a fixed number of trials
- * per build (ktest.pl BISECT_TRIES: a build is good only if all N pass; it is
- * bad at its first failure).
+ * bisections over an ordered list of builds with a known first bad build
+ * (uniform) and a known true repro rate; a trial on a bad build fails with that
+ * rate, a good build never fails. For each true rate and each stated rate the
+ * adaptive model is compared, in trials, build switches and machine time, with
+ * the ideal Bayesian scheme that knows the true rate (and counts trials only),
+ * and with ktest.pl's fixed N trials per build (BISECT_TRIES; a build is bad at
+ * its first failure, good after N passes) at the smallest N whose error is not
+ * above the adaptive one's, computed exactly rather than sampled.
  */
 public final class BisectSimulation {
-    public record Row(String strategy, double reproRate, int bisections, double errorRate, double meanTrials,
-                      double p95Trials) {}
+    /** One scheme's figures over many bisections. */
+    public record Figures(double error, double meanTrials, double meanSwitches, double meanMachineSeconds, int p95Trials,
+                          int unfinished) {}
+
+    /** One line of the table: a true rate, a stated rate, and the three schemes. */
+    public record Row(double trueRate, double statedRate, String statedLabel, int bisections, double target, Figures adaptive,
+                      Figures ideal, int fixedTries, Figures fixed) {}
 
     private BisectSimulation() {}
 
-    /** Fixed N trials per build, plain binary search. Returns {answer, trials}. */
-    static int[] fixed(int builds, int firstBad, double rate, int tries, SplittableRandom rnd) {
-        int good = 0;
-        int bad = builds - 1;
-        int trials = 0;
-        while (bad - good > 1) {
-            int mid = (good + bad) >>> 1;
-            boolean failed = false;
-            for (int t = 0; t < tries && !failed; t++) {
-                trials++;
-                failed = mid >= firstBad && rnd.nextDouble() < rate;
-            }
-            if (failed) {
-                bad = mid;
-            } else {
-                good = mid;
-            }
-        }
-        return new int[] {bad, trials};
-    }
+    /** One simulated bisection's end. */
+    record Outcome(BisectModel.Range answer, int trials, int switches, int installs, boolean finished) {}
 
-    /** The adaptive model. Returns {answer, trials}. */
-    static int[] adaptive(int builds, int firstBad, double rate, double pMin, double errorRate, SplittableRandom rnd) {
-        BisectModel m = new BisectModel(builds, pMin, errorRate);
-        int cap = 2000;
-        while (!m.done() && m.trials() < cap) {
-            int k = Math.max(1, m.next());
-            boolean failed = k >= firstBad && rnd.nextDouble() < rate;
-            m.observe(k, failed);
+    /** A bisection by `model` against the truth (first bad, rate); builds in `untestable` are skipped when picked. */
+    static Outcome bisect(BisectModel model, int firstBad, double rate, boolean[] untestable, int maxTrials, double budgetSeconds,
+                          SplittableRandom rnd) {
+        while (!model.done() && model.trials() < maxTrials && model.machineSeconds() < budgetSeconds && !model.exhausted()) {
+            int k = model.next();
+            if (untestable != null && untestable[k]) {
+                model.at(k); // the switch and the failed install are paid before the build is known untestable
+                model.skip(k);
+                continue;
+            }
+            model.observe(k, k >= firstBad && rnd.nextDouble() < rate);
         }
-        return new int[] {m.best(), m.trials()};
+        return new Outcome(model.bestRange(), model.trials(), model.switches(), model.installs(), model.done());
     }
 
     /**
-     * @param pMins the repro rate the user states for each true rate (a lower bound)
+     * ktest's fixed-N binary search, exactly: for each first bad build, the
+     * probability of each path of the search. A bad build passes all N trials
+     * with probability (1-p)^N and sends the search the wrong way; every step
+     * is a new build (a switch and an install).
      */
-    public static List<Row> run(int builds, int bisections, double[] rates, double[] pMins, double errorRate, int fixedTries,
-                                long seed) {
+    static Figures fixedExact(int builds, double rate, int tries, BisectModel.Costs costs) {
+        double q = 1 - rate;
+        double allPass = Math.pow(q, tries);
+        // expected trials on a bad build: the first failure, or N passes
+        double badTrials = rate >= 1 ? 1 : (1 - allPass) / rate;
+        double error = 0;
+        double trials = 0;
+        double steps = 0;
+        for (int f = 1; f < builds; f++) {
+            double[] e = fixedFrom(0, builds - 1, f, tries, allPass, badTrials);
+            error += e[0];
+            trials += e[1];
+            steps += e[2];
+        }
+        int m = builds - 1;
+        error /= m;
+        trials /= m;
+        steps /= m;
+        double machine = trials * costs.trialSeconds() + steps * (costs.switchSeconds() + costs.installSeconds());
+        return new Figures(error, trials, steps, machine, -1, 0);
+    }
+
+    /** {P(wrong answer), E[trials], E[steps]} of the search on (good, bad) with first bad f. */
+    private static double[] fixedFrom(int good, int bad, int f, int tries, double allPass, double badTrials) {
+        if (bad - good <= 1) {
+            return new double[] {bad == f ? 0 : 1, 0, 0};
+        }
+        int mid = (good + bad) >>> 1;
+        if (mid < f) {
+            double[] r = fixedFrom(mid, bad, f, tries, allPass, badTrials);
+            return new double[] {r[0], r[1] + tries, r[2] + 1};
+        }
+        double[] left = fixedFrom(good, mid, f, tries, allPass, badTrials);
+        double[] right = allPass > 0 ? fixedFrom(mid, bad, f, tries, allPass, badTrials) : new double[3];
+        return new double[] {(1 - allPass) * left[0] + allPass * right[0],
+                badTrials + (1 - allPass) * left[1] + allPass * right[1], 1 + (1 - allPass) * left[2] + allPass * right[2]};
+    }
+
+    /**
+     * The benchmark grid: for each true rate, the stated rates trueRate x each multiplier (those above 100% are
+     * left out: no rate can be stated above certainty).
+     */
+    public static List<Row> run(int builds, int bisections, double[] trueRates, double[] multipliers, double errorRate,
+                                BisectModel.Costs costs, long seed) {
         List<Row> rows = new ArrayList<>();
-        for (int ri = 0; ri < rates.length; ri++) {
-            double rate = rates[ri];
-            double pMin = pMins[ri];
-            SplittableRandom rnd = new SplittableRandom(seed);
-            int[] wrongFixed = {0};
-            int[] wrongAdaptive = {0};
-            List<Integer> tf = new ArrayList<>();
-            List<Integer> ta = new ArrayList<>();
-            for (int i = 0; i < bisections; i++) {
-                int firstBad = 1 + rnd.nextInt(builds - 1);
-                int[] f = fixed(builds, firstBad, rate, fixedTries, rnd.split());
-                int[] a = adaptive(builds, firstBad, rate, pMin, errorRate, rnd.split());
-                if (f[0] != firstBad) {
-                    wrongFixed[0]++;
+        for (double rate : trueRates) {
+            Figures ideal = simulate(builds, bisections, rate, errorRate, seed, () -> BisectModel.knownRate(builds, rate, errorRate),
+                    costs);
+            for (double mult : multipliers) {
+                double stated = Math.round(rate * mult * 1000) / 1000.0;
+                if (stated > 1) {
+                    continue;
                 }
-                if (a[0] != firstBad) {
-                    wrongAdaptive[0]++;
+                Figures adaptive = simulate(builds, bisections, rate, errorRate, seed,
+                        () -> new BisectModel(builds, stated, errorRate, costs), costs, 0,
+                        TrialLimit.defaultMaxTrials(builds, stated, errorRate));
+                // equal error: no sampled error is below one bisection in `bisections`, so a measured 0 is compared as that
+                double match = Math.max(adaptive.error(), 1.0 / bisections);
+                int n = 1;
+                Figures fixed = fixedExact(builds, rate, n, costs);
+                while (fixed.error() > match && n < 200) {
+                    fixed = fixedExact(builds, rate, ++n, costs);
                 }
-                tf.add(f[1]);
-                ta.add(a[1]);
+                rows.add(new Row(rate, stated, String.format(Locale.ROOT, "%.0f%% (%sx)", stated * 100, trim(mult)), bisections,
+                        errorRate, adaptive, ideal, n, fixed));
             }
-            rows.add(row("fixed " + fixedTries + " per build", rate, bisections, wrongFixed[0], tf));
-            rows.add(row(String.format(Locale.ROOT, "adaptive (pMin %.0f%%, err %.0f%%)", pMin * 100, errorRate * 100),
-                    rate, bisections, wrongAdaptive[0], ta));
         }
         return rows;
     }
 
-    private static Row row(String name, double rate, int n, int wrong, List<Integer> trials) {
-        List<Integer> sorted = new ArrayList<>(trials);
-        sorted.sort(Integer::compare);
-        double mean = trials.stream().mapToInt(Integer::intValue).average().orElse(0);
-        return new Row(name, rate, n, (double) wrong / n, mean, sorted.get((int) Math.floor(0.95 * (sorted.size() - 1))));
+    private static String trim(double v) {
+        return v == Math.rint(v) ? String.valueOf((int) v) : String.valueOf(v);
     }
 
-    public static String table(List<Row> rows) {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-30s %6s %8s %10s %11s %9s%n",
-                "strategy", "rate", "runs", "error", "mean trials", "p95"));
-        for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, "%-30s %5.0f%% %8d %9.2f%% %11.1f %9.0f%n", r.strategy(), r.reproRate() * 100,
-                    r.bisections(), r.errorRate() * 100, r.meanTrials(), r.p95Trials()));
+    /** Many seeded bisections with one kind of model; trials, switches and machine time under `costs`. */
+    static Figures simulate(int builds, int bisections, double rate, double errorRate, long seed,
+                            java.util.function.Supplier<BisectModel> models, BisectModel.Costs costs) {
+        return simulate(builds, bisections, rate, errorRate, seed, models, costs, 0, 100_000);
+    }
+
+    /** With a share of the candidate builds untestable (found out when first picked) and a trial limit. */
+    static Figures simulate(int builds, int bisections, double rate, double errorRate, long seed,
+                            java.util.function.Supplier<BisectModel> models, BisectModel.Costs costs, double skipShare,
+                            int maxTrials) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int wrong = 0;
+        int unfinished = 0;
+        int[] trials = new int[bisections];
+        double switches = 0;
+        double machine = 0;
+        for (int i = 0; i < bisections; i++) {
+            int firstBad = 1 + rnd.nextInt(builds - 1);
+            boolean[] untestable = null;
+            if (skipShare > 0) {
+                untestable = new boolean[builds];
+                for (int k = 1; k < builds - 1; k++) {
+                    untestable[k] = rnd.nextDouble() < skipShare;
+                }
+            }
+            BisectModel m = models.get();
+            int cap = maxTrials;
+            Outcome o = bisect(m, firstBad, rate, untestable, cap, Double.MAX_VALUE, rnd.split());
+            // with skipped builds the answer is right when its range holds the first bad build
+            if (!o.answer().contains(firstBad)) {
+                wrong++;
+            }
+            if (!o.finished()) {
+                unfinished++;
+            }
+            trials[i] = o.trials();
+            switches += o.switches();
+            machine += recost(o, costs);
+        }
+        int[] sorted = trials.clone();
+        Arrays.sort(sorted);
+        return new Figures((double) wrong / bisections, Arrays.stream(trials).average().orElse(0), switches / bisections,
+                machine / bisections, sorted[(int) Math.floor(0.95 * (bisections - 1))], unfinished);
+    }
+
+    /** Machine time of an outcome under the benchmark's costs (the ideal scheme selects by trials but pays the same). */
+    private static double recost(Outcome o, BisectModel.Costs costs) {
+        return o.trials() * costs.trialSeconds() + o.switches() * costs.switchSeconds() + o.installs() * costs.installSeconds();
+    }
+
+    /** With a share of the builds untestable, at stated = true rate, within the product's default trial limit. */
+    public static String skipTable(int builds, int bisections, double[] trueRates, double skipShare, double errorRate,
+                                   BisectModel.Costs costs, long seed) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "with %.0f%% of the builds untestable (stated = true rate, default --max-trials):%n", skipShare * 100));
+        for (double rate : trueRates) {
+            int cap = TrialLimit.defaultMaxTrials(builds, rate, errorRate);
+            Figures f = simulate(builds, bisections, rate, errorRate, seed, () -> new BisectModel(builds, rate, errorRate, costs),
+                    costs, skipShare, cap);
+            b.append(String.format(Locale.ROOT,
+                    "%4.0f%%: answer (build or range) wrong %5.2f%%, unfinished %d of %d (limit %d trials), trials %.1f, switches %.1f, %.2f h%n",
+                    rate * 100, f.error() * 100, f.unfinished(), bisections, cap, f.meanTrials(), f.meanSwitches(),
+                    f.meanMachineSeconds() / 3600));
         }
         return b.toString();
     }
 
     public static void main(String[] args) {
-        System.out.print(table(run(64, 2000, new double[] {0.3, 0.6, 1.0}, new double[] {0.3, 0.5, 0.9}, 0.02, 5, 42)));
+        BisectModel.Costs c = BisectModel.Costs.LAB;
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+        System.out.print(table(run(64, n, new double[] {0.3, 0.6, 1.0}, new double[] {0.5, 1, 2}, 0.02, c, 42), c));
+        System.out.print(skipTable(64, n / 4, new double[] {0.3, 0.6, 1.0}, 0.25, 0.02, c, 42));
+    }
+
+    public static String table(List<Row> rows, BisectModel.Costs costs) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "costs: trial %.0f s, build switch %.0f s, first install %.0f s; target error %.1f%%%n",
+                costs.trialSeconds(), costs.switchSeconds(), costs.installSeconds(), rows.isEmpty() ? 0 : rows.get(0).target() * 100));
+        b.append(String.format(Locale.ROOT, "%-5s %-12s | %-33s | %-33s | %-37s | %s%n", "true", "stated",
+                "adaptive: error trials switch hours", "fixed-N at equal error: N ...", "known-rate ideal: error trials switch h",
+                "time vs fixed"));
+        for (Row r : rows) {
+            Figures a = r.adaptive();
+            Figures f = r.fixed();
+            Figures i = r.ideal();
+            b.append(String.format(Locale.ROOT,
+                    "%4.0f%% %-12s | %5.2f%% %6.1f %6.1f %6.2f h      | N=%-2d %5.2f%% %6.1f %5.1f %5.2f h   | %5.2f%% %6.1f %6.1f %6.2f h         | %.2fx%s%n",
+                    r.trueRate() * 100, r.statedLabel(), a.error() * 100, a.meanTrials(), a.meanSwitches(),
+                    a.meanMachineSeconds() / 3600, r.fixedTries(), f.error() * 100, f.meanTrials(), f.meanSwitches(),
+                    f.meanMachineSeconds() / 3600, i.error() * 100, i.meanTrials(), i.meanSwitches(), i.meanMachineSeconds() / 3600,
+                    a.meanMachineSeconds() / f.meanMachineSeconds(), a.unfinished() > 0 ? "  (" + a.unfinished() + " unfinished)" : ""));
+        }
+        return b.toString();
     }
 }

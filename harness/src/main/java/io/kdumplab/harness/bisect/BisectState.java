@@ -18,7 +18,7 @@ import java.util.Locale;
 public record BisectState(String schema, String status, String message, String host, String updatedAt,
                           double minReproRate, double errorRate, Answer answer, int judgedTrials, int runs,
                           double machineSeconds, double trialSeconds, double installSeconds, double wallSeconds,
-                          Double reproRateEstimate,
+                          Double reproRateEstimate, List<Double> reproRateInterval90, Integer buildSwitches,
                           List<BuildRow> builds) {
     public static final String SCHEMA = "kdump-harness/bisect/1";
 
@@ -94,7 +94,9 @@ public record BisectState(String schema, String status, String message, String h
                 Instant.parse(entries.get(entries.size() - 1).at())).toMillis() / 1000.0;
         return new BisectState(SCHEMA, status.name(), message, host, Instant.now().toString(), settings.minReproRate(),
                 settings.errorRate(), answer, model.trials(), runs, round(trialSeconds + installSeconds), round(trialSeconds),
-                round(installSeconds), round(wall), model.trials() > 0 ? round(model.reproRate()) : null, rows);
+                round(installSeconds), round(wall), model.trials() > 0 ? round(model.reproRate()) : null,
+                model.trials() > 0 ? List.of(model.reproRateInterval()[0], model.reproRateInterval()[1]) : null,
+                model.trials() > 0 ? model.switches() : null, rows);
     }
 
     /** "first bad build: X (kernel), confidence 99.8%" or the git-bisect-skip style range. */

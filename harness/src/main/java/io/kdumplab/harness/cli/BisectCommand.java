@@ -1,6 +1,7 @@
 package io.kdumplab.harness.cli;
 
 import io.kdumplab.harness.bisect.BisectRun;
+import io.kdumplab.harness.bisect.BisectModel;
 import io.kdumplab.harness.bisect.BisectSimulation;
 import io.kdumplab.harness.bisect.BisectState;
 import io.kdumplab.harness.bisect.BuildList;
@@ -55,14 +56,20 @@ public final class BisectCommand implements Runnable {
         String good;
         @Option(names = "--bad", description = "known bad build (default: the last)")
         String bad;
-        @Option(names = "--min-repro-rate", defaultValue = "0.5", description = "lowest share of trials in which a bad build fails (default ${DEFAULT-VALUE}; 1 = deterministic)")
+        @Option(names = {"--repro-rate", "--min-repro-rate"}, defaultValue = "0.5",
+                description = "share of trials in which a bad build fails, as far as you know (default ${DEFAULT-VALUE}; 1 = deterministic);"
+                        + " it only shapes the prior: the rate is learnt, and a guess twice too high still gives a calibrated answer")
         double minReproRate;
         @Option(names = "--error-rate", defaultValue = "0.05", description = "accepted chance of naming the wrong build (default ${DEFAULT-VALUE})")
         double errorRate;
         @Option(names = "--retries", defaultValue = "2", description = "retries of an INFRA_ERROR / KDUMP_NOT_READY trial before the build is skipped")
         int retries;
-        @Option(names = "--max-trials", defaultValue = "60", description = "stop (inconclusive) after this many judged trials")
+        @Option(names = "--max-trials", defaultValue = "0",
+                description = "stop (inconclusive) after this many judged trials (default: derived from the rate and --error-rate)")
         int maxTrials;
+        @Option(names = "--budget", description = "stop (inconclusive) once this much machine time is spent, e.g. 12h, 90m, 3600s")
+        String budget;
+        @Mixin CostOptions costs = new CostOptions();
         @Option(names = "--good-trials", defaultValue = "1", description = "passing trials that verify the good endpoint")
         int goodTrials;
         @Option(names = "--safe-kernel", description = "kernel release the host boots at the end (default: the one running at the start)")
@@ -86,7 +93,8 @@ public final class BisectCommand implements Runnable {
             int b = bad == null ? all.size() - 1 : all.indexOf(bad, "--bad");
             BuildList list = all.slice(g, b);
             BisectRun.Settings settings = new BisectRun.Settings(minReproRate, errorRate, retries, maxTrials, goodTrials,
-                    safeKernel, Duration.ofSeconds(installTimeout), Duration.ofSeconds(bootTimeout), scenario.hangAfter());
+                    safeKernel, Duration.ofSeconds(installTimeout), Duration.ofSeconds(bootTimeout), scenario.hangAfter(),
+                    costs.costs(), budget == null ? 0 : budgetSeconds(budget));
             var sc = scenario.build();
             TargetHost host = target.resolve(quiet);
             Path d = dir != null ? dir : defaultDir(reports, builds, host.name());
@@ -167,31 +175,69 @@ public final class BisectCommand implements Runnable {
     }
 
     @Command(name = "simulate", mixinStandardHelpOptions = true,
-            description = {"Benchmark of the bisection statistics alone (seeded): many bisections over N builds with known",
-                    "repro rates; error rate and trials of the adaptive model vs a fixed number of trials per build."})
+            description = {"Benchmark of the bisection statistics alone (seeded): many bisections over N builds for each",
+                    "true repro rate and each stated rate (true x multiplier); error, trials, build switches and machine",
+                    "time of the adaptive model, of ktest's fixed N per build at equal error, and of the known-rate ideal;",
+                    "then the same with a share of the builds untestable."})
     static final class Simulate implements Callable<Integer> {
         @Option(names = "--builds", defaultValue = "64") int builds;
         @Option(names = "--bisections", defaultValue = "2000") int bisections;
         @Option(names = "--rates", defaultValue = "0.3,0.6,1.0", split = ",", description = "true repro rates")
         double[] rates;
-        @Option(names = "--stated", defaultValue = "0.3,0.5,0.9", split = ",", description = "the minimum repro rate the user states for each")
-        double[] stated;
+        @Option(names = "--stated", defaultValue = "0.5,1,2", split = ",",
+                description = "stated rate = true rate x each of these (above 100%% left out)")
+        double[] multipliers;
         @Option(names = "--error-rate", defaultValue = "0.02", description = "acceptable probability of naming the wrong build")
         double errorRate;
-        @Option(names = "--fixed-tries", defaultValue = "5") int fixedTries;
+        @Option(names = "--skipped", defaultValue = "0.25", description = "share of untestable builds in the skip run")
+        double skipped;
         @Option(names = "--seed", defaultValue = "42") long seed;
+        @Mixin CostOptions costs = new CostOptions();
 
         @Override
         public Integer call() {
-            if (stated.length != rates.length) {
-                throw new ConfigurationException("--stated needs one value per --rates value",
-                        "e.g. --rates 0.3,0.6,1.0 --stated 0.3,0.5,0.9");
+            for (double r : rates) {
+                if (!(r > 0) || r > 1) {
+                    throw new ConfigurationException("--rates: " + r + " is not a repro rate", "rates in (0, 1], e.g. 0.3,0.6,1.0");
+                }
             }
-            System.out.printf("%d bisections over %d builds per rate; rates %s, stated minimum %s, seed %d%n", bisections, builds,
-                    Arrays.toString(rates), Arrays.toString(stated), seed);
-            System.out.print(BisectSimulation.table(BisectSimulation.run(builds, bisections, rates, stated, errorRate,
-                    fixedTries, seed)));
+            BisectModel.Costs c = costs.costs();
+            System.out.printf("%d bisections over %d builds per line; seed %d%n", bisections, builds, seed);
+            System.out.print(BisectSimulation.table(BisectSimulation.run(builds, bisections, rates, multipliers, errorRate, c, seed), c));
+            System.out.print(BisectSimulation.skipTable(builds, bisections, rates, skipped, errorRate, c, seed));
             return ExitCodes.OK;
+        }
+    }
+
+    /** "12h", "90m", "3600s" or plain seconds. */
+    static double budgetSeconds(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([hms]?)").matcher(text.trim());
+        if (!m.matches() || Double.parseDouble(m.group(1)) <= 0) {
+            throw new ConfigurationException("--budget: '" + text + "' is not a duration", "e.g. --budget 12h, --budget 90m, --budget 3600s");
+        }
+        double v = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "h" -> v * 3600;
+            case "m" -> v * 60;
+            default -> v;
+        };
+    }
+
+    /** The cost model's figures, shared by run and simulate. */
+    static final class CostOptions {
+        @Option(names = "--trial-seconds", defaultValue = "115", description = "machine time of one repro trial (default: measured on the lab)")
+        double trialSeconds;
+        @Option(names = "--switch-seconds", defaultValue = "95", description = "machine time of putting the host on another build (reboot)")
+        double switchSeconds;
+        @Option(names = "--install-seconds", defaultValue = "45", description = "machine time of a build's first install")
+        double installSeconds;
+
+        BisectModel.Costs costs() {
+            if (!(trialSeconds > 0) || switchSeconds < 0 || installSeconds < 0) {
+                throw new ConfigurationException("--trial-seconds must be > 0, --switch-seconds and --install-seconds >= 0",
+                        "e.g. --trial-seconds 115 --switch-seconds 95 --install-seconds 45 (the lab's measured figures)");
+            }
+            return new BisectModel.Costs(trialSeconds, switchSeconds, installSeconds);
         }
     }
 }
