@@ -12,7 +12,7 @@ record RatePrior(double[] rates, double[] weights) {
     /** Grid step and lowest rate: rates below 5% are outside what a bisection can afford anyway. */
     static final double STEP = 0.05;
     /** Share of the prior spread over the whole grid, whatever the stated rate. */
-    static final double BROAD = 0.1;
+    static final double BROAD = 0.02;
     static final double Q_FLOOR = 0.01;
     /** Width (standard deviation of ln q) of the bump around the stated rate; chosen with `bisect simulate`. */
     static final double BUMP_WIDTH = 0.7;
