@@ -46,6 +46,7 @@ final class HostRecovery {
 
     /** A BMC power cycle, then SSH back; an infrastructure error if the host does not return. */
     static void powerCycleAndWait(RunContext ctx, Deadline parent, String oldBootId) {
+        ctx.options().fence().check("a power cycle");
         Instant at = ctx.device().freshBmc().powerCycle();
         ctx.recorder().event(Phase.POWER_CYCLE, at, "chassis power cycle via the BMC");
         ctx.recorder().note("host recovered by IPMI power cycle at " + at);

@@ -46,9 +46,10 @@ public final class ReproRun {
      * @param afterRun renders reports from the finished run directory (the caller's choice; runs before a
      *                 signal lets the JVM exit)
      */
-    public record Options(boolean configure, Duration quietConsoleTimeout, Consumer<String> progress, Consumer<Path> afterRun) {
+    public record Options(boolean configure, Duration quietConsoleTimeout, Consumer<String> progress, Consumer<Path> afterRun,
+                          Fence fence) {
         public Options(boolean configure, Duration quietConsoleTimeout, Consumer<String> progress) {
-            this(configure, quietConsoleTimeout, progress, dir -> { });
+            this(configure, quietConsoleTimeout, progress, dir -> { }, Fence.NONE);
         }
 
         public static Options defaults(Consumer<String> progress) {
@@ -56,7 +57,12 @@ public final class ReproRun {
         }
 
         public Options withAfterRun(Consumer<Path> render) {
-            return new Options(configure, quietConsoleTimeout, progress, render);
+            return new Options(configure, quietConsoleTimeout, progress, render, fence);
+        }
+
+        /** The host lease's check before every NMI, sysrq-c and power cycle (nightly, shared hosts). */
+        public Options withFence(Fence f) {
+            return new Options(configure, quietConsoleTimeout, progress, afterRun, f);
         }
     }
 

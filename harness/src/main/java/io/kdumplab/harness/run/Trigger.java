@@ -44,6 +44,7 @@ final class Trigger implements Step<TriggerPoint> {
         if (ctx.cancel().cancelled() || Thread.currentThread().isInterrupted()) {
             throw new CancelledException(ctx.cancel().reason() + " (before the trigger: no NMI was sent)");
         }
+        ctx.options().fence().check(kind.equals("nmi") ? "the NMI" : "sysrq-c");
         long cpu = ReproRun.processCpuNanos();
         long nanos = System.nanoTime();
         Instant at;

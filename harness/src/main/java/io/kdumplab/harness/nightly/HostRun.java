@@ -1,0 +1,150 @@
+package io.kdumplab.harness.nightly;
+
+import io.kdumplab.harness.failure.CancelledException;
+import io.kdumplab.harness.lease.HostLeases;
+import io.kdumplab.harness.lease.Lease;
+import io.kdumplab.harness.lease.LeaseKind;
+import io.kdumplab.harness.lease.LeaseUnavailableException;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One host's share of a night, as one db-scheduler execution: take the host's
+ * lease (waiting behind on-demand work), take over what a dead orchestrator
+ * left (its attempt INTERRUPTED, the host power-cycled and health-checked),
+ * then run the host's cells in order until done or out of budget. An
+ * infrastructure outcome marks the host unhealthy; the cell is retried (bounded)
+ * only after a passing health check, and never counts as a kernel FAIL.
+ */
+public final class HostRun {
+    /** Attempts per cell when the host keeps failing for infrastructure reasons. */
+    public static final int MAX_ATTEMPTS = 2;
+
+    private final NightStore store;
+    private final HostLeases leases;
+    private final String holder;
+    private final CellRunner runner;
+    private final HostControl control;
+    private final Consumer<String> log;
+
+    public HostRun(NightStore store, HostLeases leases, String holder, CellRunner runner, HostControl control, Consumer<String> log) {
+        this.store = store;
+        this.leases = leases;
+        this.holder = holder;
+        this.runner = runner;
+        this.control = control;
+        this.log = log;
+    }
+
+    public void run(String nightId, String host) {
+        NightStore.Night night = store.night(nightId);
+        if (night == null) {
+            log.accept(nightId + " is gone; nothing to do for " + host);
+            return;
+        }
+        Duration wait = Duration.between(Instant.now(), night.deadline());
+        if (wait.isNegative()) {
+            store.close(nightId, host, "NOT_RUN", "the night's budget ran out before " + host + " was free");
+            return;
+        }
+        Lease lease;
+        try {
+            lease = leases.acquire(host, holder + " night " + nightId, LeaseKind.NIGHTLY, wait, m -> log.accept("[" + host + "] " + m));
+        } catch (LeaseUnavailableException e) {
+            store.close(nightId, host, "NOT_RUN", "the night's budget ran out while waiting for " + host + ": " + e.getMessage());
+            return;
+        }
+        try (lease) {
+            int leftovers = store.interruptLeftovers(nightId, lease);
+            boolean needsCheck = leftovers > 0 || unhealthy(host);
+            if (leftovers > 0) {
+                log.accept("[" + host + "] took over " + leftovers + " interrupted cell(s); power-cycling the host through its BMC");
+                control.powerCycle(host, lease);
+            }
+            if (needsCheck && !healthy(host, "before the night's cells")) {
+                store.close(nightId, host, "INFRA_ERROR", "host unhealthy: " + healthReason(host));
+                return;
+            }
+            cells(nightId, host, lease, night);
+        }
+    }
+
+    /** The host's pending cells in order, re-read after each one (a retried cell is pending again). */
+    private void cells(String nightId, String host, Lease lease, NightStore.Night night) {
+        while (true) {
+            List<CellRow> pending = pending(nightId, host);
+            if (pending.isEmpty()) {
+                return;
+            }
+            CellRow cell = pending.get(0);
+            if (Instant.now().isAfter(night.deadline())) {
+                int n = store.close(nightId, host, "NOT_RUN", "the night's budget ran out");
+                log.accept("[" + host + "] budget spent: " + n + " cell(s) NOT_RUN");
+                return;
+            }
+            lease.check("starting cell " + cell.key());
+            long attempt = store.start(cell, lease);
+            if (attempt < 0) {
+                throw new CancelledException("the lease on " + host + " was lost before cell " + cell.key());
+            }
+            log.accept("[" + host + "] cell " + cell.key() + " (attempt " + (cell.attempts() + 1) + ")");
+            CellResult r;
+            try {
+                r = runner.run(cell, lease);
+            } catch (CancelledException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                r = new CellResult("HARNESS_ERROR", e.toString(), null, null);
+            }
+            boolean retry = false;
+            boolean hostGone = false;
+            if (r.infrastructure()) {
+                store.health(host, false, r.verdict() + ": " + r.reason());
+                hostGone = !healthy(host, "after " + r.verdict());
+                retry = !hostGone && cell.attempts() + 1 < MAX_ATTEMPTS;
+            }
+            if (!store.finish(cell, lease, attempt, r, retry)) {
+                throw lost(lease, cell);
+            }
+            log.accept("[" + host + "] cell " + cell.key() + ": " + r.verdict() + (retry ? " (host healthy again: retrying)" : ""));
+            if (hostGone) {
+                store.close(nightId, host, "INFRA_ERROR", "host unhealthy: " + healthReason(host));
+                return;
+            }
+        }
+    }
+
+    private List<CellRow> pending(String nightId, String host) {
+        return store.cells(nightId, host).stream().filter(c -> c.state().equals(NightStore.PENDING)).toList();
+    }
+
+    private boolean unhealthy(String host) {
+        Object[] h = store.health(host);
+        return h != null && !(Boolean) h[0];
+    }
+
+    private String healthReason(String host) {
+        Object[] h = store.health(host);
+        return h == null ? "never checked" : String.valueOf(h[1]);
+    }
+
+    private boolean healthy(String host, String when) {
+        String problem;
+        try {
+            problem = control.healthProblem(host);
+        } catch (RuntimeException e) {
+            problem = e.getMessage();
+        }
+        store.health(host, problem == null, problem == null ? "health check passed " + when : problem);
+        log.accept("[" + host + "] health check " + when + ": " + (problem == null ? "passed" : "FAILED: " + problem));
+        return problem == null;
+    }
+
+    private static CancelledException lost(Lease lease, CellRow cell) {
+        return new CancelledException("the result of cell " + cell.key() + " was rejected: the lease on " + lease.host()
+                + " (token " + lease.token() + ") is no longer held");
+    }
+}

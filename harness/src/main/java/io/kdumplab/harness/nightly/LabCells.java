@@ -1,0 +1,163 @@
+package io.kdumplab.harness.nightly;
+
+import io.kdumplab.harness.bisect.BuildList;
+import io.kdumplab.harness.bisect.KernelBoot;
+import io.kdumplab.harness.device.Device;
+import io.kdumplab.harness.device.Devices;
+import io.kdumplab.harness.device.ssh.SshShell;
+import io.kdumplab.harness.failure.ConfigurationException;
+import io.kdumplab.harness.failure.HarnessException;
+import io.kdumplab.harness.failure.InfrastructureException;
+import io.kdumplab.harness.inventory.Inventory;
+import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.inventory.VirtualLabs;
+import io.kdumplab.harness.lease.Lease;
+import io.kdumplab.harness.report.RunReports;
+import io.kdumplab.harness.run.ReproRun;
+import io.kdumplab.harness.run.RunResult;
+import io.kdumplab.harness.run.Scenario;
+import io.kdumplab.harness.run.ScenarioLoader;
+import io.kdumplab.harness.wait.Deadline;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * Real cells: the host is put on the cell's kernel (installed from the series'
+ * newest build or from artifacts when needed, booted once so the host's default
+ * entry stays), then the repro run, fenced by the host's lease. The health
+ * check opens SSH, a BMC session and the console, and checks that the console
+ * carries the kernel log and the capture kernel is loaded.
+ */
+public final class LabCells implements CellRunner, HostControl {
+    private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(10);
+
+    private final NightlyPlan plan;
+    private final VirtualLabs labs;
+    private final Path runsDir;
+    private final Consumer<String> log;
+
+    public LabCells(NightlyPlan plan, VirtualLabs labs, Path runsDir, Consumer<String> log) {
+        this.plan = plan;
+        this.labs = labs;
+        this.runsDir = runsDir;
+        this.log = log;
+    }
+
+    TargetHost target(String host) {
+        Inventory inv = plan.inventory() != null ? Inventory.load(plan.inventory()) : Inventory.virtualLab("default", "tcp");
+        return inv.resolve(host, labs);
+    }
+
+    /** The build a kernel column stands for tonight: the series' newest, or the release itself. */
+    public static String buildOf(NightlyPlan.Kernel k) {
+        if (k.isSeries()) {
+            BuildList b = BuildList.load(k.series());
+            return b.get(b.size() - 1).kernelRelease();
+        }
+        return k.release();
+    }
+
+    public static Scenario scenario(NightlyPlan plan, String name) {
+        return switch (name) {
+            case "seed" -> Scenario.seed();
+            case "nmi-burst" -> Scenario.seed().withNmi(2, 5);
+            case "sysrq-c" -> Scenario.seed().withTrigger(Scenario.Trigger.SYSRQ_C);
+            case "nmi-watchdog-0" -> Scenario.seed().withNmiWatchdogOff();
+            default -> ScenarioLoader.load(plan.file().getParent().resolve(name));
+        };
+    }
+
+    @Override
+    public CellResult run(CellRow cell, Lease lease) {
+        try {
+            TargetHost host = target(cell.host());
+            NightlyPlan.Kernel k = plan.kernel(cell.kernel());
+            String release = cell.build();
+            KernelBoot boot = new KernelBoot(host, BOOT_TIMEOUT, m -> log.accept("[" + cell.host() + "] " + m));
+            Path source = k.isSeries() ? k.series() : k.artifacts();
+            if (source != null && !installed(host, boot, release)) {
+                lease.check("installing " + release);
+                boot.install(source, release);
+            }
+            lease.check("booting " + release);
+            log.accept("[" + cell.host() + "] " + boot.ensureRunning(release));
+            ReproRun run = new ReproRun(host, scenario(plan, cell.scenario()), new ReproRun.Options(true, Duration.ofSeconds(60),
+                    m -> log.accept("[" + cell.host() + "] " + m)).withAfterRun(RunReports::write).withFence(lease), runsDir);
+            RunResult r = run.execute();
+            return new CellResult(r.verdict, r.reason, run.dir().toString(), r.target == null ? release : r.target.kernel);
+        } catch (ConfigurationException e) {
+            return new CellResult("CONFIG_ERROR", e.getMessage(), null, null);
+        } catch (io.kdumplab.harness.failure.CancelledException e) {
+            throw e;
+        } catch (HarnessException e) {
+            return new CellResult("INFRA_ERROR", e.getMessage(), null, null);
+        }
+    }
+
+    private static boolean installed(TargetHost host, KernelBoot boot, String release) {
+        try (SshShell ssh = SshShell.connect(host.ssh(), Duration.ofSeconds(30))) {
+            return boot.installed(ssh).contains(release);
+        }
+    }
+
+    @Override
+    public String healthProblem(String hostName) {
+        TargetHost host;
+        try {
+            host = target(hostName);
+        } catch (HarnessException e) {
+            return "cannot resolve " + hostName + ": " + e.getMessage();
+        }
+        Deadline d = Deadline.in("health check of " + hostName, HEALTH_TIMEOUT);
+        try (Device dev = Devices.of(host)) {
+            dev.openShell(d);
+            try (var bmc = dev.freshBmc()) {
+                bmc.powerState();
+            }
+            Path tmp = java.nio.file.Files.createTempDirectory("health");
+            var console = dev.openConsole(tmp, m -> { });
+            String marker = "kdump-harness-health-" + Long.toHexString(System.nanoTime());
+            int from = console.lineCount();
+            dev.root("echo '<4>" + marker + "' > /dev/kmsg", Duration.ofSeconds(15));
+            console.await(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(marker)), from,
+                    d.child("the health marker on the console", Duration.ofSeconds(20)));
+            String loaded = dev.shell().run("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(15)).out().strip();
+            if (!loaded.equals("1")) {
+                return "the capture kernel is not loaded (/sys/kernel/kexec_crash_loaded = " + loaded + ")";
+            }
+            return null;
+        } catch (InfrastructureException e) {
+            return e.component() + ": " + e.getMessage();
+        } catch (java.io.IOException | RuntimeException e) {
+            return e.getMessage();
+        }
+    }
+
+    @Override
+    public void powerCycle(String hostName, Lease lease) {
+        TargetHost host = target(hostName);
+        try (Device dev = Devices.of(host)) {
+            lease.check("a power cycle of " + hostName);
+            try (var bmc = dev.freshBmc()) {
+                bmc.powerCycle();
+            }
+        }
+        // back on SSH within the boot timeout, or the health check that follows says so
+        Deadline d = Deadline.in(hostName + " back on SSH after the power cycle", BOOT_TIMEOUT);
+        while (!d.expired()) {
+            try (SshShell ssh = SshShell.connect(host.ssh(), Duration.ofSeconds(10))) {
+                return;
+            } catch (RuntimeException e) {
+                try {
+                    Thread.sleep(3000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+}

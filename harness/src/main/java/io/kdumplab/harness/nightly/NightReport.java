@@ -1,0 +1,174 @@
+package io.kdumplab.harness.nightly;
+
+import io.kdumplab.harness.util.AtomicFiles;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The morning report of a night: index.html (regressions first, with tonight's
+ * failing run and the last passing one side by side; then the matrix of hosts
+ * x scenarios x kernels with every cell linking its run report and a trend of
+ * earlier nights; cells not run; host health) and junit.xml for the CI server
+ * that started the night. Written atomically.
+ */
+public final class NightReport {
+    private NightReport() {}
+
+    public record Written(Path html, Path junit, int regressions) {}
+
+    public static Written write(Path dir, String nightId, List<Regressions.Row> rows, Map<String, Object[]> health) {
+        String html = html(nightId, rows, health);
+        String junit = junit(nightId, rows);
+        Path h = dir.resolve("index.html");
+        Path j = dir.resolve("junit.xml");
+        AtomicFiles.write(h, html);
+        AtomicFiles.write(j, junit);
+        int regressions = (int) rows.stream().filter(r -> r.status() == Regressions.Status.REGRESSION).count();
+        return new Written(h, j, regressions);
+    }
+
+    static String html(String nightId, List<Regressions.Row> rows, Map<String, Object[]> health) {
+        StringBuilder b = new StringBuilder("<!doctype html><meta charset=utf-8><title>nightly " + esc(nightId) + "</title>\n"
+                + "<style>body{font:14px sans-serif;margin:1.5em}table{border-collapse:collapse;margin:.5em 0}"
+                + "td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top}.REGRESSION,.NEW_FAIL{background:#f8caca}"
+                + ".STILL_FAILING{background:#f3dede}.FLAKY{background:#fbeecb}.PASS,.FIXED{background:#d9f2d9}"
+                + ".INFRA{background:#e3e3f7}.NOT_RUN{background:#eee}</style>\n");
+        b.append("<h1>Nightly ").append(esc(nightId)).append("</h1>\n");
+        Map<Regressions.Status, Long> counts = new LinkedHashMap<>();
+        for (Regressions.Row r : rows) {
+            counts.merge(r.status(), 1L, Long::sum);
+        }
+        b.append("<p>").append(esc(counts.toString())).append("</p>\n<h2>Regressions</h2>\n");
+        List<Regressions.Row> reg = rows.stream().filter(r -> r.status() == Regressions.Status.REGRESSION).toList();
+        if (reg.isEmpty()) {
+            b.append("<p>none</p>\n");
+        } else {
+            b.append("<table><tr><th>host</th><th>kernel</th><th>scenario</th><th>tonight</th><th>last pass</th><th>statement</th></tr>\n");
+            for (Regressions.Row r : reg) {
+                String[] lastPass = r.earlier().stream().filter(e -> e[1].equals("PASS")).findFirst().orElse(null);
+                b.append("<tr class=REGRESSION><td>").append(esc(r.host())).append("</td><td>").append(esc(r.kernel()))
+                        .append("</td><td>").append(esc(r.scenario())).append("</td><td>").append(verdicts(r.tonight()))
+                        .append("</td><td>").append(lastPass == null ? "" : esc(lastPass[0]) + " " + link("PASS", lastPass[3])
+                                + " (" + esc(lastPass[2]) + ")")
+                        .append("</td><td>").append(esc(r.statement())).append("</td></tr>\n");
+            }
+            b.append("</table>\n");
+        }
+        b.append("<h2>Matrix</h2>\n");
+        Set<String> kernels = new LinkedHashSet<>();
+        Map<String, Map<String, Regressions.Row>> byRow = new LinkedHashMap<>();
+        for (Regressions.Row r : rows) {
+            kernels.add(r.kernel());
+            byRow.computeIfAbsent(r.host() + " / " + r.scenario(), k -> new LinkedHashMap<>()).put(r.kernel(), r);
+        }
+        b.append("<table><tr><th>host / scenario</th>");
+        for (String k : kernels) {
+            b.append("<th>").append(esc(k)).append("</th>");
+        }
+        b.append("</tr>\n");
+        for (Map.Entry<String, Map<String, Regressions.Row>> e : byRow.entrySet()) {
+            b.append("<tr><th>").append(esc(e.getKey())).append("</th>");
+            for (String k : kernels) {
+                Regressions.Row r = e.getValue().get(k);
+                if (r == null) {
+                    b.append("<td></td>");
+                    continue;
+                }
+                b.append("<td class=").append(r.status()).append("><b>").append(r.status()).append("</b><br>")
+                        .append(verdicts(r.tonight())).append("<br><small>build ").append(esc(r.tonight().get(0).build()))
+                        .append("; earlier: ").append(trend(r.earlier())).append("</small></td>");
+            }
+            b.append("</tr>\n");
+        }
+        b.append("</table>\n<h2>Hosts</h2>\n<table><tr><th>host</th><th>health</th><th>since</th></tr>\n");
+        for (Map.Entry<String, Object[]> e : health.entrySet()) {
+            Object[] h = e.getValue();
+            b.append("<tr><td>").append(esc(e.getKey())).append("</td><td>")
+                    .append(h == null ? "not checked" : ((Boolean) h[0] ? "healthy" : "UNHEALTHY: " + esc(String.valueOf(h[1]))))
+                    .append("</td><td>").append(h == null ? "" : esc(String.valueOf(h[2]))).append("</td></tr>\n");
+        }
+        b.append("</table>\n");
+        return b.toString();
+    }
+
+    private static String verdicts(List<CellRow> cells) {
+        StringBuilder b = new StringBuilder();
+        for (CellRow c : cells) {
+            b.append(link(c.verdict() == null ? c.state() : c.verdict(), c.report())).append(' ');
+        }
+        return b.toString().trim();
+    }
+
+    /** Earlier nights, newest first: one letter per judged run (P/F) per night. */
+    private static String trend(List<String[]> earlier) {
+        if (earlier.isEmpty()) {
+            return "no history";
+        }
+        Map<String, StringBuilder> byNight = new LinkedHashMap<>();
+        for (String[] e : earlier) {
+            byNight.computeIfAbsent(e[0], k -> new StringBuilder()).append(e[1].charAt(0));
+        }
+        StringBuilder b = new StringBuilder();
+        byNight.forEach((n, v) -> b.append(esc(n)).append(' ').append(v).append("; "));
+        return b.substring(0, b.length() - 2);
+    }
+
+    private static String link(String text, String report) {
+        if (report == null || report.isBlank()) {
+            return esc(text);
+        }
+        Path p = Path.of(report);
+        String href = p.getFileName() != null && p.getFileName().toString().endsWith(".html") ? report : p.resolve("index.html").toString();
+        return "<a href=\"file://" + esc(href) + "\">" + esc(text) + "</a>";
+    }
+
+    static String junit(String nightId, List<Regressions.Row> rows) {
+        Map<String, StringBuilder> suites = new LinkedHashMap<>();
+        Map<String, int[]> counts = new LinkedHashMap<>();
+        for (Regressions.Row r : rows) {
+            StringBuilder s = suites.computeIfAbsent(r.host(), k -> new StringBuilder());
+            int[] c = counts.computeIfAbsent(r.host(), k -> new int[4]);
+            c[0]++;
+            s.append("  <testcase classname=\"nightly.").append(xml(r.host())).append("\" name=\"").append(xml(r.kernel() + " / "
+                    + r.scenario())).append("\">");
+            switch (r.status()) {
+                case REGRESSION, NEW_FAIL, STILL_FAILING -> {
+                    c[1]++;
+                    s.append("<failure type=\"").append(r.status()).append("\" message=\"").append(xml(r.statement())).append("\"/>");
+                }
+                case INFRA -> {
+                    c[2]++;
+                    s.append("<error type=\"INFRA\" message=\"").append(xml(r.statement())).append("\"/>");
+                }
+                case NOT_RUN -> {
+                    c[3]++;
+                    s.append("<skipped message=\"not run within the night's budget\"/>");
+                }
+                default -> s.append("<system-out>").append(xml(r.status() + ": " + r.statement())).append("</system-out>");
+            }
+            s.append("</testcase>\n");
+        }
+        StringBuilder b = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"nightly "
+                + xml(nightId) + "\">\n");
+        suites.forEach((host, body) -> {
+            int[] c = counts.get(host);
+            b.append(" <testsuite name=\"").append(xml(host)).append("\" tests=\"").append(c[0]).append("\" failures=\"")
+                    .append(c[1]).append("\" errors=\"").append(c[2]).append("\" skipped=\"").append(c[3]).append("\">\n")
+                    .append(body).append(" </testsuite>\n");
+        });
+        return b.append("</testsuites>\n").toString();
+    }
+
+    private static String esc(String s) {
+        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private static String xml(String s) {
+        return esc(s).replace("'", "&apos;");
+    }
+}

@@ -1,0 +1,175 @@
+package io.kdumplab.harness.nightly;
+
+import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerName;
+import com.github.kagkarlsson.scheduler.task.FailureHandler;
+import com.github.kagkarlsson.scheduler.task.Task;
+import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
+import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import io.kdumplab.harness.lease.HostLeases;
+import io.kdumplab.harness.store.Database;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The distributed engine: db-scheduler on PostgreSQL. One host's share of a
+ * night is one execution of the task `host-run@LAB` (instance NIGHT/HOST), so
+ * an orchestrator started for a lab picks only that lab's hosts, labs connect
+ * outward to the database, and db-scheduler guarantees one picker per
+ * execution, heartbeats running ones and revives those of a dead orchestrator.
+ * Its defaults (5 min heartbeat, 6 misses) would take half an hour to take a
+ * host over; ours take it within about a minute ({@link Settings#DEFAULTS}).
+ */
+public final class NightlyEngine implements AutoCloseable {
+    /**
+     * heartbeat x missedHeartbeats: when db-scheduler declares an orchestrator dead; leaseTtl: when its host lease
+     * lapses. A take-over needs both, so about max(20 s, 30 s) + polling with the defaults.
+     */
+    public record Settings(Duration heartbeat, int missedHeartbeats, Duration leaseTtl, Duration pollInterval, int threads) {
+        public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(5), 4, Duration.ofSeconds(30),
+                Duration.ofSeconds(2), 32);
+
+        public Settings {
+            if (missedHeartbeats < 4) {
+                throw new IllegalArgumentException("db-scheduler needs at least 4 missed heartbeats before an execution is dead");
+            }
+        }
+
+        public Duration takeOverWithin() {
+            Duration dead = heartbeat.multipliedBy(missedHeartbeats);
+            return (dead.compareTo(leaseTtl) > 0 ? dead : leaseTtl).plus(heartbeat).plus(pollInterval);
+        }
+    }
+
+    /** Builds what a night's cells run with, once per night (its plan, inventory, kernels). */
+    public interface Runners {
+        CellRunner runner(String nightId);
+
+        HostControl control(String nightId);
+    }
+
+    private final Database db;
+    private final NightStore store;
+    private final HostLeases leases;
+    private final Settings settings;
+    private final String holder;
+    private final Runners runners;
+    private final Consumer<String> log;
+    private final Map<String, OneTimeTask<String>> tasks = new HashMap<>();
+    private final Scheduler scheduler;
+
+    public NightlyEngine(Database db, List<String> labs, Settings settings, Runners runners, Consumer<String> log) {
+        this.db = db;
+        this.store = new NightStore(db);
+        this.leases = new HostLeases(db, settings.leaseTtl());
+        this.settings = settings;
+        this.runners = runners;
+        this.log = log;
+        this.holder = orchestratorName();
+        List<Task<?>> known = new ArrayList<>();
+        for (String lab : labs) {
+            OneTimeTask<String> t = Tasks.oneTime(taskName(lab), String.class)
+                    // a host run that failed (the database went away, the lease was lost) is tried again soon, bounded
+                    .onFailure(new FailureHandler.MaxRetriesFailureHandler<>(20,
+                            new FailureHandler.OnFailureRetryLater<>(Duration.ofSeconds(10))))
+                    .onDeadExecutionRevive()
+                    .execute((instance, ctx) -> hostRun(instance.getData()));
+            tasks.put(lab, t);
+            known.add(t);
+        }
+        this.scheduler = Scheduler.create(db.dataSource(), known)
+                .schedulerName(new SchedulerName.Fixed(holder))
+                .threads(settings.threads())
+                .pollingInterval(settings.pollInterval())
+                .heartbeatInterval(settings.heartbeat())
+                .missedHeartbeatsLimit(settings.missedHeartbeats())
+                // other labs' tasks are unknown here and must survive: never delete them as "unresolved"
+                .deleteUnresolvedAfter(Duration.ofDays(3650))
+                .shutdownMaxWait(Duration.ofSeconds(5))
+                .build();
+    }
+
+    public static String taskName(String lab) {
+        return "host-run@" + lab;
+    }
+
+    static String orchestratorName() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "localhost";
+        }
+        return host + "-" + ProcessHandle.current().pid() + "-" + Long.toHexString(new java.security.SecureRandom().nextInt() & 0xffffL);
+    }
+
+    public String holder() {
+        return holder;
+    }
+
+    public NightStore store() {
+        return store;
+    }
+
+    public HostLeases leases() {
+        return leases;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** One execution per host of the night; a second call (or another orchestrator's) schedules nothing new. */
+    public int scheduleHosts(String nightId) {
+        int scheduled = 0;
+        for (String[] labHost : store.hosts(nightId)) {
+            OneTimeTask<String> t = tasks.get(labHost[0]);
+            if (t == null) {
+                continue; // another lab's host: its own orchestrators schedule it too (idempotently)
+            }
+            if (scheduler.scheduleIfNotExists(t.instance(nightId + "/" + labHost[1], nightId + "\n" + labHost[1]), Instant.now())) {
+                scheduled++;
+            }
+        }
+        return scheduled;
+    }
+
+    public void start() {
+        scheduler.start();
+    }
+
+    private void hostRun(String data) {
+        String[] parts = data.split("\n", 2);
+        new HostRun(store, leases, holder, runners.runner(parts[0]), runners.control(parts[0]), log).run(parts[0], parts[1]);
+    }
+
+    /** Waits until every cell of the night is final, or `max`; true if finished. */
+    public boolean awaitNight(String nightId, Duration max) {
+        long end = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < end) {
+            if (store.unfinished(nightId) == 0) {
+                return true;
+            }
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return store.unfinished(nightId) == 0;
+    }
+
+    @Override
+    public void close() {
+        scheduler.stop();
+        leases.close();
+    }
+}
