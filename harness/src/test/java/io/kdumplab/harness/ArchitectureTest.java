@@ -9,7 +9,8 @@ import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
- * Imports flow one way, along the data: cli -> bisect -> lab/report -> run -> verdict -> device -> inventory ->
+ * Imports flow one way, along the data: cli -> nightly -> bisect -> lab -> lease -> store -> report -> run -> verdict ->
+ * device -> inventory ->
  * failure/wait/util. No package imports a layer above it, and there are no cycles between packages.
  */
 @Test(groups = "unit")
@@ -21,8 +22,11 @@ public class ArchitectureTest {
     public void layersOnlyLookDown() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("cli").definedBy("io.kdumplab.harness.cli..")
+                .layer("nightly").definedBy("io.kdumplab.harness.nightly..")
                 .layer("bisect").definedBy("io.kdumplab.harness.bisect..")
                 .layer("lab").definedBy("io.kdumplab.harness.lab..")
+                .layer("lease").definedBy("io.kdumplab.harness.lease..")
+                .layer("store").definedBy("io.kdumplab.harness.store..")
                 .layer("report").definedBy("io.kdumplab.harness.report..")
                 .layer("run").definedBy("io.kdumplab.harness.run..")
                 .layer("verdict").definedBy("io.kdumplab.harness.verdict..")
@@ -30,13 +34,18 @@ public class ArchitectureTest {
                 .layer("inventory").definedBy("io.kdumplab.harness.inventory..")
                 .layer("base").definedBy("io.kdumplab.harness.failure..", "io.kdumplab.harness.wait..", "io.kdumplab.harness.util..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
-                .whereLayer("bisect").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("lab").mayOnlyBeAccessedByLayers("cli", "bisect")
-                .whereLayer("report").mayOnlyBeAccessedByLayers("cli", "bisect", "lab")
-                .whereLayer("run").mayOnlyBeAccessedByLayers("cli", "bisect", "lab", "report")
-                .whereLayer("verdict").mayOnlyBeAccessedByLayers("cli", "bisect", "lab", "report", "run")
-                .whereLayer("device").mayOnlyBeAccessedByLayers("cli", "bisect", "lab", "report", "run", "verdict")
-                .whereLayer("inventory").mayOnlyBeAccessedByLayers("cli", "bisect", "lab", "report", "run", "verdict", "device")
+                .whereLayer("nightly").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("bisect").mayOnlyBeAccessedByLayers("cli", "nightly")
+                .whereLayer("lab").mayOnlyBeAccessedByLayers("cli", "nightly", "bisect")
+                .whereLayer("lease").mayOnlyBeAccessedByLayers("cli", "nightly", "bisect", "lab")
+                .whereLayer("store").mayOnlyBeAccessedByLayers("cli", "nightly", "bisect", "lab", "lease")
+                .whereLayer("report").mayOnlyBeAccessedByLayers("cli", "nightly", "bisect", "lab", "lease", "store")
+                .whereLayer("run").mayOnlyBeAccessedByLayers("cli", "nightly", "bisect", "lab", "lease", "store", "report")
+                .whereLayer("verdict").mayOnlyBeAccessedByLayers("cli", "nightly", "bisect", "lab", "lease", "store", "report", "run")
+                .whereLayer("device").mayOnlyBeAccessedByLayers("cli", "nightly", "bisect", "lab", "lease", "store", "report", "run",
+                        "verdict")
+                .whereLayer("inventory").mayOnlyBeAccessedByLayers("cli", "nightly", "bisect", "lab", "lease", "store", "report",
+                        "run", "verdict", "device")
                 .check(MAIN);
     }
 

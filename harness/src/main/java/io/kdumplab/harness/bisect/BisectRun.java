@@ -111,6 +111,7 @@ public final class BisectRun {
     private Status status = Status.RUNNING;
     private String message;
     private volatile ReproRun currentRun;
+    private io.kdumplab.harness.run.Fence fence = io.kdumplab.harness.run.Fence.NONE;
 
     public BisectRun(BuildList builds, TargetHost host, Scenario scenario, Path dir, Settings settings, Consumer<String> progress) {
         this.builds = builds;
@@ -126,6 +127,12 @@ public final class BisectRun {
 
     public Path dir() {
         return dir;
+    }
+
+    /** The host lease's check before every trial's NMI and power cycle (a host shared with nightly and repro). */
+    public BisectRun withFence(io.kdumplab.harness.run.Fence f) {
+        this.fence = f;
+        return this;
     }
 
     /** Runs (or resumes) the bisection to its end. Never leaves the host on a candidate build. */
@@ -283,7 +290,7 @@ public final class BisectRun {
         try {
             ensureOn(b);
             ReproRun run = new ReproRun(host, scenario, new ReproRun.Options(true, settings.hangAfter(), progress)
-                    .withAfterRun(RunReports::write), dir.resolve("runs"));
+                    .withAfterRun(RunReports::write).withFence(fence), dir.resolve("runs"));
             currentRun = run;
             log.info("trial on " + b.label() + ": run " + run.result().runId);
             RunResult r = run.execute();

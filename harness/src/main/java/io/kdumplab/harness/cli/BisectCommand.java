@@ -70,6 +70,7 @@ public final class BisectCommand implements Runnable {
         @Option(names = "--budget", description = "stop (inconclusive) once this much machine time is spent, e.g. 12h, 90m, 3600s")
         String budget;
         @Mixin CostOptions costs = new CostOptions();
+        @Mixin HostLeaseOptions lease = new HostLeaseOptions();
         @Option(names = "--good-trials", defaultValue = "1", description = "passing trials that verify the good endpoint")
         int goodTrials;
         @Option(names = "--safe-kernel", description = "kernel release the host boots at the end (default: the one running at the start)")
@@ -98,11 +99,19 @@ public final class BisectCommand implements Runnable {
             var sc = scenario.build();
             TargetHost host = target.resolve(quiet);
             Path d = dir != null ? dir : defaultDir(reports, builds, host.name());
-            BisectState s = new BisectRun(list, host, sc, d, settings, line -> {
-                if (!quiet) {
-                    System.err.println(line);
-                }
-            }).run();
+            BisectState s;
+            try (HostLeaseOptions.Held held = lease.take(host.name(), io.kdumplab.harness.lease.LeaseKind.BISECT,
+                    "bisect by " + System.getProperty("user.name") + " (pid " + ProcessHandle.current().pid() + ")", m -> {
+                        if (!quiet) {
+                            System.err.println("[lease] " + m);
+                        }
+                    })) {
+                s = new BisectRun(list, host, sc, d, settings, line -> {
+                    if (!quiet) {
+                        System.err.println(line);
+                    }
+                }).withFence(held.fence()).run();
+            }
             System.out.println(s.status() + ": " + s.message());
             System.out.println("report: " + d.resolve("index.html"));
             return switch (s.status()) {

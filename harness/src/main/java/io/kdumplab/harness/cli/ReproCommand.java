@@ -59,6 +59,8 @@ public final class ReproCommand implements Callable<Integer> {
     Integer runs;
     @Option(names = "--until-fail", description = "stop at the first FAIL (at most --runs, default 100)")
     boolean untilFail;
+    @picocli.CommandLine.Mixin
+    HostLeaseOptions lease = new HostLeaseOptions();
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -85,6 +87,18 @@ public final class ReproCommand implements Callable<Integer> {
             kernels.install(kernelArtifacts, kernel);
         }
         int planned = untilFail ? (runs == null ? 100 : runs) : (runs == null ? 1 : runs);
+        try (HostLeaseOptions.Held held = lease.take(host.name(), io.kdumplab.harness.lease.LeaseKind.ON_DEMAND,
+                "repro by " + System.getProperty("user.name") + " (pid " + ProcessHandle.current().pid() + ")", m -> {
+                    if (!quiet) {
+                        System.err.println("[lease] " + m);
+                    }
+                })) {
+            return runSeries(host, scenario, kernels, planned, held);
+        }
+    }
+
+    private int runSeries(TargetHost host, Scenario scenario, KernelBoot kernels, int planned, HostLeaseOptions.Held held)
+            throws Exception {
         String seriesId = "series-" + RunId.next(host.name(), java.time.Instant.now());
         List<RunResult> results = new ArrayList<>();
         String stopped = null;
@@ -100,11 +114,13 @@ public final class ReproCommand implements Callable<Integer> {
             ReproRun run;
             try (Progress progress = new Progress(quiet)) {
                 run = new ReproRun(host, scenario, new ReproRun.Options(!noConfigure, scenarioOptions.hangAfter(), progress)
-                        .withAfterRun(RunReports::write), reports);
+                        .withAfterRun(RunReports::write).withFence(held.fence()), reports);
                 progress.attach(run);
                 r = run.execute();
             }
             results.add(r);
+            held.record("repro", host.name(), r.target == null ? null : r.target.kernel, scenario.name(), r.verdict, r.reason,
+                    run.dir().toString());
             if (json && planned == 1) {
                 System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
             } else {

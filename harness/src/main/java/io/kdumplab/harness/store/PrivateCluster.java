@@ -119,6 +119,11 @@ public final class PrivateCluster {
         }
     }
 
+    /** The cluster exists (it was set up by an earlier nightly run); it is started when needed. */
+    public boolean isRunningOrInitialised() {
+        return Files.exists(data().resolve("PG_VERSION")) || Files.exists(passwordFile());
+    }
+
     public boolean isRunning() {
         try {
             return Files.exists(data().resolve("PG_VERSION")) && running(binaries());

@@ -1,0 +1,71 @@
+package io.kdumplab.harness.nightly;
+
+import io.kdumplab.harness.failure.ConfigurationException;
+import org.testng.annotations.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+@Test(groups = "unit")
+public class PlanLoaderTest {
+    static Path write(String name, String text) throws Exception {
+        Path dir = Files.createTempDirectory("plan");
+        Files.writeString(dir.resolve("inv.yaml"), "hosts:\n  - {name: r740-03, lab: default}\n  - {name: sr650-11, lab: default}\n");
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    @Test
+    public void aPlanExpandsIntoCellsKernelMajorPerHost() throws Exception {
+        NightlyPlan p = PlanLoader.load(write("n.yaml", """
+                name: partner
+                inventory: inv.yaml
+                budget: 8h
+                repeats: 2
+                hosts: [r740-03, {name: sr650-11, lab: site-b}]
+                kernels:
+                  - release: 6.1.0-56-amd64
+                  - {name: rt, release: 6.1.0-56-rt-amd64}
+                scenarios: [seed, sysrq-c]
+                """));
+        assertEquals(p.budget().toHours(), 8);
+        assertEquals(p.cells().size(), 2 * 2 * 2 * 2);
+        assertEquals(p.labs(), java.util.List.of("default", "site-b"));
+        NightlyPlan.Cell first = p.cells().get(0);
+        assertEquals(first.key(), "r740-03|6.1.0-56-amd64|seed|1");
+        assertEquals(p.cells().get(4).kernel(), "rt", "all of one kernel's cells before the next kernel's: one boot per kernel");
+    }
+
+    @Test
+    public void everyProblemIsReportedAtOnceWithItsLineAndColumn() throws Exception {
+        Path f = write("bad.yaml", """
+                name: partner
+                inventory: inv.yaml
+                hosts: [r740-03, r999-01]
+                kernels:
+                  - release: 6.1.0-56-amd64
+                  - series: no-such-dir
+                scenarios: [seed, nmi-storm]
+                colour: blue
+                """);
+        ConfigurationException e = expectThrows(ConfigurationException.class, () -> PlanLoader.load(f));
+        String m = e.getMessage();
+        assertTrue(m.contains("4 problem(s)"), m);
+        assertTrue(m.contains(f + ":3:18: unknown host 'r999-01' (hosts in "), m);
+        assertTrue(m.contains(f + ":6:13: ") && m.contains("no-such-dir"), m);
+        assertTrue(m.contains(f + ":7:19: unknown scenario 'nmi-storm'"), m);
+        assertTrue(m.contains(f + ":8:9: unknown field 'colour'"), m);
+    }
+
+    @Test
+    public void withoutAnInventoryTheOnlyHostIsTheVirtualLab() throws Exception {
+        Path f = write("v.yaml", "hosts: [virtual-lab, other]\nkernels: [6.1.0-56-rt-amd64]\n");
+        ConfigurationException e = expectThrows(ConfigurationException.class, () -> PlanLoader.load(f));
+        assertTrue(e.getMessage().contains("unknown host 'other' (without 'inventory:' the only host is virtual-lab)"), e.getMessage());
+    }
+}

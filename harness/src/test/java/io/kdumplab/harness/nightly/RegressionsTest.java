@@ -1,0 +1,69 @@
+package io.kdumplab.harness.nightly;
+
+import org.testng.annotations.Test;
+
+import java.util.List;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+@Test(groups = "unit")
+public class RegressionsTest {
+    static CellRow cell(String kernel, String verdict, int repeat) {
+        return new CellRow("p/2026-11-28", "h|" + kernel + "|seed|" + repeat, "default", "h", kernel, kernel + "-b2", "seed", repeat,
+                repeat, verdict.equals("NOT_RUN") ? "NOT_RUN" : "DONE", verdict, "why", "/r/" + kernel, 1);
+    }
+
+    static String[] past(String night, String verdict) {
+        return new String[] {night, verdict, "b1", "/r/old"};
+    }
+
+    @Test
+    public void aCellThatPassedBeforeAndFailsNowIsARegressionWithItsEvidence() {
+        var rows = Regressions.compare(List.of(cell("series", "FAIL", 1), cell("rt", "PASS", 1)),
+                c -> c.kernel().equals("series") ? List.<String[]>of(past("2026-11-27", "PASS")) : List.<String[]>of(past("2026-11-27", "PASS")));
+        assertEquals(rows.get(0).status(), Regressions.Status.REGRESSION, "regressions first");
+        assertEquals(rows.get(0).kernel(), "series");
+        assertTrue(rows.get(0).statement().contains("passed 1/1 on earlier nights (last 2026-11-27, build b1)"), rows.get(0).statement());
+        assertEquals(rows.get(1).status(), Regressions.Status.PASS, "the other kernel stays unflagged");
+    }
+
+    @Test
+    public void infrastructureErrorsAndCellsNotRunNeverCountAsFailures() {
+        var infra = Regressions.classify(cell("k", "INFRA_ERROR", 1), List.of(cell("k", "INFRA_ERROR", 1)), List.<String[]>of(past("n", "PASS")));
+        assertEquals(infra.status(), Regressions.Status.INFRA);
+        var notRun = Regressions.classify(cell("k", "NOT_RUN", 1), List.of(cell("k", "NOT_RUN", 1)), List.<String[]>of(past("n", "PASS")));
+        assertEquals(notRun.status(), Regressions.Status.NOT_RUN);
+    }
+
+    @Test
+    public void withRepeatsARisingRateIsARegressionAndANoisyOneIsFlaky() {
+        List<CellRow> tonight = List.of(cell("k", "FAIL", 1), cell("k", "FAIL", 2), cell("k", "FAIL", 3), cell("k", "FAIL", 4));
+        List<String[]> before = List.of(past("n3", "PASS"), past("n3", "PASS"), past("n2", "FAIL"), past("n2", "PASS"),
+                past("n1", "PASS"), past("n1", "PASS"), past("n1", "PASS"), past("n1", "PASS"));
+        var rose = Regressions.classify(tonight.get(0), tonight, before);
+        assertEquals(rose.status(), Regressions.Status.REGRESSION, rose.statement());
+        assertTrue(rose.statement().contains("the failure rate rose"), rose.statement());
+        var flaky = Regressions.classify(tonight.get(0), List.of(cell("k", "FAIL", 1), cell("k", "PASS", 2)), before);
+        assertEquals(flaky.status(), Regressions.Status.FLAKY, flaky.statement());
+    }
+
+    @Test
+    public void fisherMatchesAHandComputation() {
+        // 1 of 1 failing tonight vs 0 of 1 before: P(X >= 1) with 1 failure among 2 runs, 1 tonight = 1/2
+        assertEquals(Regressions.fisherOneSided(1, 1, 0, 1), 0.5, 1e-12);
+        // 3/3 vs 0/3: 1 / C(6,3) = 0.05
+        assertEquals(Regressions.fisherOneSided(3, 3, 0, 3), 0.05, 1e-12);
+    }
+
+    @Test
+    public void junitCountsRegressionsAsFailuresInfraAsErrorsAndNotRunAsSkipped() {
+        var rows = Regressions.compare(List.of(cell("a", "FAIL", 1), cell("b", "INFRA_ERROR", 1), cell("c", "NOT_RUN", 1),
+                cell("d", "PASS", 1)), c -> List.<String[]>of(past("n", "PASS")));
+        String xml = NightReport.junit("p/2026-11-28", rows);
+        assertTrue(xml.contains("tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\""), xml);
+        String html = NightReport.html("p/2026-11-28", rows, java.util.Map.of("h", new Object[] {false, "bmc: no answer", "now"}));
+        assertTrue(html.indexOf("<h2>Regressions") < html.indexOf("<h2>Matrix"), "regressions first");
+        assertTrue(html.contains("UNHEALTHY: bmc: no answer"));
+    }
+}
