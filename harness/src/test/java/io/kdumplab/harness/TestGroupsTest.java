@@ -14,7 +14,8 @@ import static org.testng.Assert.assertTrue;
 
 /**
  * Every test class carries its group, so that -Dgroups / -DexcludedGroups select as the README says: unit classes
- * (`*Test`, surefire, no lab) are in "unit"; integration classes (`*IT`, failsafe) are in "lab". Prints the list.
+ * (`*Test`, surefire, no lab) are in "unit"; integration classes (`*IT`, failsafe) are in "lab", or in "db" when
+ * they need PostgreSQL but not the lab. Prints the list.
  */
 @Test(groups = "unit")
 public class TestGroupsTest {
@@ -33,8 +34,9 @@ public class TestGroupsTest {
                     ? Arrays.asList(c.getAnnotationOfType(Test.class).groups()) : List.of();
             groups.put(c.getSimpleName(), g);
             String name = c.getSimpleName();
-            if (name.endsWith("IT") ? !g.contains("lab") : !(name.endsWith("Test") && g.contains("unit"))) {
-                wrong.add(name + " " + g + (name.endsWith("IT") ? " (needs group lab)" : " (needs a *Test name and group unit)"));
+            if (name.endsWith("IT") ? !(g.contains("lab") || g.contains("db")) : !(name.endsWith("Test") && g.contains("unit"))) {
+                wrong.add(name + " " + g + (name.endsWith("IT") ? " (needs group lab, or db for database-only classes)"
+                        : " (needs a *Test name and group unit)"));
             }
         }
         groups.forEach((k, v) -> System.err.println("test class " + k + " groups " + v));

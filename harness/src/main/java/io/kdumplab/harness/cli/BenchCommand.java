@@ -21,7 +21,9 @@ import java.util.concurrent.Callable;
         description = {"Benchmarks that print figures (never timed tests).",
                 "  repro  the orchestrator's own overhead per run on the virtual lab: harness CPU time between the",
                 "         trigger and SSH back, as a share of that panic-dump-reboot wall time (target <= 3%);",
-                "         and the spammer step's time per run (built on a kernel's first run, from the host's cache after)."})
+                "         and the spammer step's time per run (built on a kernel's first run, from the host's cache after).",
+                "  nightly  the engine layer alone: --hosts simulated hosts (cells are sleeps; PostgreSQL, db-scheduler",
+                "         and leases real) from one JVM: wall time, heap, CPU per host, take-over after kill -9."})
 public final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "what to measure: repro")
     String what;
@@ -29,12 +31,61 @@ public final class BenchCommand implements Callable<Integer> {
     int runs;
     @Option(names = "--lab", defaultValue = "bench", description = "virtual lab instance (default: ${DEFAULT-VALUE})")
     String lab;
+    @Option(names = "--hosts", defaultValue = "200", description = "nightly: simulated hosts (default: ${DEFAULT-VALUE})")
+    int hosts;
+    @Option(names = "--cells", defaultValue = "3", description = "nightly: cells per host (default: ${DEFAULT-VALUE})")
+    int cells;
+    @Option(names = "--cell-ms", defaultValue = "5000", description = "nightly: milliseconds per simulated cell")
+    long cellMs;
+
+    /** The engine layer alone: a database of its own in the private cluster, this JVM and one worker JVM killed -9. */
+    private int nightly() {
+        try {
+            var cluster = io.kdumplab.harness.store.PrivateCluster.local();
+            cluster.ensureRunning();
+            String name = "bench_" + Long.toHexString(System.nanoTime() & 0xffffffL);
+            try (var c = java.sql.DriverManager.getConnection(cluster.url(), io.kdumplab.harness.store.PrivateCluster.USER,
+                    cluster.password()); var st = c.createStatement()) {
+                st.execute("create database " + name);
+            }
+            String url = cluster.url().replaceFirst("/postgres$", "/" + name);
+            Path dir = java.nio.file.Files.createTempDirectory("nightly-bench");
+            var settings = io.kdumplab.harness.nightly.NightlyEngine.Settings.DEFAULTS;
+            try (var db = io.kdumplab.harness.store.Database.open(url, io.kdumplab.harness.store.PrivateCluster.USER,
+                    cluster.password(), Math.min(hosts + 8, 60))) {
+                var f = io.kdumplab.harness.nightly.NightlyBench.run(db, dir, hosts, cells, cellMs, settings, ms -> {
+                    try {
+                        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-cp", System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main", "nightly", "worker",
+                                "--lab", "default", "--threads", String.valueOf(hosts), "--simulate-cells", String.valueOf(ms))
+                                .redirectErrorStream(true).redirectOutput(dir.resolve("worker.log").toFile());
+                        pb.environment().put("HARNESS_DB_URL", url);
+                        pb.environment().put("HARNESS_DB_USER", io.kdumplab.harness.store.PrivateCluster.USER);
+                        pb.environment().put("HARNESS_DB_PASSWORD_FILE", cluster.passwordFilePath().toString());
+                        return pb.start();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, System.err::println);
+                System.out.println(f.text());
+                System.out.printf("engine settings: heartbeat %d s x %d misses, lease TTL %d s: take-over expected within %d s%n",
+                        settings.heartbeat().toSeconds(), settings.missedHeartbeats(), settings.leaseTtl().toSeconds(),
+                        settings.takeOverWithin().toSeconds());
+            }
+            return ExitCodes.OK;
+        } catch (Exception e) {
+            throw new IllegalStateException("bench nightly failed: " + e.getMessage(), e);
+        }
+    }
 
     @Override
     public Integer call() {
+        if ("nightly".equals(what)) {
+            return nightly();
+        }
         if (!"repro".equals(what)) {
             throw new io.kdumplab.harness.failure.ConfigurationException("unknown benchmark '" + what + "'",
-                    "use 'bench repro' (the lab's figures: 'lab bench')");
+                    "use 'bench repro' or 'bench nightly' (the lab's figures: 'lab bench')");
         }
         VirtualLab vl = new VirtualLab(LabPaths.fromEnvironment(), m -> System.err.println("[lab] " + m));
         boolean wasUp = vl.state(lab).isPresent();

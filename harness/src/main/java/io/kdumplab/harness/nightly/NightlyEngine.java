@@ -147,7 +147,13 @@ public final class NightlyEngine implements AutoCloseable {
 
     private void hostRun(String data) {
         String[] parts = data.split("\n", 2);
-        new HostRun(store, leases, holder, runners.runner(parts[0]), runners.control(parts[0]), log).run(parts[0], parts[1]);
+        try {
+            new HostRun(store, leases, holder, runners.runner(parts[0]), runners.control(parts[0]), log).run(parts[0], parts[1]);
+        } catch (RuntimeException | Error e) {
+            // db-scheduler retries the execution (bounded); say why here, its own logging is off
+            log.accept("[" + parts[1] + "] host run of " + parts[0] + " stopped: " + e);
+            throw e;
+        }
     }
 
     /** Waits until every cell of the night is final, or `max`; true if finished. */

@@ -62,6 +62,15 @@ public final class Database implements AutoCloseable {
             user = System.getenv().getOrDefault("HARNESS_DB_USER", "harness");
             password = passwordFromEnvironment();
         }
+        return open(url, user, password, poolSize, started);
+    }
+
+    /** A database with explicit credentials (tests, and callers that read them from their own secret store). */
+    public static Database open(String url, String user, String password, int poolSize) {
+        return open(url, user, password, poolSize, null);
+    }
+
+    private static Database open(String url, String user, String password, int poolSize, PrivateCluster started) {
         HikariConfig cfg = new HikariConfig();
         cfg.setJdbcUrl(url);
         cfg.setUsername(user);

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * /var/lib/kdump-harness/postgres; otherwise in the user's state directory.
  */
 public final class PrivateCluster {
-    static final String USER = "harness";
+    public static final String USER = "harness";
     private static final long START_TIMEOUT_S = 60;
 
     private final Path dir;
@@ -77,7 +77,11 @@ public final class PrivateCluster {
         return "jdbc:postgresql://127.0.0.1:" + port() + "/postgres";
     }
 
-    String password() {
+    public Path passwordFilePath() {
+        return passwordFile();
+    }
+
+    public String password() {
         try {
             return Files.readString(passwordFile()).trim();
         } catch (IOException e) {

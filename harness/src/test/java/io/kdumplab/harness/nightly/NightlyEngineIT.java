@@ -1,0 +1,272 @@
+package io.kdumplab.harness.nightly;
+
+import io.kdumplab.harness.lease.HostLeases;
+import io.kdumplab.harness.lease.Lease;
+import io.kdumplab.harness.lease.LeaseKind;
+import io.kdumplab.harness.lease.LeaseUnavailableException;
+import io.kdumplab.harness.store.Database;
+import io.kdumplab.harness.support.ChildProcesses;
+import io.kdumplab.harness.support.TestDatabase;
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.BeforeClass;
+import org.testng.annotations.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertNotNull;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+/**
+ * The nightly engine against real PostgreSQL and real db-scheduler, with
+ * orchestrators as separate JVMs (`nightly worker`), killed with -9 or frozen
+ * with SIGSTOP. Cells are fixed sleeps (the host side is simulated: their "NMI"
+ * and power cycles are logged to an events file after the lease's fence check).
+ */
+@Test(groups = "db", singleThreaded = true)
+public class NightlyEngineIT {
+    /** Fast engine settings for tests: dead after 4 x 1 s, lease 6 s. */
+    private static final String[] FAST = {"--heartbeat", "1", "--missed-heartbeats", "4", "--lease-ttl", "6"};
+    private TestDatabase tdb;
+    private Database db;
+    private Path dir;
+
+    @BeforeClass
+    public void database() throws Exception {
+        tdb = TestDatabase.create("nightly_it");
+        db = tdb.open(8);
+        dir = Files.createTempDirectory("nightly-it");
+        StringBuilder inv = new StringBuilder("hosts:\n");
+        for (int i = 1; i <= 4; i++) {
+            inv.append("  - {name: sim-").append(i).append(", lab: default}\n");
+        }
+        Files.writeString(dir.resolve("inv.yaml"), inv.toString());
+    }
+
+    @AfterClass(alwaysRun = true)
+    public void close() {
+        ChildProcesses.reapAll();
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    /** Each test's hosts are in a lab named after the test: its orchestrators never pick another test's hosts. */
+    private Path plan(String name, List<String> hosts, int repeats) throws Exception {
+        Path p = dir.resolve(name + ".yaml");
+        String list = String.join(", ", hosts.stream().map(h -> "{name: " + h + ", lab: " + name + "}").toList());
+        Files.writeString(p, "name: " + name + "\ninventory: inv.yaml\nbudget: 30m\nrepeats: " + repeats + "\nhosts: [" + list
+                + "]\nkernels: [6.1.0-56-amd64]\nscenarios: [seed]\n");
+        return p;
+    }
+
+    private Process worker(String lab, String name, long cellMs, Path events) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main", "nightly", "worker", "--lab", lab,
+                "--simulate-cells", String.valueOf(cellMs), "--events", events.toString()));
+        cmd.addAll(List.of(FAST));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
+        pb.environment().putAll(tdb.childEnvironment());
+        return ChildProcesses.track(pb.start());
+    }
+
+    private String enqueue(Path plan) {
+        Nightly n = new Nightly(db, m -> System.err.println("[it] " + m));
+        NightlyPlan p = PlanLoader.load(plan);
+        String id = n.enqueue(p, LocalDate.of(2026, 11, 27));
+        try (NightlyEngine e = new NightlyEngine(db, p.labs(), NightlyEngine.Settings.DEFAULTS,
+                n.runners(null, dir, Duration.ofMillis(1), null), m -> { })) {
+            e.scheduleHosts(id);
+        }
+        return id;
+    }
+
+    private static <T> T await(String what, Duration max, java.util.function.Supplier<T> probe) throws InterruptedException {
+        long end = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < end) {
+            T v = probe.get();
+            if (v != null && !Boolean.FALSE.equals(v)) {
+                return v;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("timed out after " + max.toSeconds() + " s waiting for " + what);
+    }
+
+    private static void signal(Process p, String sig) throws Exception {
+        new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).start().waitFor();
+    }
+
+    @Test
+    public void theSameNightEnqueuedTwiceRunsEachCellOnce() throws Exception {
+        Path plan = plan("twice", List.of("sim-1", "sim-2"), 3);
+        Nightly n = new Nightly(db, m -> { });
+        NightlyPlan p = PlanLoader.load(plan);
+        String id = n.enqueue(p, LocalDate.of(2026, 11, 27));
+        assertEquals(n.enqueue(p, LocalDate.of(2026, 11, 27)), id);
+        try (NightlyEngine e = new NightlyEngine(db, p.labs(), NightlyEngine.Settings.DEFAULTS,
+                n.runners(null, dir, Duration.ofMillis(200), null), m -> System.err.println("[it] " + m))) {
+            assertEquals(e.scheduleHosts(id), 2);
+            assertEquals(e.scheduleHosts(id), 0, "the second enqueue schedules nothing");
+            e.start();
+            assertTrue(e.awaitNight(id, Duration.ofSeconds(60)));
+        }
+        List<CellRow> cells = n.store().cells(id, null);
+        assertEquals(cells.size(), 6);
+        for (CellRow c : cells) {
+            assertEquals(c.state(), NightStore.DONE, c.key());
+            assertEquals(c.attempts(), 1, c.key() + " ran once");
+        }
+        assertEquals(n.store().attempts(id).size(), 6, "one attempt per cell");
+    }
+
+    @Test
+    public void aKilledOrchestratorsHostIsTakenOverInterruptedPowerCycledAndTheNightFinished() throws Exception {
+        Path events = dir.resolve("kill9.events");
+        String id = enqueue(plan("kill9", List.of("sim-1"), 4));
+        Process a = worker("kill9", "kill9-a", 6000, events);
+        NightStore store = new NightStore(db);
+        // A has started the first cell (its attempt is RUNNING), then B joins, then A dies hard
+        await("A running a cell", Duration.ofSeconds(60), () -> store.attempts(id).stream().anyMatch(x -> x.state().equals("RUNNING")));
+        String aHolder = store.attempts(id).get(0).holder();
+        Process b = worker("kill9", "kill9-b", 6000, events);
+        Thread.sleep(2000);
+        signal(a, "KILL");
+        long killedAt = System.nanoTime();
+        await("the attempt marked INTERRUPTED", Duration.ofSeconds(60),
+                () -> store.attempts(id).stream().anyMatch(x -> x.state().equals("INTERRUPTED")));
+        double takeOver = (System.nanoTime() - killedAt) / 1e9;
+        NightlyEngine.Settings fast = new NightlyEngine.Settings(Duration.ofSeconds(1), 4, Duration.ofSeconds(6), Duration.ofSeconds(1), 32);
+        System.err.printf("take-over after kill -9: %.1f s (configured threshold %d s)%n", takeOver, fast.takeOverWithin().toSeconds());
+        assertTrue(takeOver <= fast.takeOverWithin().toSeconds() + 5, "taken over in " + takeOver + " s");
+        await("the night finished by B", Duration.ofSeconds(120), () -> store.unfinished(id) == 0);
+        String ev = Files.readString(events);
+        assertTrue(ev.lines().anyMatch(l -> l.contains("POWER_CYCLE sim-1") && !l.contains(aHolder)),
+                "the survivor power-cycled the host before using it:\n" + ev);
+        for (CellRow c : store.cells(id, null)) {
+            assertEquals(c.state(), NightStore.DONE);
+            assertEquals(c.verdict(), "PASS");
+        }
+        var interrupted = store.attempts(id).stream().filter(x -> x.state().equals("INTERRUPTED")).toList();
+        assertEquals(interrupted.size(), 1);
+        assertEquals(interrupted.get(0).holder(), aHolder);
+        b.destroy();
+        assertTrue(b.waitFor(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    public void aFrozenOrchestratorResumedAfterLosingItsLeaseFiresNoNmiAndItsLateResultIsRejected() throws Exception {
+        Path events = dir.resolve("stop.events");
+        String id = enqueue(plan("sigstop", List.of("sim-2"), 2));
+        Process a = worker("sigstop", "sigstop-a", 8000, events);
+        NightStore store = new NightStore(db);
+        await("A running a cell", Duration.ofSeconds(60), () -> store.attempts(id).stream().anyMatch(x -> x.state().equals("RUNNING")));
+        NightStore.AttemptRow frozen = store.attempts(id).get(0);
+        signal(a, "STOP"); // before its NMI, 4 s into the cell
+        Process b = worker("sigstop", "sigstop-b", 8000, events);
+        await("B took the host over", Duration.ofSeconds(60),
+                () -> store.attempts(id).stream().anyMatch(x -> x.state().equals("INTERRUPTED")));
+        await("B ran the interrupted cell", Duration.ofSeconds(60), () -> store.cells(id, null).stream()
+                .anyMatch(c -> c.key().equals(frozen.cellKey()) && c.state().equals(NightStore.DONE)));
+        signal(a, "CONT");
+        Thread.sleep(8000); // A's cell would have reached its NMI and its end by now
+        String ev = Files.readString(events);
+        assertFalse(ev.contains("token " + frozen.token() + "\n") || ev.lines().anyMatch(l -> l.endsWith("token " + frozen.token())),
+                "the frozen orchestrator fired nothing after waking up:\n" + ev);
+        String aLog = Files.readString(dir.resolve("sigstop-a.log"));
+        assertTrue(aLog.contains("is lost") || aLog.contains("rejected"), "A noticed it lost the host:\n" + aLog);
+        CellRow cell = store.cells(id, null).stream().filter(c -> c.key().equals(frozen.cellKey())).findFirst().orElseThrow();
+        assertEquals(cell.verdict(), "PASS");
+        assertEquals(store.attempts(id).stream().filter(x -> x.token() == frozen.token()).findFirst().orElseThrow().state(),
+                "INTERRUPTED", "A's attempt stays INTERRUPTED: its late result was not filed");
+        await("the night finished", Duration.ofSeconds(90), () -> store.unfinished(id) == 0);
+        a.destroyForcibly();
+        b.destroy();
+        b.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    public void onDemandWorkWaitsForANightlyLeaseOrIsRefusedNamingTheHolder() throws Exception {
+        try (HostLeases leases = new HostLeases(db, Duration.ofSeconds(10))) {
+            Lease night = leases.acquire("sim-3", "orchestrator-x night p/2026-11-27", LeaseKind.NIGHTLY, Duration.ZERO, m -> { });
+            LeaseUnavailableException refused = expectThrows(LeaseUnavailableException.class,
+                    () -> leases.acquire("sim-3", "repro by alice", LeaseKind.ON_DEMAND, Duration.ZERO, m -> { }));
+            assertTrue(refused.getMessage().contains("held by orchestrator-x night p/2026-11-27 (NIGHTLY) since "),
+                    refused.getMessage());
+            List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CompletableFuture<Lease> waiting = CompletableFuture.supplyAsync(
+                    () -> leases.acquire("sim-3", "repro by bob", LeaseKind.ON_DEMAND, Duration.ofSeconds(30), heard::add));
+            Thread.sleep(2500);
+            assertFalse(waiting.isDone(), "bob waits");
+            assertTrue(heard.stream().anyMatch(h -> h.contains("queue position 1")), heard.toString());
+            night.check("an NMI while still held");
+            night.close();
+            Lease bob = waiting.get(10, TimeUnit.SECONDS);
+            assertTrue(bob.token() > night.token(), "a new grant, a newer fencing token");
+            expectThrows(io.kdumplab.harness.failure.CancelledException.class, () -> night.check("an NMI after release"));
+            bob.close();
+        }
+    }
+
+    @Test
+    public void theQueueServesOnDemandFirstButAgedNightlyWorkIsNotStarved() throws Exception {
+        try (HostLeases leases = new HostLeases(db, Duration.ofSeconds(10))) {
+            Lease holder = leases.acquire("sim-4", "someone", LeaseKind.BISECT, Duration.ZERO, m -> { });
+            CompletableFuture<Lease> nightly = CompletableFuture.supplyAsync(
+                    () -> leases.acquire("sim-4", "nightly", LeaseKind.NIGHTLY, Duration.ofSeconds(30), m -> { }));
+            Thread.sleep(1500);
+            CompletableFuture<Lease> onDemand = CompletableFuture.supplyAsync(
+                    () -> leases.acquire("sim-4", "on-demand", LeaseKind.ON_DEMAND, Duration.ofSeconds(30), m -> { }));
+            Thread.sleep(1500);
+            holder.close();
+            Lease first = onDemand.get(10, TimeUnit.SECONDS);
+            assertFalse(nightly.isDone(), "on-demand work goes before an earlier nightly request");
+            first.close();
+            Lease second = nightly.get(10, TimeUnit.SECONDS);
+            second.close();
+            // aging: a nightly request that has waited 25 minutes (2 x AGING) goes before fresh on-demand work
+            Lease again = leases.acquire("sim-4", "someone", LeaseKind.BISECT, Duration.ZERO, m -> { });
+            CompletableFuture<Lease> agedNightly = CompletableFuture.supplyAsync(
+                    () -> leases.acquire("sim-4", "aged nightly", LeaseKind.NIGHTLY, Duration.ofSeconds(30), m -> { }));
+            Thread.sleep(1500);
+            try (Connection c = db.connection(); Statement st = c.createStatement()) {
+                st.executeUpdate("update lease_request set requested_at = now() - interval '25 minutes' where holder = 'aged nightly'");
+            }
+            CompletableFuture<Lease> fresh = CompletableFuture.supplyAsync(
+                    () -> leases.acquire("sim-4", "fresh on-demand", LeaseKind.ON_DEMAND, Duration.ofSeconds(30), m -> { }));
+            Thread.sleep(1500);
+            again.close();
+            Lease aged = agedNightly.get(10, TimeUnit.SECONDS);
+            assertFalse(fresh.isDone());
+            aged.close();
+            fresh.get(10, TimeUnit.SECONDS).close();
+        }
+    }
+
+    @Test
+    public void anUnreachableDatabaseStopsTheNightBeforeAnythingRuns() throws Exception {
+        Path plan = plan("unreachable", List.of("sim-1"), 1);
+        Path reports = dir.resolve("unreachable-reports");
+        Process p = ChildProcesses.track(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main", "nightly", "run", plan.toString(),
+                "--db", "jdbc:postgresql://127.0.0.1:1/nowhere", "--reports", reports.toString(), "--simulate-cells", "10")
+                .redirectErrorStream(true).start());
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(p.exitValue(), 125, out);
+        assertTrue(out.contains("cannot reach PostgreSQL at jdbc:postgresql://127.0.0.1:1/nowhere"), out);
+        assertFalse(Files.exists(reports), "nothing ran, nothing written");
+        assertNotNull(out);
+    }
+}

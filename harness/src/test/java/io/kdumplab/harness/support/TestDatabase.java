@@ -1,0 +1,54 @@
+package io.kdumplab.harness.support;
+
+import io.kdumplab.harness.store.Database;
+import io.kdumplab.harness.store.PrivateCluster;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A fresh database per test class, inside the harness's private PostgreSQL
+ * cluster (real PostgreSQL, no mocks): its JDBC URL, and the environment a
+ * child harness process needs to reach it (password from the cluster's 0600 file).
+ */
+public final class TestDatabase {
+    private final String url;
+    private final String password;
+    private final PrivateCluster cluster;
+
+    private TestDatabase(String url, String password, PrivateCluster cluster) {
+        this.url = url;
+        this.password = password;
+        this.cluster = cluster;
+    }
+
+    public static TestDatabase create(String prefix) throws Exception {
+        PrivateCluster c = PrivateCluster.local();
+        c.ensureRunning();
+        String name = prefix + "_" + Long.toHexString(System.nanoTime() & 0xffffffffL);
+        try (Connection conn = DriverManager.getConnection(c.url(), PrivateCluster.USER, c.password());
+             Statement st = conn.createStatement()) {
+            st.execute("create database " + name);
+        }
+        return new TestDatabase(c.url().replaceFirst("/postgres$", "/" + name), c.password(), c);
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public Database open(int pool) {
+        return Database.open(url, PrivateCluster.USER, password, pool);
+    }
+
+    public Map<String, String> childEnvironment() {
+        Map<String, String> env = new HashMap<>();
+        env.put("HARNESS_DB_URL", url);
+        env.put("HARNESS_DB_USER", PrivateCluster.USER);
+        env.put("HARNESS_DB_PASSWORD_FILE", cluster.passwordFilePath().toString());
+        return env;
+    }
+}
