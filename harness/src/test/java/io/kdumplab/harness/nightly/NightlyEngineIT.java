@@ -134,14 +134,14 @@ public class NightlyEngineIT {
     @Test
     public void aKilledOrchestratorsHostIsTakenOverInterruptedPowerCycledAndTheNightFinished() throws Exception {
         Path events = dir.resolve("kill9.events");
-        String id = enqueue(plan("kill9", List.of("sim-1"), 4));
-        Process a = worker("kill9", "kill9-a", 6000, events);
+        String id = enqueue(plan("kill9", List.of("sim-1"), 3));
+        Process a = worker("kill9", "kill9-a", 4000, events);
         NightStore store = new NightStore(db);
         // A has started the first cell (its attempt is RUNNING), then B joins, then A dies hard
         await("A running a cell", Duration.ofSeconds(60), () -> store.attempts(id).stream().anyMatch(x -> x.state().equals("RUNNING")));
         String aHolder = store.attempts(id).get(0).holder();
-        Process b = worker("kill9", "kill9-b", 6000, events);
-        Thread.sleep(2000);
+        Process b = worker("kill9", "kill9-b", 4000, events);
+        Thread.sleep(1000);
         signal(a, "KILL");
         long killedAt = System.nanoTime();
         await("the attempt marked INTERRUPTED", Duration.ofSeconds(60),
@@ -169,18 +169,18 @@ public class NightlyEngineIT {
     public void aFrozenOrchestratorResumedAfterLosingItsLeaseFiresNoNmiAndItsLateResultIsRejected() throws Exception {
         Path events = dir.resolve("stop.events");
         String id = enqueue(plan("sigstop", List.of("sim-2"), 2));
-        Process a = worker("sigstop", "sigstop-a", 8000, events);
+        Process a = worker("sigstop", "sigstop-a", 6000, events);
         NightStore store = new NightStore(db);
         await("A running a cell", Duration.ofSeconds(60), () -> store.attempts(id).stream().anyMatch(x -> x.state().equals("RUNNING")));
         NightStore.AttemptRow frozen = store.attempts(id).get(0);
-        signal(a, "STOP"); // before its NMI, 4 s into the cell
-        Process b = worker("sigstop", "sigstop-b", 8000, events);
+        signal(a, "STOP"); // before its NMI, 3 s into the cell
+        Process b = worker("sigstop", "sigstop-b", 6000, events);
         await("B took the host over", Duration.ofSeconds(60),
                 () -> store.attempts(id).stream().anyMatch(x -> x.state().equals("INTERRUPTED")));
         await("B ran the interrupted cell", Duration.ofSeconds(60), () -> store.cells(id, null).stream()
                 .anyMatch(c -> c.key().equals(frozen.cellKey()) && c.state().equals(NightStore.DONE)));
         signal(a, "CONT");
-        Thread.sleep(8000); // A's cell would have reached its NMI and its end by now
+        Thread.sleep(6000); // A's cell would have reached its NMI and its end by now
         String ev = Files.readString(events);
         assertFalse(ev.contains("token " + frozen.token() + "\n") || ev.lines().anyMatch(l -> l.endsWith("token " + frozen.token())),
                 "the frozen orchestrator fired nothing after waking up:\n" + ev);
