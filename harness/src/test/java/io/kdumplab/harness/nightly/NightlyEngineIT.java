@@ -60,6 +60,9 @@ public class NightlyEngineIT {
         if (db != null) {
             db.close();
         }
+        if (tdb != null) {
+            tdb.close();
+        }
     }
 
     /** Each test's hosts are in a lab named after the test: its orchestrators never pick another test's hosts. */

@@ -14,26 +14,30 @@ import java.util.Map;
  * cluster (real PostgreSQL, no mocks): its JDBC URL, and the environment a
  * child harness process needs to reach it (password from the cluster's 0600 file).
  */
-public final class TestDatabase {
+public final class TestDatabase implements AutoCloseable {
     private final String url;
     private final String password;
     private final PrivateCluster cluster;
+    private final String name;
+    private final boolean startedCluster;
 
-    private TestDatabase(String url, String password, PrivateCluster cluster) {
+    private TestDatabase(String url, String password, PrivateCluster cluster, String name, boolean startedCluster) {
         this.url = url;
         this.password = password;
         this.cluster = cluster;
+        this.name = name;
+        this.startedCluster = startedCluster;
     }
 
     public static TestDatabase create(String prefix) throws Exception {
         PrivateCluster c = PrivateCluster.local();
-        c.ensureRunning();
+        boolean started = c.ensureRunning();
         String name = prefix + "_" + Long.toHexString(System.nanoTime() & 0xffffffffL);
         try (Connection conn = DriverManager.getConnection(c.url(), PrivateCluster.USER, c.password());
              Statement st = conn.createStatement()) {
             st.execute("create database " + name);
         }
-        return new TestDatabase(c.url().replaceFirst("/postgres$", "/" + name), c.password(), c);
+        return new TestDatabase(c.url().replaceFirst("/postgres$", "/" + name), c.password(), c, name, started);
     }
 
     public String url() {
@@ -42,6 +46,23 @@ public final class TestDatabase {
 
     public Database open(int pool) {
         return Database.open(url, PrivateCluster.USER, password, pool);
+    }
+
+    /**
+     * Drops the database, and stops the cluster if this test started it: a running private cluster means "leases in
+     * use" to repro and bisect, which must not outlive the test.
+     */
+    @Override
+    public void close() {
+        try (Connection conn = DriverManager.getConnection(cluster.url(), PrivateCluster.USER, password);
+             Statement st = conn.createStatement()) {
+            st.execute("drop database if exists " + name + " with (force)");
+        } catch (Exception ignored) {
+            // a leftover test database is harmless
+        }
+        if (startedCluster) {
+            cluster.stop();
+        }
     }
 
     public Map<String, String> childEnvironment() {

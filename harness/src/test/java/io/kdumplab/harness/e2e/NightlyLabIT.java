@@ -1,0 +1,135 @@
+package io.kdumplab.harness.e2e;
+
+import io.kdumplab.harness.lab.DemoBuilds;
+import io.kdumplab.harness.lab.GuestImage;
+import io.kdumplab.harness.lab.LabPaths;
+import io.kdumplab.harness.nightly.CellRow;
+import io.kdumplab.harness.nightly.NightStore;
+import io.kdumplab.harness.store.Database;
+import io.kdumplab.harness.support.ChildProcesses;
+import io.kdumplab.harness.support.LabFixture;
+import io.kdumplab.harness.support.TestDatabase;
+import org.testng.annotations.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+/**
+ * Two nights on the virtual lab, one host, kernels = PREEMPT_RT + a series of
+ * demo builds. Night 1 the series' newest build is good; night 2 a newer build
+ * (its boot loads panic_wedge) has arrived: the regression is flagged with its
+ * evidence and the night-1 PASS beside it, the PREEMPT_RT cell stays
+ * unflagged. During night 2 an on-demand repro against the leased host is
+ * refused with --no-wait (naming the holder) and waits otherwise.
+ */
+@Test(groups = "lab", singleThreaded = true)
+public class NightlyLabIT {
+    private static final String RT = "6.1.0-56-rt-amd64";
+
+    @Test
+    public void aNewBuildThatHangsTheDumpIsFlaggedAsARegressionNextMorning() throws Exception {
+        LabFixture.up();
+        TestDatabase tdb = TestDatabase.create("nightly_lab");
+        Path work = Files.createTempDirectory("nightly-lab");
+        GuestImage image = LabFixture.lab().image();
+        List<String> kernels = new ArrayList<>(image.extraKernels());
+        kernels = kernels.subList(kernels.size() - 3, kernels.size());
+        Path all = work.resolve("all-builds");
+        new DemoBuilds(LabPaths.fromEnvironment().cacheRoot(), System.err::println).create(all, kernels, 2, 100);
+        List<Path> builds;
+        try (var s = Files.list(all)) {
+            builds = s.sorted().toList();
+        }
+        Path series = Files.createDirectories(work.resolve("series"));
+        for (Path b : builds.subList(0, 2)) {
+            Files.createSymbolicLink(series.resolve(b.getFileName()), b);
+        }
+        Files.writeString(work.resolve("inv.yaml"), "hosts:\n  - name: virtual-lab\n    lab: " + LabFixture.NAME
+                + "\n    console: {type: tcp}\n    distro: debian\n");
+        Path plan = work.resolve("nightly.yaml");
+        Files.writeString(plan, "name: lab-it\ninventory: inv.yaml\nbudget: 1h\nhosts: [virtual-lab]\nkernels:\n"
+                + "  - {name: rt, release: " + RT + "}\n  - {name: nightly, series: series}\nscenarios: [seed]\n");
+        Path reports = work.resolve("reports");
+
+        Process n1 = harness(tdb, work.resolve("night1.log"), "nightly", "run", plan.toString(), "--night", "2026-11-26",
+                "--reports", reports.toString());
+        assertTrue(n1.waitFor(30, TimeUnit.MINUTES));
+        assertEquals(n1.exitValue(), 0, "night 1: no regression\n" + Files.readString(work.resolve("night1.log")));
+
+        // the newer build arrives in the series
+        Files.createSymbolicLink(series.resolve(builds.get(2).getFileName()), builds.get(2));
+        Process n2 = harness(tdb, work.resolve("night2.log"), "nightly", "run", plan.toString(), "--night", "2026-11-27",
+                "--reports", reports.toString());
+        try (Database db = tdb.open(2)) {
+            String holder = awaitLease(db, Duration.ofMinutes(5));
+            Process refused = harness(tdb, work.resolve("repro-nowait.log"), "repro", "-i", work.resolve("inv.yaml").toString(),
+                    "--host", "virtual-lab", "--no-wait", "--reports", reports.resolve("od").toString());
+            assertTrue(refused.waitFor(2, TimeUnit.MINUTES));
+            String out = Files.readString(work.resolve("repro-nowait.log"));
+            assertEquals(refused.exitValue(), 125, out);
+            assertTrue(out.contains("held by " + holder) && out.contains("(NIGHTLY) since"), "names the holder: " + out);
+            Process waits = harness(tdb, work.resolve("repro-wait.log"), "repro", "-i", work.resolve("inv.yaml").toString(),
+                    "--host", "virtual-lab", "--lease-wait", "15", "--reports", reports.resolve("od").toString());
+            assertTrue(waits.waitFor(2, TimeUnit.MINUTES));
+            String wout = Files.readString(work.resolve("repro-wait.log"));
+            assertTrue(wout.contains("queue position 1, waiting"), "waited in the host's queue: " + wout);
+            assertTrue(wout.contains("gave up after"), wout);
+        }
+        assertTrue(n2.waitFor(30, TimeUnit.MINUTES));
+        String log2 = Files.readString(work.resolve("night2.log"));
+        assertEquals(n2.exitValue(), 1, "night 2: exit 1 on a regression\n" + log2);
+
+        try (Database db = tdb.open(2)) {
+            NightStore store = new NightStore(db);
+            List<CellRow> night2 = store.cells("lab-it/2026-11-27", null);
+            CellRow rt = night2.stream().filter(c -> c.kernel().equals("rt")).findFirst().orElseThrow();
+            CellRow nightly = night2.stream().filter(c -> c.kernel().equals("nightly")).findFirst().orElseThrow();
+            assertEquals(rt.verdict(), "PASS", rt.reason());
+            assertEquals(nightly.verdict(), "FAIL", nightly.reason());
+            assertEquals(nightly.build(), kernels.get(2), "tonight's build is the newest of the series");
+        }
+        String html = Files.readString(reports.resolve("nightly/lab-it/2026-11-27/index.html"));
+        String regressions = html.substring(html.indexOf("<h2>Regressions"), html.indexOf("<h2>Matrix"));
+        assertTrue(regressions.contains("nightly") && regressions.contains("2026-11-26") && regressions.contains("PASS")
+                && regressions.contains(kernels.get(1)), "the regression with the night-1 PASS (its build) beside it:\n" + regressions);
+        assertTrue(!regressions.contains(">rt<"), "the PREEMPT_RT cell is not flagged");
+        String junit = Files.readString(reports.resolve("nightly/lab-it/2026-11-27/junit.xml"));
+        assertTrue(junit.contains("failures=\"1\""), junit);
+        System.err.println("nightly lab IT: night 1 and night 2 passed their checks; logs in " + work);
+        tdb.close();
+    }
+
+    private static String awaitLease(Database db, Duration max) throws Exception {
+        long end = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < end) {
+            try (Connection c = db.connection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select holder from host_lease where host = 'virtual-lab' and kind = 'NIGHTLY'"
+                         + " and expires_at > now()")) {
+                if (rs.next()) {
+                    return rs.getString(1);
+                }
+            }
+            Thread.sleep(1000);
+        }
+        throw new AssertionError("night 2 never took the host's lease");
+    }
+
+    private static Process harness(TestDatabase tdb, Path log, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(tdb.childEnvironment());
+        return ChildProcesses.track(pb.start());
+    }
+}
