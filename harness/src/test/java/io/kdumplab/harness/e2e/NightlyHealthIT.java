@@ -1,0 +1,98 @@
+package io.kdumplab.harness.e2e;
+
+import io.kdumplab.harness.lab.LabSpec;
+import io.kdumplab.harness.lab.LabState;
+import io.kdumplab.harness.lab.VirtualLab;
+import io.kdumplab.harness.nightly.CellRow;
+import io.kdumplab.harness.nightly.NightStore;
+import io.kdumplab.harness.store.Database;
+import io.kdumplab.harness.support.ChildProcesses;
+import io.kdumplab.harness.support.LabFixture;
+import io.kdumplab.harness.support.TestDatabase;
+import io.kdumplab.harness.util.Processes;
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertNotEquals;
+import static org.testng.Assert.assertTrue;
+
+/**
+ * Two hosts (two lab instances); one host's BMC becomes unreachable mid-night
+ * (its ipmi_sim stopped): that host's cells end as infrastructure errors after a
+ * failing health check, never as FAIL, and the report shows it unhealthy; the
+ * other host's cells run as usual. The cells are cheap (an NMI that does not
+ * panic: a FAIL without a crash), so the test pays for no dump.
+ */
+@Test(groups = "lab", singleThreaded = true)
+public class NightlyHealthIT {
+    private static final String SECOND = "it-second";
+
+    @AfterClass(alwaysRun = true)
+    public void secondLabDown() {
+        ChildProcesses.reapAll();
+        LabFixture.lab().down(SECOND);
+    }
+
+    @Test
+    public void aHostWhoseBmcDiesEndsAsInfrastructureErrorsAndTheOtherHostIsUnaffected() throws Exception {
+        LabFixture.up();
+        VirtualLab lab = LabFixture.lab();
+        lab.down(SECOND);
+        LabState second = lab.up(LabSpec.defaults(SECOND));
+        TestDatabase tdb = TestDatabase.create("nightly_health");
+        Path work = Files.createTempDirectory("nightly-health");
+        Files.writeString(work.resolve("inv.yaml"), "hosts:\n"
+                + "  - {name: virtual-lab, lab: " + LabFixture.NAME + ", console: {type: tcp}, distro: debian}\n"
+                + "  - {name: second, lab: " + SECOND + ", console: {type: tcp}, distro: debian}\n");
+        Files.writeString(work.resolve("no-panic.yaml"), "name: no-panic\nspammer: {enabled: false}\n"
+                + "sysctls: {kernel.unknown_nmi_panic: \"0\", kernel.panic_on_unrecovered_nmi: \"0\", kernel.panic_on_io_nmi: \"0\"}\n");
+        Path plan = work.resolve("nightly.yaml");
+        Files.writeString(plan, "name: health-it\ninventory: inv.yaml\nbudget: 1h\nrepeats: 2\nhosts: [virtual-lab, second]\n"
+                + "kernels: [6.1.0-56-amd64]\nscenarios: [no-panic.yaml]\n");
+        Path reports = work.resolve("reports");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main", "nightly", "run", plan.toString(),
+                "--night", "2026-11-27", "--reports", reports.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("night.log").toFile());
+        pb.environment().putAll(tdb.childEnvironment());
+        Process night = ChildProcesses.track(pb.start());
+        try (Database db = tdb.open(2)) {
+            NightStore store = new NightStore(db);
+            // mid-night: once the second host's first cell runs, its BMC goes away
+            long end = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (System.nanoTime() < end && store.attempts("health-it/2026-11-27").stream()
+                    .noneMatch(a -> a.cellKey().startsWith("second|"))) {
+                Thread.sleep(500);
+            }
+            assertTrue(Processes.stop(second.bmcPid(), Duration.ofSeconds(10)), "the second lab's BMC stopped");
+            assertTrue(night.waitFor(20, TimeUnit.MINUTES));
+            String log = Files.readString(work.resolve("night.log"));
+            for (CellRow c : store.cells("health-it/2026-11-27", null)) {
+                if (c.host().equals("second")) {
+                    assertNotEquals(c.verdict(), "FAIL", "an unreachable BMC is never a kernel FAIL: " + c.reason());
+                    assertEquals(c.verdict(), "INFRA_ERROR", c.key() + ": " + c.reason() + "\n" + log);
+                } else {
+                    assertEquals(c.verdict(), "FAIL", "the healthy host's cells ran: " + c.key() + " " + c.reason());
+                    assertTrue(c.reason().toLowerCase().contains("panic"), c.reason());
+                }
+            }
+            Object[] health = store.health("second");
+            assertEquals(health[0], false, "second is unhealthy: " + health[1]);
+            Object[] ok = store.health("virtual-lab");
+            assertTrue(ok == null || (Boolean) ok[0], "virtual-lab stays healthy");
+        }
+        String html = Files.readString(reports.resolve("nightly/health-it/2026-11-27/index.html"));
+        assertTrue(html.contains("UNHEALTHY"), "the report shows the host unhealthy");
+        String junit = Files.readString(reports.resolve("nightly/health-it/2026-11-27/junit.xml"));
+        assertTrue(junit.contains("name=\"second\" tests=\"1\" failures=\"0\" errors=\"1\""), junit);
+        tdb.close();
+    }
+}
