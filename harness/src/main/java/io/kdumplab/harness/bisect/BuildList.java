@@ -100,13 +100,26 @@ public record BuildList(Path source, List<Build> builds) {
         }
     }
 
+    /** A bisection's builds: at least a good endpoint, a bad endpoint and one build between them. */
     public static BuildList load(Path source) {
+        return load(source, 3);
+    }
+
+    /** Builds of a nightly series or of kernel artifacts: one build is enough (the newest is taken). */
+    public static BuildList loadAny(Path source) {
+        return load(source, 1);
+    }
+
+    private static BuildList load(Path source, int atLeast) {
         if (!Files.exists(source)) {
             throw new ConfigurationException("build list " + source + " does not exist",
-                    "give --builds a directory of kernel builds or a YAML manifest (see README, section Bisection)");
+                    "give a directory of kernel builds or a YAML manifest (see README, section Bisection)");
         }
         List<Build> builds = Files.isDirectory(source) ? fromDirectory(source) : fromManifest(source);
-        if (builds.size() < 3) {
+        if (builds.isEmpty()) {
+            throw new ConfigurationException(source + " holds no builds", "add builds, or check the directory layout");
+        }
+        if (builds.size() < atLeast) {
             throw new ConfigurationException(source + " holds " + builds.size() + " build(s); a bisection needs a good endpoint,"
                     + " a bad endpoint and at least one build between them", "add builds, or check the directory layout");
         }

@@ -38,7 +38,7 @@ public final class KernelBoot {
 
     /** Installs the build of `release` found in `artifacts` (a builds directory or manifest, as `bisect` takes). */
     public void install(Path artifacts, String release) {
-        BuildList list = BuildList.load(artifacts);
+        BuildList list = BuildList.loadAny(artifacts);
         Build build = list.builds().stream().filter(b -> b.kernelRelease().equals(release)).findFirst()
                 .orElseThrow(() -> new ConfigurationException("--kernel-artifacts " + artifacts + " has no build of " + release,
                         "builds there: " + list.builds().stream().map(Build::kernelRelease).toList()));

@@ -55,7 +55,7 @@ public final class LabCells implements CellRunner, HostControl {
     /** The build a kernel column stands for tonight: the series' newest, or the release itself. */
     public static String buildOf(NightlyPlan.Kernel k) {
         if (k.isSeries()) {
-            BuildList b = BuildList.load(k.series());
+            BuildList b = BuildList.loadAny(k.series());
             return b.get(b.size() - 1).kernelRelease();
         }
         return k.release();

@@ -180,7 +180,7 @@ public final class PlanLoader {
             if (series != null) {
                 seriesPath = base.resolve(series);
                 try {
-                    BuildList b = BuildList.load(seriesPath);
+                    BuildList b = BuildList.loadAny(seriesPath);
                     if (b.size() == 0) {
                         errors.add(at.at(p + "/series") + ": series " + seriesPath + " has no builds");
                     }
@@ -192,7 +192,7 @@ public final class PlanLoader {
             if (artifacts != null) {
                 artifactsPath = base.resolve(artifacts);
                 try {
-                    BuildList b = BuildList.load(artifactsPath);
+                    BuildList b = BuildList.loadAny(artifactsPath);
                     if (release != null && b.builds().stream().noneMatch(x -> x.kernelRelease().equals(release))) {
                         errors.add(at.at(p + "/artifacts") + ": " + artifactsPath + " has no build of " + release);
                     }
