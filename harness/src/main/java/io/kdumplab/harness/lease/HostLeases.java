@@ -67,7 +67,7 @@ public final class HostLeases implements AutoCloseable {
                 String note = "host " + host + " is held by " + g.holder + " (" + g.holderKind + ") since " + g.since
                         + "; queue position " + g.position;
                 if (wait.isZero() || System.nanoTime() > deadline) {
-                    throw new LeaseUnavailableException(note + (wait.isZero() ? " (--no-wait)" : "; gave up after " + wait),
+                    throw new LeaseUnavailableException(note + (wait.isZero() ? " (--no-wait)" : "; gave up after " + wait.toSeconds() + " s"),
                             g.holder);
                 }
                 if (!note.equals(lastNote)) {

@@ -55,7 +55,10 @@ public final class NightReport {
                         .append("</td><td>").append(esc(r.scenario())).append("</td><td>").append(verdicts(r.tonight()))
                         .append("</td><td>").append(lastPass == null ? "" : esc(lastPass[0]) + " " + link("PASS", lastPass[3])
                                 + " (" + esc(lastPass[2]) + ")")
-                        .append("</td><td>").append(esc(r.statement())).append("</td></tr>\n");
+                        .append("</td><td>").append(esc(r.statement()))
+                        .append(r.tonight().stream().filter(c -> "FAIL".equals(c.verdict())).findFirst()
+                                .map(c -> "<br><small>tonight: " + esc(c.reason()) + "</small>").orElse(""))
+                        .append("</td></tr>\n");
             }
             b.append("</table>\n");
         }

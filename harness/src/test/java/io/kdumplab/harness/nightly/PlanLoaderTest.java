@@ -68,4 +68,17 @@ public class PlanLoaderTest {
         ConfigurationException e = expectThrows(ConfigurationException.class, () -> PlanLoader.load(f));
         assertTrue(e.getMessage().contains("unknown host 'other' (without 'inventory:' the only host is virtual-lab)"), e.getMessage());
     }
+
+    @Test
+    public void aSeriesMayHoldOneBuildAndItsNewestBuildIsTonights() throws Exception {
+        Path f = write("s.yaml", "inventory: inv.yaml\nhosts: [r740-03]\nkernels:\n  - {name: nightly, series: builds}\n");
+        Path builds = f.getParent().resolve("builds");
+        Files.createDirectories(builds.resolve("01"));
+        Files.createFile(builds.resolve("01/linux-image-6.1.0-9-amd64_6.1.1-1_amd64.deb"));
+        NightlyPlan one = PlanLoader.load(f);
+        assertEquals(LabCells.buildOf(one.kernel("nightly")), "6.1.0-9-amd64");
+        Files.createDirectories(builds.resolve("02"));
+        Files.createFile(builds.resolve("02/linux-image-6.1.0-10-amd64_6.1.2-1_amd64.deb"));
+        assertEquals(LabCells.buildOf(PlanLoader.load(f).kernel("nightly")), "6.1.0-10-amd64", "a newer build arrived");
+    }
 }
