@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  * carries the kernel log and the capture kernel is loaded.
  */
 public final class LabCells implements CellRunner, HostControl {
-    private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(10);
 
     private final NightlyPlan plan;
@@ -121,13 +121,23 @@ public final class LabCells implements CellRunner, HostControl {
             dev.root("echo '<4>" + marker + "' > /dev/kmsg", Duration.ofSeconds(15));
             console.await(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(marker)), from,
                     d.child("the health marker on the console", Duration.ofSeconds(20)));
-            String loaded = dev.shell().run("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(15)).out().strip();
-            if (!loaded.equals("1")) {
-                return "the capture kernel is not loaded (/sys/kernel/kexec_crash_loaded = " + loaded + ")";
+            // right after a boot kdump-tools may still be loading the capture kernel: give it until the deadline
+            String loaded = "";
+            while (true) {
+                loaded = dev.shell().run("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(15)).out().strip();
+                if (loaded.equals("1")) {
+                    return null;
+                }
+                if (d.remaining().toSeconds() < 5) {
+                    return "the capture kernel is not loaded (/sys/kernel/kexec_crash_loaded = " + loaded + ")";
+                }
+                Thread.sleep(3000);
             }
-            return null;
         } catch (InfrastructureException e) {
             return e.component() + ": " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
         } catch (java.io.IOException | RuntimeException e) {
             return e.getMessage();
         }
