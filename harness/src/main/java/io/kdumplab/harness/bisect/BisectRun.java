@@ -1,6 +1,7 @@
 package io.kdumplab.harness.bisect;
 
 import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.run.Fence;
 import io.kdumplab.harness.run.ReproRun;
 import io.kdumplab.harness.report.RunReports;
 import io.kdumplab.harness.verdict.Verdict;
@@ -38,55 +39,6 @@ import java.util.function.Consumer;
  * default boot entry back and boots the safe kernel.
  */
 public final class BisectRun {
-    /**
-     * What the user chose. errorRate bounds the chance of naming the wrong build; minReproRate is the repro rate the
-     * user states, which only shapes the model's prior (the rate is learnt); maxTrials 0 derives the limit from the
-     * rate and the error target ({@link TrialLimit}); budgetSeconds 0 means no machine-time budget.
-     */
-    public record Settings(double minReproRate, double errorRate, int retries, int maxTrials, int goodTrials,
-                           String safeKernel, Duration installTimeout, Duration bootTimeout, Duration hangAfter,
-                           BisectModel.Costs costs, double budgetSeconds) {
-        public Settings {
-            if (!(minReproRate > 0) || minReproRate > 1) {
-                throw new ConfigurationException("--repro-rate must be in (0, 1], got " + minReproRate,
-                        "the share of runs in which a bad build fails, as far as you know, e.g. 0.3; 1 for a deterministic failure");
-            }
-            if (!(errorRate > 0) || errorRate >= 0.5) {
-                throw new ConfigurationException("--error-rate must be in (0, 0.5), got " + errorRate,
-                        "the accepted chance of naming the wrong build, e.g. 0.05");
-            }
-            if (maxTrials < 0 || budgetSeconds < 0) {
-                throw new ConfigurationException("--max-trials and --budget must not be negative",
-                        "leave them out for the defaults derived from the rate and the error target");
-            }
-            costs = costs == null ? BisectModel.Costs.LAB : costs;
-        }
-
-        public Settings(double minReproRate, double errorRate, int retries, int maxTrials, int goodTrials, String safeKernel,
-                        Duration installTimeout, Duration bootTimeout, Duration hangAfter) {
-            this(minReproRate, errorRate, retries, maxTrials, goodTrials, safeKernel, installTimeout, bootTimeout, hangAfter,
-                    BisectModel.Costs.LAB, 0);
-        }
-
-        /** The trial limit: the user's, or derived from the stated rate and the error target. */
-        public int trialLimit(int builds) {
-            return maxTrials > 0 ? maxTrials : TrialLimit.defaultMaxTrials(builds, minReproRate, errorRate);
-        }
-
-        /**
-         * Passes in a row after which a bad endpoint counts as not reproducing: (1 - rate/2)^n <= error. At half the
-         * stated rate, because the stated rate is only a guess: a bug half as frequent as stated is still bisected.
-         */
-        public int badEndpointTrials() {
-            return passesToRuleOut(minReproRate / 2, errorRate);
-        }
-
-        /** Passes in a row after which "fails with rate >= pMin" is ruled out at this error rate. */
-        public static int passesToRuleOut(double pMin, double errorRate) {
-            return pMin >= 1 ? 1 : (int) Math.ceil(Math.log(errorRate) / Math.log(1 - pMin));
-        }
-    }
-
     /** How the bisection ended; the CLI maps it to an exit code. */
     public enum Status { RUNNING, FOUND, INCONCLUSIVE, ENDPOINT_ERROR, ABORTED }
 
@@ -94,7 +46,7 @@ public final class BisectRun {
     private final TargetHost host;
     private final Scenario scenario;
     private final Path dir;
-    private final Settings settings;
+    private final BisectSettings settings;
     private final Consumer<String> progress;
     private final Journal journal;
     private final HostPower power;
@@ -111,9 +63,9 @@ public final class BisectRun {
     private Status status = Status.RUNNING;
     private String message;
     private volatile ReproRun currentRun;
-    private io.kdumplab.harness.run.Fence fence = io.kdumplab.harness.run.Fence.NONE;
+    private Fence fence = Fence.NONE;
 
-    public BisectRun(BuildList builds, TargetHost host, Scenario scenario, Path dir, Settings settings, Consumer<String> progress) {
+    public BisectRun(BuildList builds, TargetHost host, Scenario scenario, Path dir, BisectSettings settings, Consumer<String> progress) {
         this.builds = builds;
         this.host = host;
         this.scenario = scenario;
@@ -130,7 +82,7 @@ public final class BisectRun {
     }
 
     /** The host lease's check before every trial's NMI and power cycle (a host shared with nightly and repro). */
-    public BisectRun withFence(io.kdumplab.harness.run.Fence f) {
+    public BisectRun withFence(Fence f) {
         this.fence = f;
         return this;
     }
@@ -209,7 +161,7 @@ public final class BisectRun {
     /** Null when both endpoints verify; else why the bisection cannot go on. */
     private String verifyEndpoints() {
         while (true) {
-            EndpointStep step = endpointStep(entries, builds, settings);
+            EndpointCheck.Step step = EndpointCheck.next(entries, builds, settings);
             if (step.problem() != null) {
                 return step.problem();
             }
@@ -219,45 +171,6 @@ public final class BisectRun {
             }
             trial(step.trialOn());
         }
-    }
-
-    /** The endpoint check's next move, from the journal alone: a trial on a build, a stop with a reason, or done. */
-    record EndpointStep(Integer trialOn, String problem) {}
-
-    static EndpointStep endpointStep(List<Journal.Entry> entries, BuildList builds, Settings settings) {
-        int bad = builds.size() - 1;
-        int goodFails = count(entries, 0, true);
-        if (goodFails > 0) {
-            Journal.Entry f = entries.stream().filter(e -> e.judged() && e.buildIndex() == 0 && e.failed()).reduce((x, y) -> y).orElseThrow();
-            return new EndpointStep(null, "the good endpoint " + builds.get(0).label() + " FAILED (run " + f.runId() + ": " + f.reason()
-                    + "); it is not a good build. Choose an earlier good build with --good, or check the scenario");
-        }
-        if (count(entries, 0, false) < settings.goodTrials()) {
-            return skipped(entries, 0) != null
-                    ? new EndpointStep(null, "the good endpoint " + builds.get(0).label() + " could not be tested: " + skipped(entries, 0))
-                    : new EndpointStep(0, null);
-        }
-        if (count(entries, bad, true) > 0) {
-            return new EndpointStep(null, null);
-        }
-        int passes = count(entries, bad, false);
-        if (passes >= settings.badEndpointTrials()) {
-            return new EndpointStep(null, "the bad endpoint " + builds.get(bad).label() + " PASSED " + passes + " trial(s) in a row;"
-                    + " with a repro rate of at least " + settings.minReproRate() + " that happens with probability <= "
-                    + settings.errorRate() + ". It does not reproduce: choose a later bad build with --bad, or lower --min-repro-rate");
-        }
-        return skipped(entries, bad) != null
-                ? new EndpointStep(null, "the bad endpoint " + builds.get(bad).label() + " could not be tested: " + skipped(entries, bad))
-                : new EndpointStep(bad, null);
-    }
-
-    private static int count(List<Journal.Entry> entries, int k, boolean failed) {
-        return (int) entries.stream().filter(e -> e.judged() && e.buildIndex() == k && e.failed() == failed).count();
-    }
-
-    private static String skipped(List<Journal.Entry> entries, int k) {
-        return entries.stream().filter(e -> e.kind() == Journal.Kind.SKIP && Integer.valueOf(k).equals(e.buildIndex()))
-                .reduce((x, y) -> y).map(Journal.Entry::reason).orElse(null);
     }
 
     // ------------------------------------------------------------------ the search

@@ -32,7 +32,7 @@ public record BisectState(String schema, String status, String message, String h
                            int notJudged, boolean skipped, String skipReason, double probabilityFirstBad,
                            List<Trial> trials) {}
 
-    static BisectState of(BuildList builds, List<Journal.Entry> entries, BisectModel model, BisectRun.Settings settings,
+    static BisectState of(BuildList builds, List<Journal.Entry> entries, BisectModel model, BisectSettings settings,
                           String host, BisectRun.Status status, String message) {
         List<BuildRow> rows = new ArrayList<>();
         double trialSeconds = 0;

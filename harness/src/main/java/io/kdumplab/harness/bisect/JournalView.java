@@ -80,7 +80,7 @@ public final class JournalView {
         if (status == BisectRun.Status.RUNNING && model.trials() > 0) {
             message = "in progress; so far: " + BisectState.answer(builds, model);
         }
-        BisectRun.Settings settings = new BisectRun.Settings(start.minReproRate(), start.errorRate(), 0, 0, 0,
+        BisectSettings settings = new BisectSettings(start.minReproRate(), start.errorRate(), 0, 0, 0,
                 start.safeKernel(), Duration.ZERO, Duration.ZERO, Duration.ZERO);
         return BisectState.of(builds, entries, model, settings, start.host(), status, message);
     }

@@ -1,6 +1,7 @@
 package io.kdumplab.harness.cli;
 
 import io.kdumplab.harness.bisect.BisectRun;
+import io.kdumplab.harness.bisect.BisectSettings;
 import io.kdumplab.harness.bisect.BisectModel;
 import io.kdumplab.harness.bisect.BisectSimulation;
 import io.kdumplab.harness.bisect.BisectState;
@@ -93,7 +94,7 @@ public final class BisectCommand implements Runnable {
             int g = good == null ? 0 : all.indexOf(good, "--good");
             int b = bad == null ? all.size() - 1 : all.indexOf(bad, "--bad");
             BuildList list = all.slice(g, b);
-            BisectRun.Settings settings = new BisectRun.Settings(minReproRate, errorRate, retries, maxTrials, goodTrials,
+            BisectSettings settings = new BisectSettings(minReproRate, errorRate, retries, maxTrials, goodTrials,
                     safeKernel, Duration.ofSeconds(installTimeout), Duration.ofSeconds(bootTimeout), scenario.hangAfter(),
                     costs.costs(), budget == null ? 0 : budgetSeconds(budget));
             var sc = scenario.build();
@@ -175,7 +176,7 @@ public final class BisectCommand implements Runnable {
         public Integer call() {
             JournalView v = JournalView.open(dir.resolve("journal.jsonl"));
             Journal.Start st = v.start();
-            BisectRun.Settings settings = new BisectRun.Settings(st.minReproRate(), st.errorRate(), 0, 0, 0, st.safeKernel(),
+            BisectSettings settings = new BisectSettings(st.minReproRate(), st.errorRate(), 0, 0, 0, st.safeKernel(),
                     Duration.ofSeconds(60), Duration.ofSeconds(bootTimeout), Duration.ofSeconds(60));
             new BisectRun(v.builds(), target.resolve(false), io.kdumplab.harness.run.Scenario.seed(), dir, settings,
                     System.err::println).restoreOnly();

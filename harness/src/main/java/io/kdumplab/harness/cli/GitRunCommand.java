@@ -87,7 +87,7 @@ public final class GitRunCommand implements Callable<Integer> {
                 return ExitCodes.INFRA;
             }
         }
-        int needed = io.kdumplab.harness.bisect.BisectRun.Settings.passesToRuleOut(minReproRate, errorRate);
+        int needed = io.kdumplab.harness.bisect.BisectSettings.passesToRuleOut(minReproRate, errorRate);
         int passes = 0;
         int unjudged = 0;
         while (true) {

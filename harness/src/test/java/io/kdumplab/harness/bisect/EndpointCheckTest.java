@@ -20,18 +20,18 @@ public class EndpointCheckTest {
             new Build(2, "c", "k-c", Build.Kind.REPOSITORY, List.of(), List.of("x")),
             new Build(3, "d", "k-d", Build.Kind.REPOSITORY, List.of(), List.of("x"))));
 
-    private static BisectRun.Settings settings(double pMin) {
-        return new BisectRun.Settings(pMin, 0.05, 2, 60, 1, null, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+    private static BisectSettings settings(double pMin) {
+        return new BisectSettings(pMin, 0.05, 2, 60, 1, null, Duration.ZERO, Duration.ZERO, Duration.ZERO);
     }
 
     @Test
     public void goodThenBadEndpointAreTestedFirst() {
         List<Journal.Entry> j = new ArrayList<>();
-        assertEquals(BisectRun.endpointStep(j, BUILDS, settings(1)).trialOn(), Integer.valueOf(0));
+        assertEquals(EndpointCheck.next(j, BUILDS, settings(1)).trialOn(), Integer.valueOf(0));
         j.add(Journal.Entry.trial(0, "a", "PASS", "r1", "ok", 100));
-        assertEquals(BisectRun.endpointStep(j, BUILDS, settings(1)).trialOn(), Integer.valueOf(3));
+        assertEquals(EndpointCheck.next(j, BUILDS, settings(1)).trialOn(), Integer.valueOf(3));
         j.add(Journal.Entry.trial(3, "d", "FAIL", "r2", "hang", 100));
-        BisectRun.EndpointStep done = BisectRun.endpointStep(j, BUILDS, settings(1));
+        EndpointCheck.Step done = EndpointCheck.next(j, BUILDS, settings(1));
         assertNull(done.trialOn());
         assertNull(done.problem());
     }
@@ -39,7 +39,7 @@ public class EndpointCheckTest {
     @Test
     public void aFailingGoodEndpointStopsAtOnce() {
         List<Journal.Entry> j = List.of(Journal.Entry.trial(0, "a", "FAIL", "r1", "hang", 100));
-        String p = BisectRun.endpointStep(j, BUILDS, settings(1)).problem();
+        String p = EndpointCheck.next(j, BUILDS, settings(1)).problem();
         assertTrue(p.contains("good endpoint a (k-a) FAILED (run r1: hang)"), p);
     }
 
@@ -52,18 +52,18 @@ public class EndpointCheckTest {
         j.add(Journal.Entry.trial(0, "a", "PASS", "r0", "ok", 100));
         for (int i = 1; i <= 10; i++) {
             j.add(Journal.Entry.trial(3, "d", "PASS", "r" + i, "ok", 100));
-            assertEquals(BisectRun.endpointStep(j, BUILDS, settings(0.5)).trialOn(), Integer.valueOf(3));
+            assertEquals(EndpointCheck.next(j, BUILDS, settings(0.5)).trialOn(), Integer.valueOf(3));
         }
         j.add(Journal.Entry.trial(3, "d", "INFRA_ERROR", "rx", "bmc", 10));
-        assertEquals(BisectRun.endpointStep(j, BUILDS, settings(0.5)).trialOn(), Integer.valueOf(3), "infra trials do not count");
+        assertEquals(EndpointCheck.next(j, BUILDS, settings(0.5)).trialOn(), Integer.valueOf(3), "infra trials do not count");
         j.add(Journal.Entry.trial(3, "d", "PASS", "r11", "ok", 100));
-        String p = BisectRun.endpointStep(j, BUILDS, settings(0.5)).problem();
+        String p = EndpointCheck.next(j, BUILDS, settings(0.5)).problem();
         assertTrue(p.contains("bad endpoint d (k-d) PASSED 11 trial(s)"), p);
     }
 
     @Test
     public void anUntestableEndpointStops() {
         List<Journal.Entry> j = List.of(Journal.Entry.event(Journal.Kind.SKIP, 0, "a", "does not boot", 0));
-        assertTrue(BisectRun.endpointStep(j, BUILDS, settings(1)).problem().contains("could not be tested: does not boot"));
+        assertTrue(EndpointCheck.next(j, BUILDS, settings(1)).problem().contains("could not be tested: does not boot"));
     }
 }
