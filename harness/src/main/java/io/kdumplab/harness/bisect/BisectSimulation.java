@@ -193,13 +193,6 @@ public final class BisectSimulation {
         return b.toString();
     }
 
-    public static void main(String[] args) {
-        BisectModel.Costs c = BisectModel.Costs.LAB;
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-        System.out.print(table(run(64, n, new double[] {0.3, 0.6, 1.0}, new double[] {0.5, 1, 2}, 0.02, c, 42), c));
-        System.out.print(skipTable(64, n / 4, new double[] {0.3, 0.6, 1.0}, 0.25, 0.02, c, 42));
-    }
-
     public static String table(List<Row> rows, BisectModel.Costs costs) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "costs: trial %.0f s, build switch %.0f s, first install %.0f s; target error %.1f%%%n",

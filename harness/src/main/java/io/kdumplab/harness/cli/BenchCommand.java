@@ -43,12 +43,7 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             var cluster = io.kdumplab.harness.store.PrivateCluster.local();
             cluster.ensureRunning();
-            String name = "bench_" + Long.toHexString(System.nanoTime() & 0xffffffL);
-            try (var c = java.sql.DriverManager.getConnection(cluster.url(), io.kdumplab.harness.store.PrivateCluster.USER,
-                    cluster.password()); var st = c.createStatement()) {
-                st.execute("create database " + name);
-            }
-            String url = cluster.url().replaceFirst("/postgres$", "/" + name);
+            String url = cluster.createDatabase("bench");
             Path dir = java.nio.file.Files.createTempDirectory("nightly-bench");
             var settings = io.kdumplab.harness.nightly.NightlyEngine.Settings.DEFAULTS;
             try (var db = io.kdumplab.harness.store.Database.open(url, io.kdumplab.harness.store.PrivateCluster.USER,

@@ -27,6 +27,9 @@ public final class HostLeases implements AutoCloseable {
     /** Waiting this long moves a request one rank up (a nightly cell waiting 2 x AGING beats fresh on-demand work). */
     public static final Duration AGING = Duration.ofMinutes(10);
     private static final Duration POLL = Duration.ofSeconds(1);
+    /** LeaseKind's rank as SQL, for ordering the queue in the database. */
+    private static final String RANK_SQL = " (case kind " + java.util.Arrays.stream(LeaseKind.values())
+            .map(k -> "when '" + k.name() + "' then " + k.rank).collect(java.util.stream.Collectors.joining(" ")) + " end)";
 
     private final Database db;
     private final Duration ttl;
@@ -149,7 +152,7 @@ public final class HostLeases implements AutoCloseable {
                 long agingSeconds = AGING.toSeconds();
                 int position = 0;
                 try (PreparedStatement q = c.prepareStatement("select id from lease_request where host = ? order by"
-                        + " (case kind when 'ON_DEMAND' then 0 when 'BISECT' then 1 else 2 end)"
+                        + RANK_SQL
                         + " - floor(extract(epoch from (now() - requested_at)) / ?), requested_at, id")) {
                     q.setString(1, host);
                     q.setLong(2, agingSeconds);

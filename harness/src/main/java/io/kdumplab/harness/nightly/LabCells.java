@@ -35,6 +35,7 @@ public final class LabCells implements CellRunner, HostControl {
     private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(10);
 
     private final NightlyPlan plan;
+    private final Inventory inventory;
     private final VirtualLabs labs;
     private final Path runsDir;
     private final Consumer<String> log;
@@ -43,13 +44,14 @@ public final class LabCells implements CellRunner, HostControl {
     public LabCells(NightlyPlan plan, VirtualLabs labs, Path runsDir, Consumer<String> log) {
         this.plan = plan;
         this.labs = labs;
+        // read once per night: every cell and health check of the night resolves its host from it
+        this.inventory = plan.inventory() != null ? Inventory.load(plan.inventory()) : Inventory.virtualLab("default", "tcp");
         this.runsDir = runsDir;
         this.log = log;
     }
 
     TargetHost target(String host) {
-        Inventory inv = plan.inventory() != null ? Inventory.load(plan.inventory()) : Inventory.virtualLab("default", "tcp");
-        return inv.resolve(host, labs);
+        return inventory.resolve(host, labs);
     }
 
     /** The build a kernel column stands for tonight: the series' newest, or the release itself. */

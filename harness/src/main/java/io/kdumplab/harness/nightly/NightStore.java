@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -377,9 +376,5 @@ public final class NightStore {
         } catch (SQLException e) {
             throw db.failure("recording a run of " + host, e);
         }
-    }
-
-    static Duration since(java.time.Instant t) {
-        return Duration.between(t, java.time.Instant.now());
     }
 }

@@ -55,7 +55,6 @@ public final class NightlyEngine implements AutoCloseable {
         HostControl control(String nightId);
     }
 
-    private final Database db;
     private final NightStore store;
     private final HostLeases leases;
     private final Settings settings;
@@ -66,7 +65,6 @@ public final class NightlyEngine implements AutoCloseable {
     private final Scheduler scheduler;
 
     public NightlyEngine(Database db, List<String> labs, Settings settings, Runners runners, Consumer<String> log) {
-        this.db = db;
         this.store = new NightStore(db);
         this.leases = new HostLeases(db, settings.leaseTtl());
         this.settings = settings;

@@ -89,6 +89,18 @@ public final class PrivateCluster {
         }
     }
 
+    /** A new database in the running cluster (tests, benchmarks); returns its JDBC URL. */
+    public String createDatabase(String prefix) {
+        String name = prefix + "_" + Long.toHexString(System.nanoTime() & 0xffffffffL);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url(), USER, password());
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("create database " + name);
+        } catch (java.sql.SQLException e) {
+            throw new InfrastructureException("database", "creating database " + name + " failed: " + e.getMessage(), "");
+        }
+        return url().replaceFirst("/postgres$", "/" + name);
+    }
+
     /** Creates the cluster on first use and starts it if it is not running; true when this call started it. */
     public synchronized boolean ensureRunning() {
         Path bin = binaries();

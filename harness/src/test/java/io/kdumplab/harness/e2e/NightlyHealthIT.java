@@ -7,6 +7,7 @@ import io.kdumplab.harness.nightly.CellRow;
 import io.kdumplab.harness.nightly.NightStore;
 import io.kdumplab.harness.store.Database;
 import io.kdumplab.harness.support.ChildProcesses;
+import io.kdumplab.harness.support.HarnessProcess;
 import io.kdumplab.harness.support.LabFixture;
 import io.kdumplab.harness.support.TestDatabase;
 import io.kdumplab.harness.util.Processes;
@@ -58,12 +59,8 @@ public class NightlyHealthIT {
         Files.writeString(plan, "name: health-it\ninventory: inv.yaml\nbudget: 1h\nrepeats: 2\nhosts: [virtual-lab, second]\n"
                 + "kernels: [6.1.0-56-amd64]\nscenarios: [no-panic.yaml]\n");
         Path reports = work.resolve("reports");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main", "nightly", "run", plan.toString(),
-                "--night", "2026-11-27", "--reports", reports.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("night.log").toFile());
-        pb.environment().putAll(tdb.childEnvironment());
-        Process night = ChildProcesses.track(pb.start());
+        Process night = HarnessProcess.start(tdb, work.resolve("night.log"), "nightly", "run", plan.toString(), "--night",
+                "2026-11-27", "--reports", reports.toString());
         try (Database db = tdb.open(2)) {
             NightStore store = new NightStore(db);
             // mid-night: once the second host's first cell runs, its BMC goes away

@@ -4,6 +4,7 @@ import io.kdumplab.harness.nightly.CellRow;
 import io.kdumplab.harness.nightly.NightStore;
 import io.kdumplab.harness.store.Database;
 import io.kdumplab.harness.support.ChildProcesses;
+import io.kdumplab.harness.support.HarnessProcess;
 import io.kdumplab.harness.support.LabFixture;
 import io.kdumplab.harness.support.TestDatabase;
 import org.testng.annotations.AfterClass;
@@ -86,11 +87,6 @@ public class NightlyTakeOverIT {
     }
 
     private static Process harness(TestDatabase tdb, Path log, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(tdb.childEnvironment());
-        return ChildProcesses.track(pb.start());
+        return HarnessProcess.start(tdb, log, args);
     }
 }

@@ -6,6 +6,7 @@ import io.kdumplab.harness.lease.LeaseKind;
 import io.kdumplab.harness.lease.LeaseUnavailableException;
 import io.kdumplab.harness.store.Database;
 import io.kdumplab.harness.support.ChildProcesses;
+import io.kdumplab.harness.support.HarnessProcess;
 import io.kdumplab.harness.support.TestDatabase;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
@@ -75,13 +76,10 @@ public class NightlyEngineIT {
     }
 
     private Process worker(String lab, String name, long cellMs, Path events) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main", "nightly", "worker", "--lab", lab,
-                "--simulate-cells", String.valueOf(cellMs), "--events", events.toString()));
-        cmd.addAll(List.of(FAST));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
-        pb.environment().putAll(tdb.childEnvironment());
-        return ChildProcesses.track(pb.start());
+        List<String> args = new ArrayList<>(List.of("nightly", "worker", "--lab", lab, "--simulate-cells", String.valueOf(cellMs),
+                "--events", events.toString()));
+        args.addAll(List.of(FAST));
+        return HarnessProcess.start(tdb, dir.resolve(name + ".log"), args.toArray(String[]::new));
     }
 
     private String enqueue(Path plan) {

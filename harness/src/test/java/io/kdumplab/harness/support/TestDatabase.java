@@ -32,12 +32,8 @@ public final class TestDatabase implements AutoCloseable {
     public static TestDatabase create(String prefix) throws Exception {
         PrivateCluster c = PrivateCluster.local();
         boolean started = c.ensureRunning();
-        String name = prefix + "_" + Long.toHexString(System.nanoTime() & 0xffffffffL);
-        try (Connection conn = DriverManager.getConnection(c.url(), PrivateCluster.USER, c.password());
-             Statement st = conn.createStatement()) {
-            st.execute("create database " + name);
-        }
-        return new TestDatabase(c.url().replaceFirst("/postgres$", "/" + name), c.password(), c, name, started);
+        String url = c.createDatabase(prefix);
+        return new TestDatabase(url, c.password(), c, url.substring(url.lastIndexOf('/') + 1), started);
     }
 
     public String url() {
