@@ -33,6 +33,15 @@ public interface BootEntries {
     /** Boots the kernel once at the next boot. */
     void bootOnce(SshShell ssh, String release);
 
+    /**
+     * The root command that boots the kernel once at the next boot, resolved now (read-only on the host), to be run
+     * later with whatever shell the caller holds then (the nightly engine arms it right before a crash).
+     */
+    String bootOnceCommand(SshShell ssh, String release);
+
+    /** The root command that drops a pending one-time boot (a no-op when none is pending). */
+    String clearOnceCommand();
+
     /** Makes the kernel the default for every later boot (trials reboot through kdump and power cycles). */
     void makeDefault(SshShell ssh, String release);
 
@@ -57,7 +66,17 @@ public interface BootEntries {
 
         @Override
         public void bootOnce(SshShell ssh, String release) {
-            root(ssh, "grub-reboot '" + entryId(ssh, release) + "'");
+            root(ssh, bootOnceCommand(ssh, release));
+        }
+
+        @Override
+        public String bootOnceCommand(SshShell ssh, String release) {
+            return "grub-reboot '" + entryId(ssh, release) + "'";
+        }
+
+        @Override
+        public String clearOnceCommand() {
+            return "grub-editenv - unset next_entry";
         }
 
         @Override
@@ -122,11 +141,21 @@ public interface BootEntries {
 
         @Override
         public void bootOnce(SshShell ssh, String release) {
+            ssh.check(sudo(ssh) + bootOnceCommand(ssh, release), T);
+        }
+
+        @Override
+        public String clearOnceCommand() {
+            return "grub2-editenv - unset next_entry";
+        }
+
+        @Override
+        public String bootOnceCommand(SshShell ssh, String release) {
             String id = ssh.check("grubby --info=/boot/vmlinuz-" + release + " | sed -n 's/^id=\"\\(.*\\)\"$/\\1/p' | head -n 1", T);
             if (id.isBlank()) {
                 throw new BuildProblem("grubby knows no entry for /boot/vmlinuz-" + release);
             }
-            ssh.check(sudo(ssh) + "grub2-reboot '" + id + "'", T);
+            return "grub2-reboot '" + id + "'";
         }
 
         @Override

@@ -4,6 +4,7 @@ import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.run.NextBoot;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +49,39 @@ public final class KernelBoot {
             log.accept("installing " + release + " from " + artifacts);
             new KernelInstaller(Duration.ofMinutes(30)).install(ssh, family, build);
         }
+    }
+
+    /**
+     * The one-time boot into `release`, to be armed right before a crash (nightly: the dump's reboot boots the next
+     * cell's kernel, so that cell pays no boot of its own). Unchanged when the host does not have the kernel yet.
+     */
+    public NextBoot nextBootInto(String release) {
+        String command;
+        try (SshShell ssh = power.connect()) {
+            if (!installed(ssh).contains(release)) {
+                return NextBoot.UNCHANGED;
+            }
+            command = entries(ssh).bootOnceCommand(ssh, release);
+        } catch (BootEntries.BuildProblem e) {
+            return NextBoot.UNCHANGED;
+        }
+        return device -> {
+            device.root(command, Duration.ofSeconds(60));
+            return "the reboot after the crash boots " + release + " (the next cell's kernel; no boot of its own)";
+        };
+    }
+
+    /** Drops a one-time boot armed by {@link #nextBootInto} that no reboot consumed (e.g. a run that did not crash). */
+    public void clearNextBoot() {
+        try (SshShell ssh = power.connectWaiting(bootTimeout)) {
+            BootEntries entries = entries(ssh);
+            String sudo = ssh.run("id -u", Duration.ofSeconds(15)).out().equals("0") ? "" : "sudo -n ";
+            ssh.check(sudo + entries.clearOnceCommand(), Duration.ofSeconds(60));
+        }
+    }
+
+    private static BootEntries entries(SshShell ssh) {
+        return BootEntries.forFamily(ssh.run("command -v grubby >/dev/null && echo rhel || echo debian", Duration.ofSeconds(15)).out());
     }
 
     /**

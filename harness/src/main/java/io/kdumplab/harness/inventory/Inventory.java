@@ -27,11 +27,21 @@ public final class Inventory {
     public static Inventory virtualLab(String labName, String consoleType) {
         return new Inventory(Path.of("(built-in virtual lab inventory)"), new InventoryFile(List.of(
                 new InventoryFile.Host("virtual-lab", labName, null, null,
-                        new InventoryFile.Console(consoleType, null, null, null, null), "debian", null, null, null))));
+                        new InventoryFile.Console(consoleType, null, null, null, null), "debian", null, null, null, List.of()))));
     }
 
     public List<String> hostNames() {
         return data.hosts().stream().map(InventoryFile.Host::name).toList();
+    }
+
+    /** The hosts carrying a tag, in inventory order. */
+    public List<String> hostsTagged(String tag) {
+        return data.hosts().stream().filter(h -> h.tags().contains(tag)).map(InventoryFile.Host::name).toList();
+    }
+
+    /** Every tag used in the inventory, sorted (for error messages). */
+    public List<String> tags() {
+        return data.hosts().stream().flatMap(h -> h.tags().stream()).distinct().sorted().toList();
     }
 
     public InventoryFile.Host entry(String name) {

@@ -21,7 +21,13 @@ public record InventoryFile(@JsonProperty(required = true) List<Host> hosts) {
                        String distro,
                        String crashkernel,
                        String dumpDir,
-                       String kernel) {}
+                       String kernel,
+                       List<String> tags) {
+        /** Groups for nightly plans ({@code hosts: [{tag: dl380}]}); never null. */
+        public List<String> tags() {
+            return tags == null ? List.of() : tags;
+        }
+    }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Ssh(String host, Integer port, String user, String key, String hostKeyFingerprint, String knownHosts) {}

@@ -87,6 +87,12 @@ public final class InventoryLoader {
                 errors.add(loc.at(p) + ": empty host entry");
                 continue;
             }
+            for (int t = 0; t < h.tags().size(); t++) {
+                String tag = h.tags().get(t);
+                if (tag == null || !tag.matches("[A-Za-z0-9._-]+")) {
+                    errors.add(loc.at(p + "/tags/" + t) + ": tag '" + tag + "' may hold letters, digits, '.', '_' and '-' only");
+                }
+            }
             if (!names.add(h.name())) {
                 errors.add(loc.at(p + "/name") + ": host name '" + h.name() + "' appears twice");
             }

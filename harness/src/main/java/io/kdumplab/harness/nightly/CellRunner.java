@@ -4,5 +4,9 @@ import io.kdumplab.harness.lease.Lease;
 
 /** Runs one cell on its host while the caller holds the host's lease (the lease is the run's fence). */
 public interface CellRunner {
-    CellResult run(CellRow cell, Lease lease);
+    /**
+     * @param next the host's next pending cell, or null: a runner may prepare the host for it (LabCells points the
+     *             reboot after this cell's crash at the next cell's kernel); a hint only, the next cell checks again
+     */
+    CellResult run(CellRow cell, CellRow next, Lease lease);
 }

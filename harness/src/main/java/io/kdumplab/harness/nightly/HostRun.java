@@ -93,7 +93,7 @@ public final class HostRun {
             log.accept("[" + host + "] cell " + cell.key() + " (attempt " + (cell.attempts() + 1) + ")");
             CellResult r;
             try {
-                r = runner.run(cell, lease);
+                r = runner.run(cell, pending.size() > 1 ? pending.get(1) : null, lease);
             } catch (CancelledException e) {
                 throw e;
             } catch (RuntimeException e) {

@@ -13,6 +13,7 @@ import io.kdumplab.harness.inventory.TargetHost;
 import io.kdumplab.harness.inventory.VirtualLabs;
 import io.kdumplab.harness.lease.Lease;
 import io.kdumplab.harness.report.RunReports;
+import io.kdumplab.harness.run.NextBoot;
 import io.kdumplab.harness.run.ReproRun;
 import io.kdumplab.harness.run.RunResult;
 import io.kdumplab.harness.run.Scenario;
@@ -74,7 +75,7 @@ public final class LabCells implements CellRunner, HostControl {
     }
 
     @Override
-    public CellResult run(CellRow cell, Lease lease) {
+    public CellResult run(CellRow cell, CellRow next, Lease lease) {
         try {
             TargetHost host = target(cell.host());
             NightlyPlan.Kernel k = plan.kernel(cell.kernel());
@@ -89,9 +90,14 @@ public final class LabCells implements CellRunner, HostControl {
             }
             lease.check("booting " + release);
             log.accept("[" + cell.host() + "] " + boot.ensureRunning(release));
-            ReproRun run = new ReproRun(host, scenario(plan, cell.scenario()), new ReproRun.Options(true, Duration.ofSeconds(60),
-                    m -> log.accept("[" + cell.host() + "] " + m)).withAfterRun(RunReports::write).withFence(lease), runsDir);
+            NextBoot chain = chain(cell, next, boot);
+            ReproRun run = new ReproRun(host, scenario(plan, cell.scenario()), new ReproRun.Options(true, plan.hangAfter(),
+                    m -> log.accept("[" + cell.host() + "] " + m)).withAfterRun(RunReports::write).withFence(lease)
+                    .withNextBoot(chain), runsDir);
             RunResult r = run.execute();
+            if (chain != NextBoot.UNCHANGED) {
+                unchain(cell.host(), boot);
+            }
             return new CellResult(r.verdict, r.reason, run.dir().toString(), r.target == null ? release : r.target.kernel);
         } catch (ConfigurationException e) {
             return new CellResult("CONFIG_ERROR", e.getMessage(), null, null);
@@ -99,6 +105,36 @@ public final class LabCells implements CellRunner, HostControl {
             throw e;
         } catch (HarnessException e) {
             return new CellResult("INFRA_ERROR", e.getMessage(), null, null);
+        }
+    }
+
+    /**
+     * The next cell's kernel as the boot after this cell's crash, when the host has it already (no install pending for
+     * it tonight): a night of N cells on one kernel then pays one boot, not N. The next cell still checks `uname -r`.
+     */
+    private NextBoot chain(CellRow cell, CellRow next, KernelBoot boot) {
+        if (next == null || next.build() == null || !next.host().equals(cell.host())) {
+            return NextBoot.UNCHANGED;
+        }
+        NightlyPlan.Kernel k = plan.kernel(next.kernel());
+        if (k.installs() && !installedTonight.contains(next.host() + "|" + next.build())) {
+            return NextBoot.UNCHANGED;
+        }
+        try {
+            return boot.nextBootInto(next.build());
+        } catch (RuntimeException e) {
+            log.accept("[" + cell.host() + "] note: not chaining into the next cell's kernel: " + e.getMessage());
+            return NextBoot.UNCHANGED;
+        }
+    }
+
+    /** A one-time boot that no reboot consumed (the run did not crash) must not outlive the cell. */
+    private void unchain(String host, KernelBoot boot) {
+        try {
+            boot.clearNextBoot();
+        } catch (RuntimeException e) {
+            log.accept("[" + host + "] note: could not drop the armed one-time boot (" + e.getMessage()
+                    + "); the next cell boots its own kernel either way");
         }
     }
 

@@ -7,10 +7,11 @@ import java.util.List;
 
 /**
  * A validated nightly plan: hosts (each in an orchestrator lab), kernels,
- * scenarios, repeats per cell and the night's wall-clock budget. Cells are the
- * product hosts x kernels x scenarios x repeats, in a fixed order per host.
+ * scenarios, repeats per cell, the night's wall-clock budget and the console
+ * silence that counts as a hang. Cells are the product hosts x kernels x
+ * scenarios x repeats, in a fixed order per host.
  */
-public record NightlyPlan(String name, Path file, Path inventory, Duration budget, int repeats, List<Host> hosts,
+public record NightlyPlan(String name, Path file, Path inventory, Duration budget, Duration hangAfter, int repeats, List<Host> hosts,
                           List<Kernel> kernels, List<String> scenarios) {
 
     /** A host of the inventory (or the virtual lab) and the lab whose orchestrators run it. */
@@ -23,6 +24,11 @@ public record NightlyPlan(String name, Path file, Path inventory, Duration budge
     public record Kernel(String name, String release, Path series, Path artifacts) {
         public boolean isSeries() {
             return series != null;
+        }
+
+        /** A column whose build is installed on the host before its first cell (a series, or a release from artifacts). */
+        public boolean installs() {
+            return series != null || artifacts != null;
         }
     }
 
@@ -37,8 +43,12 @@ public record NightlyPlan(String name, Path file, Path inventory, Duration budge
         List<Cell> out = new ArrayList<>();
         for (Host h : hosts) {
             int seq = 0;
-            // kernel-major: one kernel boot serves all its scenarios and repeats
-            for (Kernel k : kernels) {
+            // kernel-major, installed builds first: tonight's new builds are what the night is for (they run before the budget
+            // can run out), and they are the columns that need an install; the installed releases after them can then
+            // be booted by the dump's own reboot (LabCells chains each cell's crash into the next cell's kernel)
+            List<Kernel> order = new ArrayList<>(kernels.stream().filter(Kernel::installs).toList());
+            order.addAll(kernels.stream().filter(k -> !k.installs()).toList());
+            for (Kernel k : order) {
                 for (String s : scenarios) {
                     for (int r = 1; r <= repeats; r++) {
                         out.add(new Cell(Cell.key(h.name(), k.name(), s, r), h.lab(), h.name(), k.name(), s, r, seq++));

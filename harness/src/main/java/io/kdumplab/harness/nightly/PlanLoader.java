@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 public final class PlanLoader {
     /** The named scenarios; anything else must be a scenario file (relative to the plan). */
     public static final List<String> NAMED_SCENARIOS = List.of("seed", "nmi-burst", "sysrq-c", "nmi-watchdog-0");
-    private static final Set<String> TOP = Set.of("name", "inventory", "budget", "repeats", "hosts", "kernels", "scenarios");
+    private static final Set<String> TOP = Set.of("name", "inventory", "budget", "repeats", "hosts", "kernels", "scenarios", "hang_after");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([hms])");
     private static final Pattern RELEASE = Pattern.compile("[A-Za-z0-9._+~-]+");
 
@@ -67,19 +67,11 @@ public final class PlanLoader {
         if (!name.matches("[A-Za-z0-9._-]+")) {
             errors.add(at.at("/name") + ": name '" + name + "' may hold letters, digits, '.', '_' and '-' only");
         }
-        Duration budget = Duration.ofHours(10);
-        if (top.has("budget")) {
-            Matcher m = DURATION.matcher(top.get("budget").asText().trim());
-            if (!m.matches()) {
-                errors.add(at.at("/budget") + ": budget '" + top.get("budget").asText() + "' is not a duration (e.g. 8h, 90m)");
-            } else {
-                double v = Double.parseDouble(m.group(1));
-                budget = Duration.ofSeconds((long) (v * switch (m.group(2)) {
-                    case "h" -> 3600;
-                    case "m" -> 60;
-                    default -> 1;
-                }));
-            }
+        Duration budget = duration(top, "budget", Duration.ofHours(10), at, errors);
+        // the console silence after the trigger that counts as a hang (repro --hang-after)
+        Duration hangAfter = duration(top, "hang_after", Duration.ofSeconds(60), at, errors);
+        if (hangAfter.isZero()) {
+            errors.add(at.at("/hang_after") + ": hang_after must be positive");
         }
         int repeats = 1;
         if (top.has("repeats")) {
@@ -106,7 +98,7 @@ public final class PlanLoader {
             throw new ConfigurationException("nightly plan " + file + " has " + errors.size() + " problem(s):\n  "
                     + String.join("\n  ", errors), "fix them; nothing was queued or run");
         }
-        return new NightlyPlan(name, file.toAbsolutePath(), inventoryFile, budget, repeats, hosts, kernels, scenarios);
+        return new NightlyPlan(name, file.toAbsolutePath(), inventoryFile, budget, hangAfter, repeats, hosts, kernels, scenarios);
     }
 
     private static List<NightlyPlan.Host> hosts(ObjectNode top, SourceLocations at, Inventory inv, Path invFile,
@@ -121,10 +113,31 @@ public final class PlanLoader {
         for (int i = 0; i < list.size(); i++) {
             JsonNode h = list.get(i);
             String p = "/hosts/" + i;
-            String name = h.isTextual() ? h.asText() : text(h, "name", null);
             String lab = h.isObject() ? text(h, "lab", "default") : "default";
-            if (name == null) {
-                errors.add(at.at(p) + ": a host needs a name");
+            if (!lab.matches("[A-Za-z0-9._-]+")) {
+                errors.add(at.at(p + "/lab") + ": lab '" + lab + "' may hold letters, digits, '.', '_' and '-' only");
+            }
+            String tag = h.isObject() ? text(h, "tag", null) : null;
+            String name = h.isTextual() ? h.asText() : text(h, "name", null);
+            if ((tag == null) == (name == null)) {
+                errors.add(at.at(p) + ": a host entry is an inventory host name or {name: ..., lab: ...} or {tag: ..., lab: ...}");
+                continue;
+            }
+            if (tag != null) {
+                // a group: every inventory host with the tag, in inventory order
+                List<String> tagged = inv == null ? List.of() : inv.hostsTagged(tag);
+                if (tagged.isEmpty()) {
+                    errors.add(at.at(p + "/tag") + ": no host has tag '" + tag + "' ("
+                            + (inv == null ? "tags come from the inventory, and the plan names none"
+                            : "tags in " + invFile + ": " + (inv.tags().isEmpty() ? "none" : String.join(", ", inv.tags()))) + ")");
+                }
+                for (String n : tagged) {
+                    if (seen.add(n)) {
+                        out.add(new NightlyPlan.Host(n, lab));
+                    } else if (out.stream().anyMatch(x -> x.name().equals(n) && !x.lab().equals(lab))) {
+                        errors.add(at.at(p) + ": host '" + n + "' (tag " + tag + ") is already in the plan with another lab");
+                    }
+                }
                 continue;
             }
             boolean known = inv != null ? inv.hostNames().contains(name) : name.equals("virtual-lab");
@@ -135,9 +148,7 @@ public final class PlanLoader {
             }
             if (!seen.add(name)) {
                 errors.add(at.at(p) + ": host '" + name + "' is listed twice");
-            }
-            if (!lab.matches("[A-Za-z0-9._-]+")) {
-                errors.add(at.at(p + "/lab") + ": lab '" + lab + "' may hold letters, digits, '.', '_' and '-' only");
+                continue;
             }
             out.add(new NightlyPlan.Host(name, lab));
         }
@@ -241,6 +252,23 @@ public final class PlanLoader {
             out.add(s);
         }
         return out;
+    }
+
+    private static Duration duration(ObjectNode top, String field, Duration dflt, SourceLocations at, List<String> errors) {
+        if (!top.has(field)) {
+            return dflt;
+        }
+        Matcher m = DURATION.matcher(top.get(field).asText().trim());
+        if (!m.matches()) {
+            errors.add(at.at("/" + field) + ": " + field + " '" + top.get(field).asText() + "' is not a duration (e.g. 8h, 90m, 45s)");
+            return dflt;
+        }
+        double v = Double.parseDouble(m.group(1));
+        return Duration.ofSeconds((long) (v * switch (m.group(2)) {
+            case "h" -> 3600;
+            case "m" -> 60;
+            default -> 1;
+        }));
     }
 
     private static String text(JsonNode n, String field, String dflt) {

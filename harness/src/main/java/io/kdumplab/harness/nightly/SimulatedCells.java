@@ -29,7 +29,7 @@ public final class SimulatedCells implements CellRunner, HostControl {
     }
 
     @Override
-    public CellResult run(CellRow cell, Lease lease) {
+    public CellResult run(CellRow cell, CellRow next, Lease lease) {
         sleep(cellTime.dividedBy(2));
         lease.check("the NMI of cell " + cell.key());
         event("NMI " + cell.key() + " token " + lease.token());

@@ -47,9 +47,9 @@ public final class ReproRun {
      *                 signal lets the JVM exit)
      */
     public record Options(boolean configure, Duration quietConsoleTimeout, Consumer<String> progress, Consumer<Path> afterRun,
-                          Fence fence) {
+                          Fence fence, NextBoot nextBoot) {
         public Options(boolean configure, Duration quietConsoleTimeout, Consumer<String> progress) {
-            this(configure, quietConsoleTimeout, progress, dir -> { }, Fence.NONE);
+            this(configure, quietConsoleTimeout, progress, dir -> { }, Fence.NONE, NextBoot.UNCHANGED);
         }
 
         public static Options defaults(Consumer<String> progress) {
@@ -57,12 +57,17 @@ public final class ReproRun {
         }
 
         public Options withAfterRun(Consumer<Path> render) {
-            return new Options(configure, quietConsoleTimeout, progress, render, fence);
+            return new Options(configure, quietConsoleTimeout, progress, render, fence, nextBoot);
         }
 
         /** The host lease's check before every NMI, sysrq-c and power cycle (nightly, shared hosts). */
         public Options withFence(Fence f) {
-            return new Options(configure, quietConsoleTimeout, progress, afterRun, f);
+            return new Options(configure, quietConsoleTimeout, progress, afterRun, f, nextBoot);
+        }
+
+        /** Where the reboot after the crash goes (nightly: the next cell's kernel). */
+        public Options withNextBoot(NextBoot n) {
+            return new Options(configure, quietConsoleTimeout, progress, afterRun, fence, n);
         }
     }
 
