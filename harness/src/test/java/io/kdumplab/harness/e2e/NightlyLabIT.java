@@ -1,10 +1,13 @@
 package io.kdumplab.harness.e2e;
 
+import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.lab.DemoBuilds;
 import io.kdumplab.harness.lab.GuestImage;
 import io.kdumplab.harness.lab.LabPaths;
 import io.kdumplab.harness.nightly.CellRow;
 import io.kdumplab.harness.nightly.NightStore;
+import io.kdumplab.harness.run.RunResult;
+import io.kdumplab.harness.verdict.Diagnosis;
 import io.kdumplab.harness.store.Database;
 import io.kdumplab.harness.support.ChildProcesses;
 import io.kdumplab.harness.support.HarnessProcess;
@@ -23,6 +26,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertNotNull;
+import static org.testng.Assert.assertNull;
 import static org.testng.Assert.assertTrue;
 
 /**
@@ -32,6 +38,12 @@ import static org.testng.Assert.assertTrue;
  * evidence and the night-1 PASS beside it, the PREEMPT_RT cell stays
  * unflagged. During night 2 an on-demand repro against the leased host is
  * refused with --no-wait (naming the holder) and waits otherwise.
+ *
+ * It also carries what single runs asserted before the nightly existed, so no
+ * crash cycle is paid twice: the seed experiment on the PREEMPT_RT kernel with
+ * the host's default boot entry left alone (each RT cell is booted by the
+ * series cell's dump reboot or the wedge's power cycle: the chained boot), and
+ * a real hang recovered by a power cycle with its diagnosis.
  */
 @Test(groups = "lab", singleThreaded = true)
 public class NightlyLabIT {
@@ -59,13 +71,19 @@ public class NightlyLabIT {
                 + "\n    console: {type: tcp}\n    distro: debian\n");
         Path plan = work.resolve("nightly.yaml");
         Files.writeString(plan, "name: lab-it\ninventory: inv.yaml\nbudget: 1h\nhosts: [virtual-lab]\nkernels:\n"
-                + "  - {name: rt, release: " + RT + "}\n  - {name: nightly, series: series}\nscenarios: [seed]\n");
+                + "  - {name: rt, release: " + RT + "}\n  - {name: nightly, series: series}\nscenarios: [seed]\nhang_after: 30s\n");
         Path reports = work.resolve("reports");
+        String grubBefore = grubenv();
 
         Process n1 = harness(tdb, work.resolve("night1.log"), "nightly", "run", plan.toString(), "--night", "2026-11-26",
                 "--reports", reports.toString());
         assertTrue(n1.waitFor(30, TimeUnit.MINUTES));
-        assertEquals(n1.exitValue(), 0, "night 1: no regression\n" + Files.readString(work.resolve("night1.log")));
+        String log1 = Files.readString(work.resolve("night1.log"));
+        assertEquals(n1.exitValue(), 0, "night 1: no regression\n" + log1);
+        assertTrue(log1.indexOf("cell virtual-lab|nightly|seed|1") < log1.indexOf("cell virtual-lab|rt|seed|1"),
+                "the build-installing column runs first: " + log1);
+        assertTrue(log1.contains("the reboot after the crash boots " + RT) && log1.contains("already running " + RT),
+                "the series cell's dump reboot boots the RT cell's kernel: no boot of its own\n" + log1);
 
         // the newer build arrives in the series
         Files.createSymbolicLink(series.resolve(builds.get(2).getFileName()), builds.get(2));
@@ -98,6 +116,16 @@ public class NightlyLabIT {
             assertEquals(rt.verdict(), "PASS", rt.reason());
             assertEquals(nightly.verdict(), "FAIL", nightly.reason());
             assertEquals(nightly.build(), kernels.get(2), "tonight's build is the newest of the series");
+            rtRunOnTheRtKernel(Path.of(rt.report()));
+            hangRecoveredByPowerCycle(Path.of(nightly.report()));
+        }
+        assertTrue(log2.contains("the reboot after the crash boots " + RT) && log2.contains("already running " + RT),
+                "the wedge's power cycle boots the RT cell's kernel\n" + log2);
+        assertEquals(grubenv(), grubBefore, "the host's default boot entry is what it was after two nights");
+        try (SshShell t = LabFixture.ssh()) {
+            assertEquals(t.check("uname -r", Duration.ofSeconds(10)), "6.1.0-56-amd64", "the last dump's reboot returned to the default");
+            assertEquals(t.check("grub-editenv list | grep -c '^next_entry=.' || true", Duration.ofSeconds(10)), "0",
+                    "no one-time boot left armed");
         }
         String html = Files.readString(reports.resolve("nightly/lab-it/2026-11-27/index.html"));
         String regressions = html.substring(html.indexOf("<h2>Regressions"), html.indexOf("<h2>Matrix"));
@@ -108,6 +136,38 @@ public class NightlyLabIT {
         assertTrue(junit.contains("failures=\"1\""), junit);
         System.err.println("nightly lab IT: night 1 and night 2 passed their checks; logs in " + work);
         tdb.close();
+    }
+
+    /** The seed experiment on PREEMPT_RT (formerly a repro --kernel run of its own). */
+    private static void rtRunOnTheRtKernel(Path runDir) throws Exception {
+        RunResult r = RunResult.read(runDir.resolve("result.json"));
+        assertEquals(r.verdict, "PASS", r.reason);
+        assertEquals(r.target.kernel, RT, "ran on the PREEMPT_RT kernel");
+        assertTrue(r.evidence.readable && r.evidence.vmcoreSize > 1_000_000, "a readable vmcore");
+        System.err.printf("PREEMPT_RT seed cell: emitted at the NMI %s, spammer lines on the console %d, dropped %d, "
+                        + "trigger->SSH back %.0f s, run %.0f s%n", r.console.spammerEmittedAtTrigger, r.console.spammerLines,
+                r.console.droppedMessages, r.panicToSshBackSeconds, r.durationSeconds);
+    }
+
+    /** The real hang of the suite: the wedged panic path, recovered by a power cycle, diagnosed. */
+    private static void hangRecoveredByPowerCycle(Path runDir) throws Exception {
+        RunResult r = RunResult.read(runDir.resolve("result.json"));
+        assertTrue(r.reason.startsWith("hang") && r.reason.contains("power cycle"), r.reason);
+        assertTrue(r.phases.stream().anyMatch(p -> p.phase.equals("POWER_CYCLE")));
+        assertTrue(r.phases.stream().noneMatch(p -> p.phase.equals("CAPTURE_KERNEL")), "no capture kernel");
+        assertNull(r.evidence);
+        assertTrue(r.hostBackInService, "host back in service");
+        assertNotNull(r.diagnosis, "a FAIL carries a diagnosis");
+        assertEquals(r.diagnosis.stoppedAt(), Diagnosis.Stop.BEFORE_CAPTURE_KERNEL);
+        assertTrue(r.diagnosis.facts().containsKey("consoleBacklogAtTrigger"), r.diagnosis.facts().toString());
+        assertFalse(r.diagnosis.lastKernelLines().isEmpty(), "last kernel lines before the stop");
+        assertFalse(Files.readString(runDir.resolve("console.log")).contains("elfcorehdr="), "the console shows no capture kernel");
+    }
+
+    private static String grubenv() {
+        try (SshShell t = LabFixture.ssh()) {
+            return t.check("grub-editenv list | grep -v '^next_entry=' | sort", Duration.ofSeconds(10));
+        }
     }
 
     private static String awaitLease(Database db, Duration max) throws Exception {
