@@ -48,6 +48,19 @@ public interface BootEntries {
     /** Puts the original default back. */
     void restore(SshShell ssh, Original original);
 
+    /**
+     * A grubenv change followed by a checkpoint of its filesystem's journal. grub-editenv rewrites the file into a new
+     * block, and GRUB reads the disk without replaying the journal: until the journal is checkpointed, a power cycle
+     * (the recovery of a hang) finds the old environment (seen on the lab: the one-time boot armed before a wedged
+     * panic was lost, a kdump reboot kept it because the capture kernel's mount replays the journal). Freezing and
+     * thawing the filesystem checkpoints it (a blink: writers wait a few milliseconds). Best effort: where freezing is
+     * not supported the change still takes at the next clean reboot.
+     */
+    static String checkpointed(String command, String grubenv) {
+        String mount = "\"$(findmnt -n -o TARGET -T " + grubenv + ")\"";
+        return command + " && { fsfreeze -f " + mount + " && fsfreeze -u " + mount + "; true; }";
+    }
+
     static BootEntries forFamily(String family) {
         return "rhel".equals(family) ? new Grubby() : new DebianGrub();
     }
@@ -55,6 +68,7 @@ public interface BootEntries {
     /** Debian and Ubuntu: GRUB 2 with /etc/default/grub.d and grubenv. */
     final class DebianGrub implements BootEntries {
         static final String DROPIN = "/etc/default/grub.d/99-kdump-harness-bisect.cfg";
+        private static final String ENV = "/boot/grub/grubenv";
         private static final Duration T = Duration.ofSeconds(120);
 
         @Override
@@ -71,7 +85,7 @@ public interface BootEntries {
 
         @Override
         public String bootOnceCommand(SshShell ssh, String release) {
-            return "grub-reboot '" + entryId(ssh, release) + "'";
+            return checkpointed("grub-reboot '" + entryId(ssh, release) + "'", ENV);
         }
 
         @Override
@@ -86,7 +100,7 @@ public interface BootEntries {
                 root(ssh, "printf '%s\\n' '# written by the NMI/kdump harness during a bisection; removed at its end'"
                         + " 'GRUB_DEFAULT=saved' > " + DROPIN + " && update-grub >/dev/null 2>&1");
             }
-            root(ssh, "grub-set-default '" + id + "'");
+            root(ssh, checkpointed("grub-set-default '" + id + "'", ENV));
         }
 
         @Override
@@ -99,7 +113,7 @@ public interface BootEntries {
             cmd.append(original.savedEntry() == null ? "grub-editenv - unset saved_entry"
                     : "grub-editenv - set 'saved_entry=" + original.savedEntry() + "'");
             cmd.append(" && update-grub >/dev/null 2>&1");
-            root(ssh, cmd.toString());
+            root(ssh, checkpointed(cmd.toString(), ENV));
         }
 
         private static Map<String, String> grubenv(SshShell ssh) {
@@ -155,7 +169,7 @@ public interface BootEntries {
             if (id.isBlank()) {
                 throw new BuildProblem("grubby knows no entry for /boot/vmlinuz-" + release);
             }
-            return "grub2-reboot '" + id + "'";
+            return checkpointed("grub2-reboot '" + id + "'", "/boot/grub2/grubenv");
         }
 
         @Override

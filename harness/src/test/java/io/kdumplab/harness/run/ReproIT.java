@@ -42,8 +42,12 @@ public class ReproIT {
     }
 
     public static ReproRun run(TargetHost host, Scenario s, boolean configure) {
-        return new ReproRun(host, s, new ReproRun.Options(configure, Duration.ofSeconds(60),
-                m -> System.err.println("[repro] " + m)), REPORTS);
+        return run(host, s, configure, Duration.ofSeconds(60));
+    }
+
+    /** With a shorter hang threshold (repro --hang-after) where the test needs a hang, not a long wait for one. */
+    public static ReproRun run(TargetHost host, Scenario s, boolean configure, Duration hangAfter) {
+        return new ReproRun(host, s, new ReproRun.Options(configure, hangAfter, m -> System.err.println("[repro] " + m)), REPORTS);
     }
 
     static String read(Path p) throws Exception {
@@ -128,7 +132,7 @@ public class ReproIT {
 
     @Test(priority = 2)
     public void panicWedgeFailsAsAHangRecoveredByPowerCycle() throws Exception {
-        ReproRun run = run(host("tcp"), Scenario.seed().withWedge(100), true);
+        ReproRun run = run(host("tcp"), Scenario.seed().withWedge(100), true, Duration.ofSeconds(20));
         RunResult r = run.execute();
         assertEquals(r.verdict, Verdict.FAIL.name(), r.reason);
         assertTrue(r.reason.startsWith("hang"), r.reason);
