@@ -52,4 +52,13 @@ public class BootEntriesTest {
         Build repo = new Build(0, "b", "6.1.0-55-amd64", Build.Kind.REPOSITORY, List.of(), List.of("linux-image-6.1.0-55-amd64"));
         assertTrue(KernelInstaller.command("debian", repo, List.of()).endsWith("apt-get install -y --no-install-recommends linux-image-6.1.0-55-amd64"));
     }
+
+    @Test
+    public void aGrubenvChangeIsCheckpointedWhereGrubReadsIt() {
+        // GRUB reads the disk without replaying the journal: freeze/thaw after the change, thaw only if frozen,
+        // and a filesystem that cannot freeze does not fail the change
+        String c = BootEntries.checkpointed("grub-reboot 'x'", "/boot/grub/grubenv");
+        assertTrue(c.startsWith("grub-reboot 'x' && { fsfreeze -f \"$(findmnt -n -o TARGET -T /boot/grub/grubenv)\" && fsfreeze -u "), c);
+        assertTrue(c.endsWith("; true; }"), c);
+    }
 }
