@@ -35,7 +35,7 @@ public interface BootEntries {
 
     /**
      * The root command that boots the kernel once at the next boot, resolved now (read-only on the host), to be run
-     * later with whatever shell the caller holds then (the nightly engine arms it right before a crash).
+     * later with whatever shell the caller holds then (the nightly engine arms it before a crash).
      */
     String bootOnceCommand(SshShell ssh, String release);
 

@@ -52,7 +52,7 @@ public final class KernelBoot {
     }
 
     /**
-     * The one-time boot into `release`, to be armed right before a crash (nightly: the dump's reboot boots the next
+     * The one-time boot into `release`, to be armed before a crash (nightly: the dump's reboot boots the next
      * cell's kernel, so that cell pays no boot of its own). Unchanged when the host does not have the kernel yet.
      */
     public NextBoot nextBootInto(String release) {
@@ -66,7 +66,7 @@ public final class KernelBoot {
             return NextBoot.UNCHANGED;
         }
         return device -> {
-            device.root(command, Duration.ofSeconds(60));
+            device.root(command, Duration.ofSeconds(45));
             return "the reboot after the crash boots " + release + " (the next cell's kernel; no boot of its own)";
         };
     }

@@ -4,8 +4,8 @@ import io.kdumplab.harness.device.Device;
 
 /**
  * Where the host's reboot after this run's crash should go. The nightly engine points it at the next cell's kernel,
- * so the dump's own reboot (or the power cycle of a hang) is the kernel switch and no extra boot is paid. Armed in the
- * trigger step, after the readiness checks (whose reconfiguration may reboot the host) and before the trigger.
+ * so the dump's own reboot (or the power cycle of a hang) is the kernel switch and no extra boot is paid. Armed by the
+ * step after the readiness checks (whose reconfiguration may reboot the host), before the sysctls and the flood.
  */
 @FunctionalInterface
 public interface NextBoot {

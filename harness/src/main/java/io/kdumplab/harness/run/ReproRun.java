@@ -152,6 +152,9 @@ public final class ReproRun {
         try {
             HostFacts facts = steps.run(new Preflight());
             facts = steps.run(new KdumpReadiness(facts));
+            if (options.nextBoot() != NextBoot.UNCHANGED) {
+                steps.run(new ArmNextBoot());
+            }
             steps.run(new ApplySysctls());
             if (scenario.wedge().enabled()) {
                 steps.run(LoadModule.wedge(scenario.wedge(), facts));

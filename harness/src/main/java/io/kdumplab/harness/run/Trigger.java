@@ -39,14 +39,6 @@ final class Trigger implements Step<TriggerPoint> {
         int line = device.console().map(c -> c.lineCount()).orElse(0);
         String kind = ctx.scenario().trigger() == Scenario.Trigger.NMI ? "nmi" : "sysrq-c";
         ctx.recorder().update(r -> r.trigger = kind);
-        try {
-            String armed = ctx.options().nextBoot().arm(device);
-            if (armed != null) {
-                ctx.info(armed);
-            }
-        } catch (RuntimeException e) {
-            ctx.info("note: the next boot could not be armed (" + e.getMessage() + "); the next cell boots its kernel itself");
-        }
         // the BMC session is opened before the last cancellation check: nothing slow between the check and the NMI
         var bmc = ctx.scenario().trigger() == Scenario.Trigger.NMI ? device.freshBmc() : null;
         if (ctx.cancel().cancelled() || Thread.currentThread().isInterrupted()) {

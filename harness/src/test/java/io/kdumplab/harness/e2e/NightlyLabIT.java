@@ -126,6 +126,8 @@ public class NightlyLabIT {
             assertEquals(t.check("uname -r", Duration.ofSeconds(10)), "6.1.0-56-amd64", "the last dump's reboot returned to the default");
             assertEquals(t.check("grub-editenv list | grep -c '^next_entry=.' || true", Duration.ofSeconds(10)), "0",
                     "no one-time boot left armed");
+            assertEquals(t.check("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)), "1", "kdump ready again");
+            assertEquals(t.check("lsmod | grep -c -E '^(panic_wedge|printk_spammer) ' || true", Duration.ofSeconds(10)), "0");
         }
         String html = Files.readString(reports.resolve("nightly/lab-it/2026-11-27/index.html"));
         String regressions = html.substring(html.indexOf("<h2>Regressions"), html.indexOf("<h2>Matrix"));
@@ -159,8 +161,12 @@ public class NightlyLabIT {
         assertTrue(r.hostBackInService, "host back in service");
         assertNotNull(r.diagnosis, "a FAIL carries a diagnosis");
         assertEquals(r.diagnosis.stoppedAt(), Diagnosis.Stop.BEFORE_CAPTURE_KERNEL);
+        assertTrue(r.reason.contains("stopped before the capture kernel"), r.reason);
+        assertTrue(java.util.List.of("NMI_SENT", "NMI_SEEN", "PANIC", "SPAMMER_ON").contains(r.lastPhase), r.lastPhase);
         assertTrue(r.diagnosis.facts().containsKey("consoleBacklogAtTrigger"), r.diagnosis.facts().toString());
+        assertTrue(r.diagnosis.facts().containsKey("spammerEmittedAtTrigger"), r.diagnosis.facts().toString());
         assertFalse(r.diagnosis.lastKernelLines().isEmpty(), "last kernel lines before the stop");
+        assertTrue(r.diagnosis.lastKernelLines().stream().noneMatch(l -> l.contains("elfcorehdr=")));
         assertFalse(Files.readString(runDir.resolve("console.log")).contains("elfcorehdr="), "the console shows no capture kernel");
     }
 

@@ -151,6 +151,60 @@ public class ReproRunTest {
     }
 
     @Test
+    public void aHangWhosePowerCycleBootsABrokenArmedKernelGetsASecondCycleOntoTheDefaultEntry() throws Exception {
+        // nightly: the run armed the next cell's kernel; it does not come up; the second cycle boots the default
+        FakeDevice f = healthyHost();
+        f.onNmi = () -> f.hostDown = true;
+        f.onPowerCycle = () -> {
+            if (f.powerCycles.size() == 2) {
+                f.bootId = "boot-3";
+                f.hostDown = false;
+            }
+        };
+        f.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
+        ReproRun run = new ReproRun(host(), Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { })
+                .withNextBoot(d -> {
+                    d.root("grub-reboot 'next-cell'", Duration.ofSeconds(5));
+                    return "armed";
+                }), Files.createTempDirectory("runs"), f.device("fake-host"), new FastClock());
+        RunResult r = run.execute();
+        assertEquals(r.verdict, "FAIL", "the verdict is this run's, not an infrastructure error: " + r.reason);
+        assertTrue(r.reason.startsWith("hang"), r.reason);
+        assertEquals(f.powerCycles.size(), 2);
+        assertTrue(f.commands.stream().anyMatch(c -> c.contains("grub-reboot 'next-cell'")), "armed before the trigger");
+
+        FakeDevice unarmed = healthyHost();
+        unarmed.onNmi = () -> unarmed.hostDown = true;
+        unarmed.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
+        RunResult infra = run(unarmed, true);
+        assertEquals(infra.verdict, "INFRA_ERROR", "nothing armed: one cycle, then the host is the problem");
+        assertEquals(unarmed.powerCycles.size(), 1);
+    }
+
+    @Test
+    public void theWedgeScenarioLoadsPanicWedgeBeforeTheFloodAndRestoreUnloadsIt() throws Exception {
+        // repro --wedge: the lab's FAIL path; the module's real effect (a wedged panic path) is NightlyLabIT's hang
+        FakeDevice f = healthyHost();
+        f.onNmi = () -> f.hostDown = true;
+        f.onPowerCycle = () -> {
+            f.bootId = "boot-3";
+            f.hostDown = false;
+        };
+        f.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
+        ReproRun run = new ReproRun(host(), Scenario.seed().withWedge(100), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
+                Files.createTempDirectory("runs"), f.device("fake-host"), new FastClock());
+        RunResult r = run.execute();
+        assertEquals(r.verdict, "FAIL", r.reason);
+        assertTrue(r.reason.startsWith("hang"), r.reason);
+        List<String> steps = r.steps.stream().map(x -> x.name).toList();
+        assertTrue(steps.indexOf("panic-wedge") > 0 && steps.indexOf("panic-wedge") < steps.indexOf("spammer"), steps.toString());
+        assertEquals(r.modules.stream().map(m -> m.module()).sorted().toList(), List.of("panic_wedge", "printk_spammer"));
+        String insmod = f.commands.stream().filter(c -> c.contains("insmod") && c.contains("panic_wedge")).findFirst().orElseThrow();
+        assertTrue(insmod.contains("100"), "the wedge's probability is passed: " + insmod);
+        assertTrue(f.commands.stream().anyMatch(c -> c.contains("rmmod") && c.contains("panic_wedge")), "restore unloads it");
+    }
+
+    @Test
     public void sameBootAfterTheNmiIsNoPanic() throws Exception {
         FakeDevice f = healthyHost();
         f.onNmi = () -> { };
