@@ -33,6 +33,9 @@ public final class FloodTelemetry {
     public static Summary compute(List<TimedLine> lines, Long triggerMillis, Long emittedAtTrigger) {
         Map<Integer, Long> maxSeq = new HashMap<>();
         Map<Integer, Long> lastSeq = new HashMap<>();
+        // a line garbled by the serial line can carry a sequence number that is too high (digits of the next line run
+        // into it); the thread's next line then goes backwards: the garbled value is taken back, with its "gap"
+        Map<Integer, long[]> beforeLast = new HashMap<>(); // {seq before the last line, max before it, gap it counted}
         long printed = 0;
         long gaps = 0;
         long dropped = 0;
@@ -57,9 +60,15 @@ public final class FloodTelemetry {
                     printedBefore++;
                 }
                 Long prev = lastSeq.get(t);
-                if (prev != null && seq > prev + 1) {
-                    gaps += seq - prev - 1;
+                long[] undo = beforeLast.get(t);
+                if (prev != null && seq <= prev && undo != null && undo[2] > 0 && seq > undo[0]) {
+                    gaps -= undo[2];
+                    maxSeq.put(t, undo[1]);
+                    prev = undo[0];
                 }
+                long gap = prev != null && seq > prev + 1 ? seq - prev - 1 : 0;
+                gaps += gap;
+                beforeLast.put(t, new long[] {prev == null ? 0 : prev, maxSeq.getOrDefault(t, 0L), gap});
                 lastSeq.put(t, seq);
                 maxSeq.merge(t, seq, Math::max);
             }

@@ -139,4 +139,20 @@ public class ReportsTest {
         assertTrue(p2.get(0).startsWith("result.json is missing"), p2.toString());
         assertTrue(Files.exists(empty.resolve("index.html")));
     }
+
+    @Test
+    public void aSequenceNumberGarbledUpwardsIsTakenBackWhenTheThreadGoesOnFromBelowIt() {
+        // seq 3 of thread 0 arrived garbled as 300 (digits of the next line ran into it): one line missing, not 296
+        java.util.List<FloodTelemetry.TimedLine> lines = new java.util.ArrayList<>();
+        long[] seqs = {1, 2, 300, 4, 5};
+        for (int i = 0; i < seqs.length; i++) {
+            lines.add(new FloodTelemetry.TimedLine(1000 + i, "printk_spammer: t=0 seq=" + seqs[i]));
+            lines.add(new FloodTelemetry.TimedLine(1000 + i, "printk_spammer: t=1 seq=" + (i + 1)));
+        }
+        lines.add(new FloodTelemetry.TimedLine(2000, "printk_spammer: t=1 seq=9"));
+        FloodTelemetry.Summary s = FloodTelemetry.compute(lines, null, null);
+        assertEquals(s.seqGaps(), 1 + 3, "thread 0: the garbled line; thread 1: a real gap of 3 (6, 7, 8)");
+        assertEquals(s.maxSeqPerThread().get(0), Long.valueOf(5));
+        assertEquals(s.emittedBySeq(), 5 + 9);
+    }
 }
