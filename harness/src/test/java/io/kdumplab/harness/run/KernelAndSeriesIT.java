@@ -1,6 +1,5 @@
 package io.kdumplab.harness.run;
 
-import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.support.ChildProcesses;
 import io.kdumplab.harness.support.LabFixture;

@@ -89,6 +89,18 @@ public class ReproRunTest {
         return f;
     }
 
+    /** A host whose panic path hangs after the NMI (no capture kernel, SSH gone) and comes back after a power cycle. */
+    static FakeDevice hangingHost() {
+        FakeDevice f = healthyHost();
+        f.onNmi = () -> f.hostDown = true;
+        f.onPowerCycle = () -> {
+            f.bootId = "boot-3";
+            f.hostDown = false;
+        };
+        f.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
+        return f;
+    }
+
     static RunResult run(FakeDevice f, boolean configure) throws Exception {
         Path reports = Files.createTempDirectory("runs");
         ReproRun run = new ReproRun(host(), Scenario.seed(), new ReproRun.Options(configure, Duration.ofSeconds(2), m -> { }),
@@ -136,13 +148,7 @@ public class ReproRunTest {
 
     @Test
     public void noCaptureKernelAndSshGoneIsAHangRecoveredByPowerCycle() throws Exception {
-        FakeDevice f = healthyHost();
-        f.onNmi = () -> f.hostDown = true;
-        f.onPowerCycle = () -> {
-            f.bootId = "boot-3";
-            f.hostDown = false;
-        };
-        f.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
+        FakeDevice f = hangingHost();
         RunResult r = run(f, true);
         assertEquals(r.verdict, "FAIL", r.reason);
         assertTrue(r.reason.startsWith("hang"), r.reason);
@@ -184,13 +190,7 @@ public class ReproRunTest {
     @Test
     public void theWedgeScenarioLoadsPanicWedgeBeforeTheFloodAndRestoreUnloadsIt() throws Exception {
         // repro --wedge: the lab's FAIL path; the module's real effect (a wedged panic path) is NightlyLabIT's hang
-        FakeDevice f = healthyHost();
-        f.onNmi = () -> f.hostDown = true;
-        f.onPowerCycle = () -> {
-            f.bootId = "boot-3";
-            f.hostDown = false;
-        };
-        f.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
+        FakeDevice f = hangingHost();
         ReproRun run = new ReproRun(host(), Scenario.seed().withWedge(100), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
                 Files.createTempDirectory("runs"), f.device("fake-host"), new FastClock());
         RunResult r = run.execute();
