@@ -10,9 +10,9 @@ import java.time.Duration;
  * rate and the error target ({@link TrialLimit}); budgetSeconds 0 means no machine-time budget.
  */
 public record BisectSettings(double minReproRate, double errorRate, int retries, int maxTrials, int goodTrials,
-                       String safeKernel, Duration installTimeout, Duration bootTimeout, Duration hangAfter,
-                       BisectModel.Costs costs, double budgetSeconds) {
-public BisectSettings {
+                             String safeKernel, Duration installTimeout, Duration bootTimeout, Duration hangAfter,
+                             BisectModel.Costs costs, double budgetSeconds) {
+    public BisectSettings {
         if (!(minReproRate > 0) || minReproRate > 1) {
             throw new ConfigurationException("--repro-rate must be in (0, 1], got " + minReproRate,
                     "the share of runs in which a bad build fails, as far as you know, e.g. 0.3; 1 for a deterministic failure");
@@ -28,8 +28,8 @@ public BisectSettings {
         costs = costs == null ? BisectModel.Costs.LAB : costs;
     }
 
-public BisectSettings(double minReproRate, double errorRate, int retries, int maxTrials, int goodTrials, String safeKernel,
-                    Duration installTimeout, Duration bootTimeout, Duration hangAfter) {
+    public BisectSettings(double minReproRate, double errorRate, int retries, int maxTrials, int goodTrials, String safeKernel,
+                          Duration installTimeout, Duration bootTimeout, Duration hangAfter) {
         this(minReproRate, errorRate, retries, maxTrials, goodTrials, safeKernel, installTimeout, bootTimeout, hangAfter,
                 BisectModel.Costs.LAB, 0);
     }

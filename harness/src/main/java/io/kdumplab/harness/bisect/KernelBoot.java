@@ -90,7 +90,6 @@ public final class KernelBoot {
      * @return what was done, for the log
      */
     public String ensureRunning(String release) {
-        String family;
         try (SshShell ssh = power.connectWaiting(bootTimeout)) {
             String running = ssh.check("uname -r", Duration.ofSeconds(15));
             if (running.equals(release)) {
@@ -102,8 +101,7 @@ public final class KernelBoot {
                         "kernels " + host.name() + " has: " + String.join(", ", kernels)
                                 + " (or pass --kernel-artifacts DIR to install it first)");
             }
-            family = ssh.run("command -v grubby >/dev/null && echo rhel || echo debian", Duration.ofSeconds(15)).out();
-            BootEntries boot = BootEntries.forFamily(family);
+            BootEntries boot = entries(ssh);
             try {
                 boot.bootOnce(ssh, release);
             } catch (BootEntries.BuildProblem e) {
