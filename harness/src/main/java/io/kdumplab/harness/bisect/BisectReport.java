@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kdumplab.harness.report.HtmlReport;
 import io.kdumplab.harness.report.JUnitReport;
 import io.kdumplab.harness.util.AtomicFiles;
+import io.kdumplab.harness.verdict.Diagnoses;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
@@ -121,16 +122,10 @@ public final class BisectReport {
         return s.toString();
     }
 
-    /** Distinct diagnoses among a build's FAIL trials (the part of the reason after " - "), with counts. */
+    /** Distinct diagnoses among a build's FAIL trials, with counts. */
     static java.util.Map<String, Integer> failDiagnoses(BisectState.BuildRow b) {
-        java.util.Map<String, Integer> m = new java.util.LinkedHashMap<>();
-        for (BisectState.Trial t : b.trials()) {
-            if ("FAIL".equals(t.verdict()) && t.reason() != null) {
-                int i = t.reason().indexOf(" - ");
-                m.merge(i < 0 ? t.reason() : t.reason().substring(i + 3), 1, Integer::sum);
-            }
-        }
-        return m;
+        return Diagnoses.countByDiagnosis(b.trials().stream().filter(t -> "FAIL".equals(t.verdict())).map(BisectState.Trial::reason)
+                .toList());
     }
 
     static String html(BisectState s) {

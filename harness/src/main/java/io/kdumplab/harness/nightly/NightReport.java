@@ -1,6 +1,7 @@
 package io.kdumplab.harness.nightly;
 
 import io.kdumplab.harness.util.AtomicFiles;
+import io.kdumplab.harness.verdict.Diagnoses;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -55,9 +56,7 @@ public final class NightReport {
                         .append("</td><td>").append(esc(r.scenario())).append("</td><td>").append(verdicts(r.tonight()))
                         .append("</td><td>").append(lastPass == null ? "" : esc(lastPass[0]) + " " + link("PASS", lastPass[3])
                                 + " (" + esc(lastPass[2]) + ")")
-                        .append("</td><td>").append(esc(r.statement()))
-                        .append(r.tonight().stream().filter(c -> "FAIL".equals(c.verdict())).findFirst()
-                                .map(c -> "<br><small>tonight: " + esc(c.reason()) + "</small>").orElse(""))
+                        .append("</td><td>").append(esc(r.statement())).append(failDiagnoses(r.tonight()))
                         .append("</td></tr>\n");
             }
             b.append("</table>\n");
@@ -83,7 +82,7 @@ public final class NightReport {
                     continue;
                 }
                 b.append("<td class=").append(r.status()).append("><b>").append(r.status()).append("</b><br>")
-                        .append(verdicts(r.tonight())).append("<br><small>build ").append(esc(r.tonight().get(0).build()))
+                        .append(verdicts(r.tonight())).append(failDiagnoses(r.tonight())).append("<br><small>build ").append(esc(r.tonight().get(0).build()))
                         .append("; earlier: ").append(trend(r.earlier())).append("</small></td>");
             }
             b.append("</tr>\n");
@@ -96,6 +95,24 @@ public final class NightReport {
                     .append("</td><td>").append(h == null ? "" : esc(String.valueOf(h[2]))).append("</td></tr>\n");
         }
         b.append("</table>\n");
+        return b.toString();
+    }
+
+    /**
+     * Tonight's FAIL reasons, one line per distinct diagnosis with its count: two FAILs of one build that stopped in
+     * different places (say, one before the capture kernel, one in it) are two findings, not one rate.
+     */
+    static List<String> failDiagnosisLines(List<CellRow> cells) {
+        Map<String, Integer> byDiagnosis = Diagnoses.countByDiagnosis(cells.stream().filter(c -> "FAIL".equals(c.verdict()))
+                .map(CellRow::reason).toList());
+        List<String> lines = new java.util.ArrayList<>();
+        byDiagnosis.forEach((d, n) -> lines.add("FAIL" + (n > 1 ? " x" + n : "") + ": " + d));
+        return lines;
+    }
+
+    private static String failDiagnoses(List<CellRow> cells) {
+        StringBuilder b = new StringBuilder();
+        failDiagnosisLines(cells).forEach(l -> b.append("<br><small class=diagnosis>").append(esc(l)).append("</small>"));
         return b.toString();
     }
 
@@ -142,7 +159,8 @@ public final class NightReport {
             switch (r.status()) {
                 case REGRESSION, NEW_FAIL, STILL_FAILING -> {
                     c[1]++;
-                    s.append("<failure type=\"").append(r.status()).append("\" message=\"").append(xml(r.statement())).append("\"/>");
+                    s.append("<failure type=\"").append(r.status()).append("\" message=\"").append(xml(r.statement())).append("\">")
+                            .append(xml(String.join("\n", failDiagnosisLines(r.tonight())))).append("</failure>");
                 }
                 case INFRA -> {
                     c[2]++;

@@ -4,6 +4,7 @@ import io.kdumplab.harness.device.Device;
 import io.kdumplab.harness.device.Devices;
 import io.kdumplab.harness.device.console.ConsoleGap;
 import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.verdict.Diagnoses;
 import io.kdumplab.harness.verdict.Diagnosis;
 import io.kdumplab.harness.verdict.Judgement;
 import io.kdumplab.harness.verdict.Verdict;
@@ -171,7 +172,7 @@ public final class ReproRun {
                 // where the panic path stopped and why: the reason carries it, result.json the details
                 Diagnosis d = recorder.read(r -> FailureDiagnosis.of(r, device.console(), trigger, watched));
                 recorder.update(r -> r.diagnosis = d);
-                j = new Judgement(j.verdict(), j.reason() + " - " + d.shortText(), j.failedStep());
+                j = new Judgement(j.verdict(), Diagnoses.reasonWith(j.reason(), d), j.failedStep());
                 log.info("diagnosis: " + d.summary() + (d.cause() == null ? "" : "; " + d.cause())
                         + (d.remedy() == null ? "" : "\n  -> " + d.remedy()));
             }

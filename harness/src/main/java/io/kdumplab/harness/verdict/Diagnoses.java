@@ -37,6 +37,30 @@ public final class Diagnoses {
                         Long reservedBytes, String captureCmdline, Long emittedAtTrigger, long printedBeforeTrigger,
                         int nmisSent, Long nmiSpacingMs, String trigger) {}
 
+    /** Between a FAIL's reason and its diagnosis in a run's one-line reason (what bisection and nightly store). */
+    private static final String IN_REASON = " - ";
+
+    /** A FAIL's one-line reason with its diagnosis appended. */
+    public static String reasonWith(String reason, Diagnosis d) {
+        return reason + IN_REASON + d.shortText();
+    }
+
+    /**
+     * The distinct diagnoses among FAIL reasons (the part after the diagnosis separator; the whole reason when it
+     * carries none), in first-seen order, with counts: two FAILs of one build that stopped in different places are
+     * different findings and are shown as such.
+     */
+    public static Map<String, Integer> countByDiagnosis(List<String> failReasons) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (String reason : failReasons) {
+            if (reason != null) {
+                int i = reason.indexOf(IN_REASON);
+                m.merge(i < 0 ? reason : reason.substring(i + IN_REASON.length()), 1, Integer::sum);
+            }
+        }
+        return m;
+    }
+
     public static Diagnosis diagnose(Input in) {
         Map<String, Object> facts = new LinkedHashMap<>();
         if (in.reservedBytes() != null) {

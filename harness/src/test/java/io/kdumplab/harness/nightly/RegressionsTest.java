@@ -66,4 +66,23 @@ public class RegressionsTest {
         assertTrue(html.indexOf("<h2>Regressions") < html.indexOf("<h2>Matrix"), "regressions first");
         assertTrue(html.contains("UNHEALTHY: bmc: no answer"));
     }
+
+    @Test
+    public void twoFailsOfOneBuildWithDifferentDiagnosesAreShownAsTwoFindings() {
+        String before = "no vmcore - stopped before the capture kernel: console backed up by 19135 messages at the NMI";
+        String inside = "no vmcore - stopped in the capture kernel: out of memory (96 MiB reserved)";
+        List<CellRow> tonight = List.of(failing(1, before), failing(2, inside), failing(3, before));
+        var rows = Regressions.compare(tonight, c -> List.<String[]>of(past("n", "PASS")));
+        String html = NightReport.html("p/2026-11-28", rows, java.util.Map.of());
+        assertTrue(html.contains("FAIL x2: stopped before the capture kernel: console backed up by 19135 messages at the NMI"), html);
+        assertTrue(html.contains("FAIL: stopped in the capture kernel: out of memory (96 MiB reserved)"), html);
+        String xml = NightReport.junit("p/2026-11-28", rows);
+        assertTrue(xml.contains("FAIL x2: stopped before the capture kernel") && xml.contains("FAIL: stopped in the capture kernel"), xml);
+    }
+
+    private static CellRow failing(int repeat, String reason) {
+        CellRow c = cell("k", "FAIL", repeat);
+        return new CellRow(c.nightId(), c.key(), c.lab(), c.host(), c.kernel(), c.build(), c.scenario(), c.repeat(), c.seq(),
+                c.state(), c.verdict(), reason, c.report(), c.attempts());
+    }
 }
