@@ -79,7 +79,6 @@ public final class HostRun {
             if (pending.isEmpty()) {
                 return;
             }
-            pending = runner.order(host, pending);
             CellRow cell = pending.get(0);
             if (Instant.now().isAfter(night.deadline())) {
                 int n = store.close(nightId, host, "NOT_RUN", "the night's budget ran out");

@@ -22,7 +22,6 @@ import io.kdumplab.harness.wait.Deadline;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -82,10 +81,18 @@ public final class LabCells implements CellRunner, HostControl {
             NightlyPlan.Kernel k = plan.kernel(cell.kernel());
             String release = cell.build();
             KernelBoot boot = new KernelBoot(host, BOOT_TIMEOUT, m -> log.accept("[" + cell.host() + "] " + m));
-            installOnce(cell, boot, lease);
+            Path source = k.isSeries() ? k.series() : k.artifacts();
+            // a build is installed once per night and host, even when its kernel is there already: a build is more
+            // than its kernel (its other packages, e.g. a module that loads at boot, are part of what is tested)
+            // counted once it succeeded: a cell retried after a failed install installs again
+            if (source != null && !installedTonight.contains(cell.host() + "|" + release)) {
+                lease.check("installing " + release);
+                boot.install(source, release);
+                installedTonight.add(cell.host() + "|" + release);
+            }
             lease.check("booting " + release);
             log.accept("[" + cell.host() + "] " + boot.ensureRunning(release));
-            NextBoot chain = chain(cell, next, boot, lease);
+            NextBoot chain = chain(cell, next, boot);
             ReproRun run = new ReproRun(host, scenario(plan, cell.scenario()), new ReproRun.Options(true, plan.hangAfter(),
                     m -> log.accept("[" + cell.host() + "] " + m)).withAfterRun(RunReports::write).withFence(lease)
                     .withNextBoot(chain), runsDir);
@@ -104,72 +111,23 @@ public final class LabCells implements CellRunner, HostControl {
     }
 
     /**
-     * Installs the cell's build if its column installs one and it is not installed on this host tonight yet. A build is
-     * installed once per night and host, even when its kernel is there already: a build is more than its kernel (its
-     * other packages, e.g. a module that loads at boot, are part of what is tested). Counted only once it succeeded,
-     * so a cell retried after a failed install tries again.
+     * The next cell's kernel as the boot after this cell's crash, when the host has it already (no install pending for
+     * it tonight): a night of N cells on one kernel then pays one boot, not N. The next cell still checks `uname -r`.
      */
-    private void installOnce(CellRow cell, KernelBoot boot, Lease lease) {
-        NightlyPlan.Kernel k = plan.kernel(cell.kernel());
-        Path source = k.isSeries() ? k.series() : k.artifacts();
-        String key = cell.host() + "|" + cell.build();
-        if (source != null && !installedTonight.contains(key)) {
-            lease.check("installing " + cell.build());
-            boot.install(source, cell.build());
-            installedTonight.add(key);
-        }
-    }
-
-    /**
-     * The next cell's kernel as the boot after this cell's crash: a night of N cells pays one boot, not N. A build the
-     * next cell would install is installed now (on the running kernel, before this cell's flood), so that its boot is
-     * chained too; if that install fails, nothing is armed and the next cell meets the problem itself. The next cell
-     * still checks `uname -r`.
-     */
-    private NextBoot chain(CellRow cell, CellRow next, KernelBoot boot, Lease lease) {
+    private NextBoot chain(CellRow cell, CellRow next, KernelBoot boot) {
         if (next == null || next.build() == null) {
             return NextBoot.UNCHANGED;
         }
+        NightlyPlan.Kernel k = plan.kernel(next.kernel());
+        if (k.installs() && !installedTonight.contains(next.host() + "|" + next.build())) {
+            return NextBoot.UNCHANGED;
+        }
         try {
-            installOnce(next, boot, lease);
             return boot.nextBootInto(next.build());
-        } catch (io.kdumplab.harness.failure.CancelledException e) {
-            throw e;
         } catch (RuntimeException e) {
             log.accept("[" + cell.host() + "] note: not chaining into the next cell's kernel: " + e.getMessage());
             return NextBoot.UNCHANGED;
         }
-    }
-
-    /**
-     * Cells of an installed release (no install pending) whose kernel the host runs now go first: they cost no boot. At
-     * the start of a host's night that is the kernel it was left on; later, after a chained crash, it is the next cell's
-     * kernel anyway. Columns that install a build keep their place: their build must be booted after its install.
-     */
-    @Override
-    public List<CellRow> order(String host, List<CellRow> pending) {
-        if (pending.size() < 2) {
-            return pending;
-        }
-        String running;
-        try {
-            running = new KernelBoot(target(host), BOOT_TIMEOUT, m -> log.accept("[" + host + "] " + m)).running();
-        } catch (RuntimeException e) {
-            return pending; // the cell itself will meet the problem and class it
-        }
-        List<CellRow> ordered = runningFirst(pending, running, c -> plan.kernel(c.kernel()).installs());
-        if (ordered.get(0) != pending.get(0)) {
-            log.accept("[" + host + "] " + running + " is running: its cells go first (no boot)");
-        }
-        return ordered;
-    }
-
-    /** Stable: the cells of `running` whose column installs nothing first, the others in their order. */
-    static List<CellRow> runningFirst(List<CellRow> pending, String running, java.util.function.Predicate<CellRow> installs) {
-        List<CellRow> ordered = new java.util.ArrayList<>(pending.stream().filter(c -> running.equals(c.build()) && !installs.test(c))
-                .toList());
-        pending.stream().filter(c -> !ordered.contains(c)).forEach(ordered::add);
-        return ordered;
     }
 
     /** A one-time boot that no reboot consumed (the run did not crash) must not outlive the cell. */

@@ -4,12 +4,13 @@ import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.support.LabFixture;
 import io.kdumplab.harness.verdict.Diagnosis;
 import io.kdumplab.harness.verdict.Verdict;
-import io.kdumplab.harness.wait.Deadline;
-import io.kdumplab.harness.wait.Wait;
 import org.testng.annotations.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertNotNull;
@@ -18,8 +19,10 @@ import static org.testng.Assert.assertTrue;
 /**
  * A capture kernel that runs out of memory (crashkernel=96M, set as an admin would with a GRUB drop-in; the harness
  * only checks, --no-configure): the run stops waiting as soon as the capture kernel's panic is followed by silence,
- * power-cycles, and says why. Runs just before KdumpConfigureIT, which removes every crashkernel drop-in anyway
- * (one reboot saved).
+ * power-cycles, and says why. Through the command line as a partner lab runs it, on the PREEMPT_RT kernel
+ * (`repro --kernel 6.1.0-56-rt-amd64`): the one-time boot into it is also the reboot that applies the drop-in, so the
+ * RT kernel's boot costs nothing extra; the host's default boot entry stays what it was. Runs just before
+ * KdumpConfigureIT, which removes every crashkernel drop-in anyway (one reboot saved).
  */
 @Test(groups = "lab", singleThreaded = true)
 public class DiagnosisIT {
@@ -27,27 +30,29 @@ public class DiagnosisIT {
     static final String DROP_IN = "/etc/default/grub.d/zz-diagnosis-it.cfg";
 
     @Test
-    public void captureKernelOutOfMemoryIsDiagnosedWithTheReservationWithinAMinute() {
+    public void captureKernelOutOfMemoryOnTheRtKernelIsDiagnosedWithTheReservationWithinAMinute() throws Exception {
         LabFixture.up();
-        String boot;
+        String grubBefore;
         try (SshShell t = LabFixture.ssh()) {
-            // the last crashkernel= on the command line wins
+            grubBefore = grubenv(t);
+            // the last crashkernel= on the command line wins; the next boot (repro --kernel's) applies it
             t.check("echo 'GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=96M\"' > " + DROP_IN
                     + " && update-grub >/dev/null 2>&1", Duration.ofSeconds(120));
-            boot = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
-            t.runExpectingDisconnect("systemctl reboot");
         }
-        Wait.until(Deadline.in("guest back with crashkernel=96M and a capture kernel loaded", Duration.ofSeconds(300)),
-                Duration.ofSeconds(3), () -> {
-                    try (SshShell t = LabFixture.ssh()) {
-                        if (t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)).equals(boot)) {
-                            return Wait.Result.notYet("same boot");
-                        }
-                        return t.check("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)).equals("1")
-                                ? Wait.Result.ready(true) : Wait.Result.notYet("capture kernel not loaded yet");
-                    }
-                });
-        RunResult r = ReproIT.run(ReproIT.host("tcp"), Scenario.seed(), false).execute();
+        Path reports = Files.createTempDirectory(Files.createDirectories(ReproIT.REPORTS), "diagnosis-");
+        Path log = Files.createTempFile("diagnosis", ".log");
+        Process p = KernelAndSeriesIT.harness(log, "repro", "--lab", LabFixture.NAME, "--kernel", KernelAndSeriesIT.RT,
+                "--no-configure", "--reports", reports.toString());
+        assertTrue(p.waitFor(15, TimeUnit.MINUTES), "the run ends");
+        String out = Files.readString(log);
+        assertEquals(p.exitValue(), 1, "a FAIL: " + out);
+        assertTrue(out.contains("booting " + KernelAndSeriesIT.RT + " once"), out);
+        Path runDir;
+        try (var dirs = Files.list(reports)) {
+            runDir = dirs.filter(d -> Files.exists(d.resolve("result.json"))).findFirst().orElseThrow();
+        }
+        RunResult r = RunResult.read(runDir.resolve("result.json"));
+        assertEquals(r.target.kernel, KernelAndSeriesIT.RT, "repro --kernel ran on the PREEMPT_RT kernel");
         assertEquals(r.verdict, Verdict.FAIL.name(), r.reason);
         assertTrue(r.reason.contains("the capture kernel ran out of memory"), r.reason);
         assertTrue(r.reason.contains("96 MiB"), r.reason);
@@ -59,7 +64,7 @@ public class DiagnosisIT {
         assertTrue(r.diagnosis.remedy().contains("too small"), r.diagnosis.remedy());
         assertNotNull(r.terminalConsoleLineAt, "the capture kernel's panic ended the wait");
         Instant panic = Instant.parse(r.terminalConsoleLineAt);
-        Instant cycled = r.phases.stream().filter(p -> p.phase.equals("POWER_CYCLE")).map(p -> Instant.parse(p.at)).findFirst()
+        Instant cycled = r.phases.stream().filter(x -> x.phase.equals("POWER_CYCLE")).map(x -> Instant.parse(x.at)).findFirst()
                 .orElseThrow();
         StepRecord evidence = r.steps.stream().filter(s -> s.name.equals("evidence")).findFirst().orElseThrow();
         Instant verdictAt = Instant.parse(evidence.startedAt).plusMillis(evidence.durationMillis);
@@ -68,5 +73,14 @@ public class DiagnosisIT {
         System.err.printf("capture kernel panic -> power cycle %d s, -> verdict %d s%n", toCycle, toVerdict);
         assertTrue(toCycle <= 20, "power cycle within seconds of the capture kernel's panic: " + toCycle + " s");
         assertTrue(toVerdict <= 60, "verdict within 60 s of the capture kernel's panic: " + toVerdict + " s");
+        try (SshShell t = LabFixture.ssh()) {
+            assertEquals(grubenv(t), grubBefore, "the host's default boot entry is what it was");
+            assertEquals(t.check("uname -r", Duration.ofSeconds(10)), "6.1.0-56-amd64",
+                    "the one-time boot is spent: the power cycle brought the default kernel back");
+        }
+    }
+
+    private static String grubenv(SshShell t) {
+        return t.check("grub-editenv list | grep -v '^next_entry=' | sort", Duration.ofSeconds(10));
     }
 }

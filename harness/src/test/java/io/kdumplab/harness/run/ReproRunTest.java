@@ -215,6 +215,17 @@ public class ReproRunTest {
         assertTrue(f.powerCycles.isEmpty(), "no power cycle for a host that did not panic");
     }
 
+    @Test
+    public void aCaptureKernelStillLoadingAfterABootIsWaitedForNotJudgedNotReady() throws Exception {
+        FakeDevice f = healthyHost();
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        // the kdump service loads the capture kernel on its third look (a host booted just now, e.g. by repro --kernel)
+        f.answers.put("kexec_crash_loaded", c -> FakeDevice.ok(c, reads.incrementAndGet() >= 3 ? "1" : "0"));
+        RunResult r = run(f, false);
+        assertEquals(r.verdict, "PASS", r.reason);
+        assertTrue(f.commands.stream().noneMatch(c -> c.contains("update-grub") || c.contains("grubby")), "--no-configure touched nothing");
+    }
+
     @DataProvider
     public Object[][] failures() {
         return new Object[][] {
