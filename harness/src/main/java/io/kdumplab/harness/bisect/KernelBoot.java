@@ -37,13 +37,6 @@ public final class KernelBoot {
         return out.isEmpty() ? List.of() : Arrays.stream(out.split("\n")).map(String::strip).sorted().toList();
     }
 
-    /** The kernel release the host runs now. */
-    public String running() {
-        try (SshShell ssh = power.connectWaiting(bootTimeout)) {
-            return ssh.check("uname -r", Duration.ofSeconds(15));
-        }
-    }
-
     /** Installs the build of `release` found in `artifacts` (a builds directory or manifest, as `bisect` takes). */
     public void install(Path artifacts, String release) {
         BuildList list = BuildList.loadAny(artifacts);

@@ -82,7 +82,8 @@ public final class NightReport {
                     continue;
                 }
                 b.append("<td class=").append(r.status()).append("><b>").append(r.status()).append("</b><br>")
-                        .append(verdicts(r.tonight())).append(failDiagnoses(r.tonight())).append("<br><small>build ").append(esc(r.tonight().get(0).build()))
+                        .append(verdicts(r.tonight())).append(failDiagnoses(r.tonight()))
+                        .append("<br><small>build ").append(esc(r.tonight().get(0).build()))
                         .append("; earlier: ").append(trend(r.earlier())).append("</small></td>");
             }
             b.append("</tr>\n");
