@@ -30,8 +30,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  */
 final class SolStream implements InboundMessageListener {
-    private final IpmiConnector connector;
-    private final ConnectionHandle handle;
+    /** Sends the BMC an acknowledgement of packet `seq` with `count` characters accepted; best effort (UDP). */
+    interface Acks {
+        void ack(int seq, int count) throws Exception;
+    }
+
+    private final Acks acks;
     private final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
     private final AtomicLong packets = new AtomicLong();
     private final AtomicLong retransmits = new AtomicLong();
@@ -41,8 +45,12 @@ final class SolStream implements InboundMessageListener {
     private int lastLen;
 
     SolStream(IpmiConnector connector, ConnectionHandle handle) {
-        this.connector = connector;
-        this.handle = handle;
+        this((seq, count) -> connector.sendOneWayMessage(handle, new SolCoder((byte) seq, (byte) count, SolAckState.ACK,
+                handle.getCipherSuite())));
+    }
+
+    SolStream(Acks acks) {
+        this.acks = acks;
     }
 
     @Override
@@ -85,7 +93,7 @@ final class SolStream implements InboundMessageListener {
 
     private void ack(int seq, int count) {
         try {
-            connector.sendOneWayMessage(handle, new SolCoder((byte) seq, (byte) count, SolAckState.ACK, handle.getCipherSuite()));
+            acks.ack(seq, count);
         } catch (Exception ignored) {
             // the BMC retransmits; the next packet's ACK catches up
         }
