@@ -239,7 +239,7 @@ public class VirtualLabIT {
 
     private static void waitForNewBoot(String oldBootId) {
         Wait.until(Deadline.in("guest back with a new boot id", BACK), Duration.ofSeconds(3), () -> {
-            try (SshShell t = SshShell.connect(VirtualLab.sshEndpoint(LabFixture.up()), Duration.ofSeconds(5))) {
+            try (SshShell t = LabFixture.probe()) {
                 String id = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
                 return id.equals(oldBootId) ? Wait.Result.notYet("same boot") : Wait.Result.ready(id);
             }

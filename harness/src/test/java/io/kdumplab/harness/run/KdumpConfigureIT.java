@@ -34,12 +34,15 @@ public class KdumpConfigureIT {
             boot = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
             t.runExpectingDisconnect("systemctl reboot");
         }
+        long rebootStart = System.nanoTime();
         Wait.until(Deadline.in("guest back without crashkernel", Duration.ofSeconds(240)), Duration.ofSeconds(3), () -> {
-            try (SshShell t = LabFixture.ssh()) {
+            try (SshShell t = LabFixture.probe()) {
                 return t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)).equals(boot)
                         ? Wait.Result.notYet("same boot") : Wait.Result.ready(true);
             }
         });
+        System.err.printf("KdumpConfigureIT: guest back without crashkernel %d s after the reboot%n",
+                (System.nanoTime() - rebootStart) / 1_000_000_000L);
         String grubBefore;
         String bootBefore;
         try (SshShell t = LabFixture.ssh()) {

@@ -48,6 +48,14 @@ public final class LabFixture {
         return SshShell.connect(VirtualLab.sshEndpoint(up()), Duration.ofSeconds(10));
     }
 
+    /**
+     * An "is it up, which boot?" connection for waits across a reboot: bounded by its read timeout too (a booting
+     * guest behind QEMU's port forward accepts TCP and sends no banner; {@link #ssh()} would sit 30 s on it).
+     */
+    public static SshShell probe() {
+        return SshShell.probe(VirtualLab.sshEndpoint(up()), Duration.ofSeconds(8));
+    }
+
     /** Waits until the guest answers SSH again (after a crash, reset or power cycle). */
     public static void awaitSsh(Duration timeout) {
         LabState s = up();
