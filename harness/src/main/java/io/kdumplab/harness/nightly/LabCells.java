@@ -85,10 +85,11 @@ public final class LabCells implements CellRunner, HostControl {
             // a build is installed once per night and host, even when its kernel is there already: a build is more
             // than its kernel (its other packages, e.g. a module that loads at boot, are part of what is tested)
             // counted once it succeeded: a cell retried after a failed install installs again
-            if (source != null && !installedTonight.contains(cell.host() + "|" + release)) {
+            String installKey = cell.host() + "|" + release;
+            if (source != null && !installedTonight.contains(installKey)) {
                 lease.check("installing " + release);
                 boot.install(source, release);
-                installedTonight.add(cell.host() + "|" + release);
+                installedTonight.add(installKey);
             }
             lease.check("booting " + release);
             log.accept("[" + cell.host() + "] " + boot.ensureRunning(release));

@@ -172,7 +172,7 @@ public class NightlyLabIT {
 
     private static String grubenv() {
         try (SshShell t = LabFixture.ssh()) {
-            return t.check("grub-editenv list | grep -v '^next_entry=' | sort", Duration.ofSeconds(10));
+            return LabFixture.grubenv(t);
         }
     }
 

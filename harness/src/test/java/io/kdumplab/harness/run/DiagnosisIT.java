@@ -34,7 +34,7 @@ public class DiagnosisIT {
         LabFixture.up();
         String grubBefore;
         try (SshShell t = LabFixture.ssh()) {
-            grubBefore = grubenv(t);
+            grubBefore = LabFixture.grubenv(t);
             // the last crashkernel= on the command line wins; the next boot (repro --kernel's) applies it
             t.check("echo 'GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=96M\"' > " + DROP_IN
                     + " && update-grub >/dev/null 2>&1", Duration.ofSeconds(120));
@@ -74,13 +74,9 @@ public class DiagnosisIT {
         assertTrue(toCycle <= 20, "power cycle within seconds of the capture kernel's panic: " + toCycle + " s");
         assertTrue(toVerdict <= 60, "verdict within 60 s of the capture kernel's panic: " + toVerdict + " s");
         try (SshShell t = LabFixture.ssh()) {
-            assertEquals(grubenv(t), grubBefore, "the host's default boot entry is what it was");
+            assertEquals(LabFixture.grubenv(t), grubBefore, "the host's default boot entry is what it was");
             assertEquals(t.check("uname -r", Duration.ofSeconds(10)), "6.1.0-56-amd64",
                     "the one-time boot is spent: the power cycle brought the default kernel back");
         }
-    }
-
-    private static String grubenv(SshShell t) {
-        return t.check("grub-editenv list | grep -v '^next_entry=' | sort", Duration.ofSeconds(10));
     }
 }

@@ -56,6 +56,11 @@ public final class LabFixture {
         return SshShell.probe(VirtualLab.sshEndpoint(up()), Duration.ofSeconds(8));
     }
 
+    /** The guest's GRUB environment without a pending one-time boot: what "the default boot entry is unchanged" compares. */
+    public static String grubenv(SshShell t) {
+        return t.check("grub-editenv list | grep -v '^next_entry=' | sort", Duration.ofSeconds(10));
+    }
+
     /** Waits until the guest answers SSH again (after a crash, reset or power cycle). */
     public static void awaitSsh(Duration timeout) {
         LabState s = up();
