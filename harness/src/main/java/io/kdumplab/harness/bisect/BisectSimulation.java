@@ -108,18 +108,64 @@ public final class BisectSimulation {
                 Figures adaptive = simulate(builds, bisections, rate, errorRate, seed,
                         () -> new BisectModel(builds, stated, errorRate, costs), costs, 0,
                         TrialLimit.defaultMaxTrials(builds, stated, errorRate));
-                // equal error: no sampled error is below one bisection in `bisections`, so a measured 0 is compared as that
-                double match = Math.max(adaptive.error(), 1.0 / bisections);
-                int n = 1;
-                Figures fixed = fixedExact(builds, rate, n, costs);
-                while (fixed.error() > match && n < 200) {
-                    fixed = fixedExact(builds, rate, ++n, costs);
-                }
+                FixedN fixed = fixedAtEqualError(builds, rate, adaptive.error(), bisections, costs);
                 rows.add(new Row(rate, stated, String.format(Locale.ROOT, "%.0f%% (%sx)", stated * 100, trim(mult)), bisections,
-                        errorRate, adaptive, ideal, n, fixed));
+                        errorRate, adaptive, ideal, fixed.tries(), fixed.figures()));
             }
         }
         return rows;
+    }
+
+    /** ktest's fixed-N at the smallest N whose exact error is not above `error`. */
+    record FixedN(int tries, Figures figures) {}
+
+    static FixedN fixedAtEqualError(int builds, double rate, double error, int bisections, BisectModel.Costs costs) {
+        // no sampled error is below one bisection in `bisections`, so a measured 0 is compared as that
+        double match = Math.max(error, 1.0 / bisections);
+        int n = 1;
+        Figures fixed = fixedExact(builds, rate, n, costs);
+        while (fixed.error() > match && n < 200) {
+            fixed = fixedExact(builds, rate, ++n, costs);
+        }
+        return new FixedN(n, fixed);
+    }
+
+    /**
+     * The selection rule's own limit: the same model and costs, but told the true rate (no rate to learn). What
+     * the adaptive scheme loses to not knowing the rate is the gap to this line; what the rule itself leaves to a
+     * better policy is this line's gap to the target.
+     */
+    public static String knownRateTable(int builds, int bisections, double[] trueRates, double errorRate, BisectModel.Costs costs,
+                                        long seed) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "the same rule and costs told the true rate (the selection rule's own limit):%n"));
+        for (double rate : trueRates) {
+            Figures k = simulate(builds, bisections, rate, errorRate, seed,
+                    () -> new BisectModel(builds, RatePrior.known(rate), errorRate, costs), costs);
+            FixedN fixed = fixedAtEqualError(builds, rate, k.error(), bisections, costs);
+            b.append(String.format(Locale.ROOT, "%4.0f%%: error %5.2f%%, trials %5.1f, switches %5.1f, %.2f h | fixed-N N=%d %.2f h | %.2fx%n",
+                    rate * 100, k.error() * 100, k.meanTrials(), k.meanSwitches(), k.meanMachineSeconds() / 3600, fixed.tries(),
+                    fixed.figures().meanMachineSeconds() / 3600, k.meanMachineSeconds() / fixed.figures().meanMachineSeconds()));
+        }
+        return b.toString();
+    }
+
+    /**
+     * Rates stated wrong beyond the benchmark grid ({true, stated} pairs): what a user who states 100% for a bug
+     * that sometimes passes, or a rate far too high, should expect.
+     */
+    public static String misstatedTable(int builds, int bisections, double[][] trueAndStated, double errorRate,
+                                        BisectModel.Costs costs, long seed) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "rates stated wrong beyond the grid (default --max-trials):%n"));
+        for (double[] ts : trueAndStated) {
+            double rate = ts[0];
+            double stated = ts[1];
+            Figures f = simulate(builds, bisections, rate, errorRate, seed, () -> new BisectModel(builds, stated, errorRate, costs),
+                    costs, 0, TrialLimit.defaultMaxTrials(builds, stated, errorRate));
+            b.append(String.format(Locale.ROOT, "true %3.0f%% stated %3.0f%%: wrong %5.2f%%, trials %5.1f, switches %5.1f, %.2f h%n",
+                    rate * 100, stated * 100, f.error() * 100, f.meanTrials(), f.meanSwitches(), f.meanMachineSeconds() / 3600));
+        }
+        return b.toString();
     }
 
     private static String trim(double v) {

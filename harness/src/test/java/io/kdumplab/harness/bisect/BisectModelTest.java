@@ -141,6 +141,25 @@ public class BisectModelTest {
     }
 
     @Test
+    public void fixedNAtEqualErrorIsTheSmallestNThatReachesTheError() {
+        var c = BisectModel.Costs.LAB;
+        assertEquals(BisectSimulation.fixedAtEqualError(64, 1.0, 0, 2000, c).tries(), 1, "a deterministic bug: one try is exact");
+        var f = BisectSimulation.fixedAtEqualError(64, 0.3, 0.01, 2000, c);
+        assertTrue(f.figures().error() <= 0.01, "N=" + f.tries() + " reaches 1%: " + f.figures().error());
+        assertTrue(BisectSimulation.fixedExact(64, 0.3, f.tries() - 1, c).error() > 0.01, "and N-1 does not");
+    }
+
+    @Test
+    public void toldTheTrueRateTheSameRuleNeedsFewerTrialsThanWhenItMustLearnIt() {
+        // the benchmark's "own limit" line: the gap between the two is what not knowing the rate costs
+        var c = BisectModel.Costs.LAB;
+        var learning = BisectSimulation.simulate(64, 300, 0.3, 0.02, 5, () -> new BisectModel(64, 0.3, 0.02, c), c);
+        var told = BisectSimulation.simulate(64, 300, 0.3, 0.02, 5, () -> new BisectModel(64, RatePrior.known(0.3), 0.02, c), c);
+        assertTrue(told.meanTrials() < learning.meanTrials(), told.meanTrials() + " vs " + learning.meanTrials());
+        assertTrue(told.error() <= 0.03, "told the rate, still near the target: " + told.error());
+    }
+
+    @Test
     public void trialLimitFollowsTheInformationATrialCarries() {
         assertEquals(TrialLimit.zChannelCapacity(1.0), 1.0, 1e-12);
         assertEquals(Math.log(63) / Math.log(2) / TrialLimit.zChannelCapacity(0.3), 33.8, 0.1, "the issue's bound at 30%");
