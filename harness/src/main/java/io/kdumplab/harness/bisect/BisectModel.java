@@ -7,9 +7,9 @@ package io.kdumplab.harness.bisect;
  * repro rate p of bad builds; both are inferred together.
  *
  * <p>A joint posterior over (f, p) is kept on a grid of p from 5% to 100%. The
- * rate the user states only shapes the prior on p ({@link RatePrior}): half of
- * the prior is spread over the whole grid, so a rate well below the stated one
- * is learnt from the trials instead of producing a confident wrong answer. A
+ * rate the user states only shapes the prior on p ({@link RatePrior}), which
+ * reaches half the stated rate within one sd, so a rate well below the stated
+ * one is learnt from the trials instead of producing a confident wrong answer. A
  * trial on build k fails with probability p if k >= f, and with a small eps
  * otherwise (a false failure, so that one odd result cannot end a bisection).
  *

@@ -129,6 +129,26 @@ public class BisectModelTest {
     }
 
     @Test
+    public void aLowRateStatedRightStaysCalibrated() {
+        // with the prior as a bump in ln(1 - p) alone (nearly flat from 5% to 50% at a stated 10%) this was 4.6% wrong
+        var f = BisectSimulation.simulate(64, 400, 0.1, 0.02, 13, () -> new BisectModel(64, 0.1, 0.02), BisectModel.Costs.LAB);
+        assertTrue(f.error() <= 0.02, "error " + f.error() + " at a 2% target, true = stated = 10%");
+    }
+
+    @Test
+    public void thePriorReachesHalfTheStatedRateAndTrustsAStated100() {
+        for (double stated : new double[] {0.1, 0.3, 0.6, 0.9}) {
+            assertTrue(RatePrior.sdsFromStated(stated / 2, stated) < 1, "half of " + stated + " is within one sd");
+            assertTrue(RatePrior.sdsFromStated(Math.min(1, stated * 2), stated) > 1.5 || stated * 2 > 1,
+                    "twice " + stated + " is far: mass above the truth would make passes look stronger than they are");
+        }
+        assertTrue(RatePrior.sdsFromStated(0.9, 1.0) > 3, "a stated 100% is trusted");
+        double[] w = RatePrior.around(0.3).weights();
+        assertEquals(java.util.Arrays.stream(w).sum(), 1.0, 1e-12);
+        assertTrue(java.util.Arrays.stream(w).min().orElseThrow() >= RatePrior.BROAD / w.length, "every rate keeps a share");
+    }
+
+    @Test
     public void fixedNIsComputedExactly() {
         // one try per build on a deterministic bug: always right, one trial and one new build per halving
         var f = BisectSimulation.fixedExact(65, 1.0, 1, BisectModel.Costs.LAB);
