@@ -59,7 +59,8 @@ public final class BisectCommand implements Runnable {
         String bad;
         @Option(names = {"--repro-rate", "--min-repro-rate"}, defaultValue = "0.5",
                 description = "share of trials in which a bad build fails, as far as you know (default ${DEFAULT-VALUE}; 1 = deterministic);"
-                        + " it only shapes the prior: the rate is learnt, and a guess twice too high still gives a calibrated answer")
+                        + " it only shapes the prior: the rate is learnt, a guess twice too high still gives a calibrated answer, one too"
+                        + " low costs time. 1 is trusted: if the bug ever passed on a bad build, give 0.8 or your best guess")
         double minReproRate;
         @Option(names = "--error-rate", defaultValue = "0.05", description = "accepted chance of naming the wrong build (default ${DEFAULT-VALUE})")
         double errorRate;
