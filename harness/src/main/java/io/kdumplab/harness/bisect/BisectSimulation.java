@@ -151,12 +151,12 @@ public final class BisectSimulation {
     }
 
     /**
-     * Rates stated wrong beyond the benchmark grid ({true, stated} pairs): what a user who states 100% for a bug
-     * that sometimes passes, or a rate far too high, should expect.
+     * {true, stated} pairs beyond the benchmark grid: what a user who states 100% for a bug that sometimes passes,
+     * a rate far too high, or a low rate should expect.
      */
-    public static String misstatedTable(int builds, int bisections, double[][] trueAndStated, double errorRate,
+    public static String beyondTheGridTable(int builds, int bisections, double[][] trueAndStated, double errorRate,
                                         BisectModel.Costs costs, long seed) {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "rates stated wrong beyond the grid (default --max-trials):%n"));
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "beyond the grid: rates stated wrong, low rates (default --max-trials):%n"));
         for (double[] ts : trueAndStated) {
             double rate = ts[0];
             double stated = ts[1];

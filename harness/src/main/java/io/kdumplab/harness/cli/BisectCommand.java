@@ -190,10 +190,11 @@ public final class BisectCommand implements Runnable {
                     "true repro rate and each stated rate (true x multiplier); error, trials, build switches and machine",
                     "time of the adaptive model, of ktest's fixed N per build at equal error, and of the known-rate ideal;",
                     "then the same with a share of the builds untestable, the same rule told the true rate (its own limit),",
-                    "and rates stated wrong beyond the grid (e.g. 100% for a bug that passes one time in ten)."})
+                    "and pairs beyond the grid (e.g. 100% stated for a bug that passes one time in ten, low rates)."})
     static final class Simulate implements Callable<Integer> {
-        /** {true, stated} pairs beyond the grid: 100% stated for bugs that sometimes pass, rates stated far too high or low. */
-        static final double[][] MISSTATED = {{0.5, 1}, {0.8, 1}, {0.9, 1}, {0.45, 0.9}, {0.3, 1}, {0.15, 0.3}, {0.15, 0.15}, {0.2, 0.6}};
+        /** {true, stated} pairs beyond the grid: 100% stated for bugs that sometimes pass, rates stated far too high, low rates. */
+        static final double[][] BEYOND_THE_GRID = {{0.5, 1}, {0.8, 1}, {0.9, 1}, {0.45, 0.9}, {0.3, 1}, {0.2, 0.6}, {0.15, 0.3},
+                {0.15, 0.15}, {0.1, 0.2}, {0.1, 0.1}};
         @Option(names = "--builds", defaultValue = "64") int builds;
         @Option(names = "--bisections", defaultValue = "2000") int bisections;
         @Option(names = "--rates", defaultValue = "0.3,0.6,1.0", split = ",", description = "true repro rates")
@@ -220,7 +221,7 @@ public final class BisectCommand implements Runnable {
             System.out.print(BisectSimulation.table(BisectSimulation.run(builds, bisections, rates, multipliers, errorRate, c, seed), c));
             System.out.print(BisectSimulation.skipTable(builds, bisections, rates, skipped, errorRate, c, seed));
             System.out.print(BisectSimulation.knownRateTable(builds, bisections, rates, errorRate, c, seed));
-            System.out.print(BisectSimulation.misstatedTable(builds, bisections, MISSTATED, errorRate, c, seed));
+            System.out.print(BisectSimulation.beyondTheGridTable(builds, bisections, BEYOND_THE_GRID, errorRate, c, seed));
             return ExitCodes.OK;
         }
     }
