@@ -126,6 +126,9 @@ public class BisectModelTest {
         // (measured about 1% at this seed; the binomial spread at 2% would be 0.44%)
         var f = BisectSimulation.simulate(64, 1000, 0.3, 0.02, 11, () -> new BisectModel(64, 0.6, 0.02), BisectModel.Costs.LAB);
         assertTrue(f.error() <= 0.02, "error " + f.error() + " at a 2% target");
+        // at a high rate too: 90% stated for a 45% bug (6.5% wrong at this seed with the prior's ln(1 - p) bump alone)
+        var high = BisectSimulation.simulate(64, 600, 0.45, 0.02, 11, () -> new BisectModel(64, 0.9, 0.02), BisectModel.Costs.LAB);
+        assertTrue(high.error() <= 0.02, "error " + high.error() + " at 45% stated 90%");
     }
 
     @Test
