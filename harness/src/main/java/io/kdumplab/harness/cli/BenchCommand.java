@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks that print figures (never timed tests).",
                 "  repro  the orchestrator's own overhead per run on the virtual lab: harness CPU time between the",
-                "         trigger and SSH back, as a share of that panic-dump-reboot wall time (target <= 3%);",
+                "         trigger and SSH back, as a share of that panic-dump-reboot wall time (target <= 3%%);",
                 "         and the spammer step's time per run (built on a kernel's first run, from the host's cache after).",
                 "  nightly  the engine layer alone: --hosts simulated hosts (cells are sleeps; PostgreSQL, db-scheduler",
                 "         and leases real) from one JVM: wall time, heap, CPU per host, take-over after kill -9."})

@@ -190,7 +190,7 @@ public final class BisectCommand implements Runnable {
                     "true repro rate and each stated rate (true x multiplier); error, trials, build switches and machine",
                     "time of the adaptive model, of ktest's fixed N per build at equal error, and of the known-rate ideal;",
                     "then the same with a share of the builds untestable, the same rule told the true rate (its own limit),",
-                    "and pairs beyond the grid (e.g. 100% stated for a bug that passes one time in ten, low rates)."})
+                    "and pairs beyond the grid (e.g. 100%% stated for a bug that passes one time in ten, low rates)."})
     static final class Simulate implements Callable<Integer> {
         /** {true, stated} pairs beyond the grid: 100% stated for bugs that sometimes pass, rates stated far too high, low rates. */
         static final double[][] BEYOND_THE_GRID = {{0.5, 1}, {0.8, 1}, {0.9, 1}, {0.45, 0.9}, {0.3, 1}, {0.2, 0.6}, {0.15, 0.3},

@@ -27,6 +27,28 @@ public class CliTest {
     }
 
     @Test
+    public void everyCommandsHelpRendersWithoutFormatWarnings() {
+        // descriptions are format strings: a bare "100%" makes picocli warn on stderr and print the raw text
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        System.setErr(new java.io.PrintStream(captured, true));
+        java.util.List<String> rendered = new java.util.ArrayList<>();
+        try {
+            java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(Cli.create()));
+            while (!todo.isEmpty()) {
+                CommandLine c = todo.pop();
+                c.getUsageMessage(CommandLine.Help.Ansi.OFF);
+                rendered.add(c.getCommandSpec().qualifiedName());
+                todo.addAll(c.getSubcommands().values());
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        assertTrue(rendered.size() > 10, "walked the command tree: " + rendered);
+        assertTrue(!captured.toString().contains("WARN"), captured.toString());
+    }
+
+    @Test
     public void malformedInventoryIsAUsageErrorWithFileLineColumn() throws Exception {
         Path inv = Files.createTempFile("inv", ".yaml");
         Files.writeString(inv, "hosts:\n  - name: a\n    bmc: {host: b, user: u, pasword_env: X}\n");
