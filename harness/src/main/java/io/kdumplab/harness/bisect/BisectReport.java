@@ -151,6 +151,12 @@ public final class BisectReport {
         fact(h, "stated minimum repro rate", String.format(Locale.ROOT, "%.0f%%", 100 * s.minReproRate()));
         if (s.reproRateEstimate() != null) {
             fact(h, "estimated repro rate", String.format(Locale.ROOT, "%.0f%%", 100 * s.reproRateEstimate()));
+            if (s.reproRateInterval90() != null) {
+                String check = RateCheck.of(s.minReproRate(), s.reproRateInterval90().get(0), s.reproRateInterval90().get(1));
+                if (check != null) {
+                    fact(h, "rate check", check);
+                }
+            }
         }
         fact(h, "runs", s.runs() + " (" + s.judgedTrials() + " judged)");
         fact(h, "machine time", String.format(Locale.ROOT, "%.1f min (trials %.1f, installs and reboots %.1f); wall %.1f min",

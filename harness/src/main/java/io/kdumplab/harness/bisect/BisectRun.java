@@ -386,10 +386,11 @@ public final class BisectRun {
 
     private String summary() {
         double[] rate = model.reproRateInterval();
+        String check = RateCheck.of(settings.minReproRate(), rate[0], rate[1]);
         return String.format(java.util.Locale.ROOT,
                 "model: most likely first bad %s (%.1f%%), estimated repro rate %.0f%% (90%%: %.0f-%.0f%%), %d trial(s), %d build switch(es)",
                 builds.get(model.best()).label(), 100 * model.confidence(), 100 * model.reproRate(), 100 * rate[0],
-                100 * rate[1], model.trials(), model.switches());
+                100 * rate[1], model.trials(), model.switches()) + (check == null ? "" : "; " + check);
     }
 
     /** Machine time spent so far, measured: trials, installs and reboots from the journal. */
