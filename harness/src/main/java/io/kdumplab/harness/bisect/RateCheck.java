@@ -18,7 +18,7 @@ public final class RateCheck {
                     + " beyond what the confidence is calibrated for: confirm with --repro-rate %.2f", 100 * low90, 100 * high90,
                     100 * stated, high90);
         }
-        if (stated < 1 && low90 > Math.min(1, 2 * stated)) {
+        if (low90 > 2 * stated) { // never for a stated rate of 50% or more: no rate is above 100%
             return String.format(Locale.ROOT, "the learnt repro rate (90%%: %.0f-%.0f%%) is above twice the stated %.0f%%:"
                     + " --repro-rate %.2f would have needed fewer trials", 100 * low90, 100 * high90, 100 * stated, low90);
         }

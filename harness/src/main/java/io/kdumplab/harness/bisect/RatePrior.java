@@ -21,7 +21,7 @@ package io.kdumplab.harness.bisect;
  * <li>a stated rate near 100% is trusted: the downward log-normal narrows from
  *     90% stated to nothing at 100% ({@link #TRUSTED_MISS}), leaving the ln(1 - p)
  *     bump, in which a rate of 90% is more than 3 sd away from a stated 100%.
- *     A deterministic bug then costs one trial per build; a "100%" that is
+ *     A deterministic bug then costs about one trial per build; a "100%" that is
  *     really 90% is bisected wrong about 10% of the time (README).</li>
  * </ul>
  */
