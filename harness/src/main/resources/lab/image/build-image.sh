@@ -9,25 +9,37 @@
 # harness's ImageCache) builds into a temporary directory and renames it into
 # the cache only when this script exits 0, so a half-built image is never used.
 #
-# Work that Debian does on the first boot (grub-install, update-grub, building
-# the kdump initramfs) is done here by booting the image once under QEMU, so a
-# lab boots to SSH in about half a minute.
+# Every package name and version that decides the image is in pins.env beside
+# this script (part of the cache key). The kdump initramfs of every kernel is
+# built in the chroot; the bootloader (grub-install, update-grub) by booting
+# the image once under QEMU, so a lab boots to SSH in about half a minute.
 set -euo pipefail
 
 OUT=${1:?usage: build-image.sh OUTDIR}
-SUITE=${LAB_SUITE:-bookworm}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PINS=$HERE/pins.env
 DISK_MB=${LAB_DISK_MB:-10240}
 GUEST_MEM_MB=${LAB_GUEST_MEM_MB:-2048}
 CRASHKERNEL=${LAB_CRASHKERNEL:-1G-4G:192M,4G-64G:256M,64G-:512M}
 FIRSTBOOT_TIMEOUT_S=${LAB_FIRSTBOOT_TIMEOUT_S:-1800}
-# Earlier builds of the same kernel series, installed beside the newest one:
-# three consecutive real builds let the suite's bisection run without paying
-# a kernel install under TCG for each (about 4 minutes each, see README).
-EXTRA_KERNELS=${LAB_EXTRA_KERNELS:-6.1.0-53-amd64 6.1.0-54-amd64 6.1.0-55-amd64}
-PACKAGES=linux-image-amd64,linux-headers-amd64,linux-image-rt-amd64,linux-headers-rt-amd64,\
-build-essential,openssh-server,kdump-tools,kexec-tools,makedumpfile,grub-pc,ipmitool,\
-systemd-sysv,udev,dbus,kmod,procps,iproute2,initramfs-tools,zstd,file,less,sudo
-for k in $EXTRA_KERNELS; do PACKAGES="$PACKAGES,linux-image-$k,linux-headers-$k"; done
+
+# pins.env: KEY=value lines (values may hold spaces); the only source of package names and versions
+pin() {
+  local v
+  v=$(sed -n "s/^$1=//p" "$PINS" | tail -1)
+  [ -n "$v" ] || { echo "ERROR: $PINS has no $1= line" >&2; exit 3; }
+  echo "$v"
+}
+SUITE=$(pin SUITE)
+KVER=$(pin KERNEL_DEFAULT)
+RTVER=$(pin KERNEL_RT)
+BISECT_KERNELS=$(pin KERNELS_BISECT)
+PACKAGE_PINS=$(pin PACKAGE_PINS)
+KERNELS="$BISECT_KERNELS $KVER $RTVER"
+PACKAGES="build-essential,openssh-server,grub-pc,ipmitool,systemd-sysv,udev,dbus,kmod,procps,iproute2,\
+initramfs-tools,zstd,file,less,sudo"
+for p in $PACKAGE_PINS; do PACKAGES="$PACKAGES,$p"; done
+for k in $KERNELS; do PACKAGES="$PACKAGES,linux-image-$k,linux-headers-$k"; done
 
 START=$(date +%s)
 log() { echo "[image +$(( $(date +%s) - START ))s] $*"; }
@@ -48,9 +60,38 @@ need ssh-keygen openssh-client
 mkdir -p "$OUT"
 WORK=$OUT/work
 ROOT=$WORK/rootfs
+# mmdebstrap mounts /proc, /sys and /dev/pts inside the rootfs; a build that was
+# killed leaves them mounted, and rm -rf must never walk into them.
+unmount_under() {
+  awk -v p="$1/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
+}
+unmount_under "$WORK"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-trap 'rm -rf "$WORK"' EXIT
+
+# A progress line at least every 20 s, whatever the stage: a cold build takes
+# minutes and silence looks like a hang.
+STAGE_FILE=$WORK/stage
+stage() { echo "$*" > "$STAGE_FILE"; log "$*"; }
+stage "starting"
+(
+  set +eo pipefail  # a failed probe must never end the heartbeat
+  while sleep 20; do
+    s=$(cat "$STAGE_FILE" 2>/dev/null) || exit 0
+    case "$s" in
+      mmdebstrap*)
+        got=$(ls "$ROOT"/var/cache/apt/archives/*.deb 2>/dev/null | wc -l)
+        inst=$(ls "$ROOT"/var/lib/dpkg/info/*.list 2>/dev/null | wc -l)
+        detail="$got packages downloaded, $inst installed" ;;
+      "first boot"*)
+        detail="console: $(tr -cd '[:print:]\n' < "$OUT/firstboot-console.log" 2>/dev/null | grep -v '^\s*$' | tail -1 | cut -c1-100)" ;;
+      *) detail="working" ;;
+    esac
+    log "... $s: $detail"
+  done
+) &
+HEARTBEAT=$!
+trap 'kill $HEARTBEAT 2>/dev/null; unmount_under "$WORK"; rm -rf "$WORK"' EXIT
 
 # The host's own apt sources: the lab is built from the same Debian mirror the
 # host uses, with no mirror address baked into the project.
@@ -60,16 +101,59 @@ for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.l
 done
 [ ${#SOURCES[@]} -gt 0 ] || { echo "ERROR: no Debian apt sources found in /etc/apt" >&2; exit 3; }
 
-log "mmdebstrap $SUITE (${PACKAGES//,/ })"
+# Every pin must still be downloadable: one clear message instead of apt's
+# resolver output, and never a silent substitution of another version.
+stage "checking the pinned packages against the archive"
+apt-get update -qq </dev/null || echo "WARNING: apt-get update failed; checking the pins against the lists this host has"
+gone=()
+for k in $KERNELS; do
+  for p in "linux-image-$k" "linux-headers-$k"; do
+    apt-cache show "$p" >/dev/null 2>&1 || gone+=("$p")
+  done
+done
+for pv in $PACKAGE_PINS; do
+  name=${pv%%=*}; ver=${pv#*=}
+  apt-cache madison "$name" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | grep -qxF "$ver" || gone+=("$name=$ver")
+done
+if [ ${#gone[@]} -gt 0 ]; then
+  echo "ERROR: the Debian archive no longer serves the pinned package(s): ${gone[*]}." >&2
+  echo "ERROR: move the pin in harness/src/main/resources/lab/image/pins.env (the one place; 'apt-cache madison NAME'" >&2
+  echo "ERROR: and 'apt-cache search linux-image-6.1' list what is served), then build again." >&2
+  exit 3
+fi
+
+# While the packages install, initramfs-tools builds every initramfs (the
+# kernels' and kdump-tools' capture initramfs) with only the modules this
+# machine needs, named: MODULES=most costs minutes per kernel and MODULES=dep
+# cannot work in a chroot (it looks at the build host's devices). The guest
+# switches to MODULES=dep below, for kernels it installs itself.
+LAB_MODULES='virtio_pci virtio_blk virtio_net virtio_scsi ata_piix ahci sd_mod ext4 crc32c_generic'
+log "packages: ${PACKAGES//,/ }"
+stage "mmdebstrap $SUITE"
 mmdebstrap --variant=important --include="$PACKAGES" \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+  --setup-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/usr/share/initramfs-tools/modules.d"' \
+  --setup-hook='echo MODULES=list > "$1/etc/initramfs-tools/conf.d/lab-build-list"' \
+  --setup-hook="printf '%s\n' $LAB_MODULES > \"\$1/usr/share/initramfs-tools/modules.d/lab-virtual-machine\"" \
   "$SUITE" "$ROOT" "${SOURCES[@]}" </dev/null
 
-KVER=$(ls "$ROOT"/boot | sed -n 's/^vmlinuz-\(.*-amd64\)$/\1/p' | grep -v -- '-rt-' | sort -V | tail -1)
-RTVER=$(ls "$ROOT"/boot | sed -n 's/^vmlinuz-\(.*-rt-amd64\)$/\1/p' | sort -V | tail -1)
-[ -n "$KVER" ] && [ -n "$RTVER" ] || { echo "ERROR: kernels not found in the rootfs /boot" >&2; exit 4; }
-log "kernels: stock $KVER, PREEMPT_RT $RTVER"
+for k in $KERNELS; do
+  [ -e "$ROOT/boot/vmlinuz-$k" ] || { echo "ERROR: kernel $k not found in the rootfs /boot" >&2; exit 4; }
+done
+log "kernels: default $KVER, PREEMPT_RT $RTVER, bisection $BISECT_KERNELS"
+
+# kdump-tools' capture initramfs for every kernel, now (its postinst.d hook ran
+# only for kernels unpacked after kdump-tools); with kdump-tools' sysctl copy,
+# without which kdump-config rebuilds it on the kernel's first boot.
+stage "kdump initramfs for $(echo $KERNELS | wc -w) kernels"
+for k in $KERNELS; do
+  [ -e "$ROOT/var/lib/kdump/initrd.img-$k" ] || chroot "$ROOT" /etc/kernel/postinst.d/kdump-tools "$k"
+  cp "$ROOT/etc/kdump/sysctl.conf" "$ROOT/var/lib/kdump/latest_sysctls-$k"
+done
+rm -f "$ROOT/etc/initramfs-tools/conf.d/lab-build-list"
+INSTALLED_VERSIONS=$(chroot "$ROOT" dpkg-query -W -f='${Package}=${Version} ' kdump-tools makedumpfile kexec-tools \
+  $(for k in $KERNELS; do echo "linux-image-$k"; done))
 
 UUID=$(cat /proc/sys/kernel/random/uuid)
 
@@ -108,10 +192,8 @@ UseDNS no
 EOF
 
 # Initramfs images built from now on (kernels installed in the guest) carry
-# only the modules this machine needs: MODULES=most costs about 10 minutes
-# per kernel under TCG, MODULES=dep about one. The chroot's own images, built
-# above with the default, stay as they are (dep inside a chroot would look at
-# the build host's devices).
+# only the modules this machine needs, found by initramfs-tools: MODULES=most
+# costs about 10 minutes per kernel under TCG, MODULES=dep about one.
 echo MODULES=dep > "$ROOT/etc/initramfs-tools/conf.d/lab-modules-dep"
 
 printf 'ipmi_msghandler\nipmi_devintf\nipmi_si\n' > "$ROOT/etc/modules-load.d/ipmi.conf"
@@ -145,13 +227,8 @@ cat > "$ROOT/usr/local/sbin/lab-firstboot" <<'EOF'
 set -eux
 grub-install /dev/vda
 update-grub
-for k in /boot/vmlinuz-*; do
-  v=${k#/boot/vmlinuz-}
-  [ -e "/var/lib/kdump/initrd.img-$v" ] || /etc/kernel/postinst.d/kdump-tools "$v"
-  # kdump-config rebuilds a kernel's kdump initramfs on its first boot unless it
-  # has this copy of the kdump sysctls (75 s under TCG per kernel)
-  cp /etc/kdump/sysctl.conf "/var/lib/kdump/latest_sysctls-$v"
-done
+# the capture initramfs of every kernel was built in the chroot
+ls /var/lib/kdump/initrd.img-*
 kdump-config status || kdump-config load
 test "$(cat /sys/kernel/kexec_crash_loaded)" = 1
 rm -f /etc/lab-firstboot
@@ -179,7 +256,7 @@ cp "$ROOT/boot/vmlinuz-$KVER" "$WORK/vmlinuz"
 cp "$ROOT/boot/initrd.img-$KVER" "$WORK/initrd"
 rm -f "$ROOT/etc/machine-id" && touch "$ROOT/etc/machine-id"
 
-log "filesystem ($(du -sm "$ROOT" | cut -f1) MB of files)"
+stage "filesystem ($(du -sm "$ROOT" | cut -f1) MB of files)"
 mkfs.ext4 -q -F -L labroot -U "$UUID" -d "$ROOT" "$WORK/root.ext4" "$(( DISK_MB - 1 ))M"
 rm -rf "$ROOT"
 truncate -s "${DISK_MB}M" "$WORK/disk.raw"
@@ -187,7 +264,7 @@ printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q "$WORK/disk.raw
 dd if="$WORK/root.ext4" of="$WORK/disk.raw" bs=1M seek=1 conv=notrunc,sparse status=none
 rm -f "$WORK/root.ext4"
 
-log "first boot under QEMU (TCG): bootloader and kdump initramfs"
+stage "first boot under QEMU (TCG): bootloader, capture kernel loaded"
 set +e
 timeout "$FIRSTBOOT_TIMEOUT_S" qemu-system-x86_64 -accel tcg -machine pc -m "$GUEST_MEM_MB" -smp 2 \
   -display none -monitor none -no-reboot \
@@ -204,13 +281,14 @@ if ! grep -q LAB-FIRSTBOOT-OK "$OUT/firstboot-console.log"; then
   exit 5
 fi
 
-log "converting to qcow2"
+stage "converting to qcow2"
 qemu-img convert -O qcow2 "$WORK/disk.raw" "$OUT/disk.qcow2"
 rm -f "$WORK/disk.raw"
 cat > "$OUT/manifest.env" <<EOF
 KERNEL=$KVER
 RT_KERNEL=$RTVER
-EXTRA_KERNELS="$EXTRA_KERNELS"
+BISECT_KERNELS="$BISECT_KERNELS"
+PACKAGE_VERSIONS="${INSTALLED_VERSIONS% }"
 ROOT_UUID=$UUID
 CRASHKERNEL=$CRASHKERNEL
 GUEST_MEM_MB=$GUEST_MEM_MB

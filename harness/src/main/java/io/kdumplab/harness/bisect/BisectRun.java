@@ -62,6 +62,8 @@ public final class BisectRun {
     private volatile boolean restored;
     private Status status = Status.RUNNING;
     private String message;
+    /** A host that does not answer at the start, with no reboot in progress, is an error this soon. */
+    static final Duration FIRST_CONTACT = Duration.ofSeconds(60);
     private volatile ReproRun currentRun;
     private Fence fence = Fence.NONE;
 
@@ -97,12 +99,19 @@ public final class BisectRun {
                 settings.costs()));
         Thread onInterrupt = new Thread(this::restoreQuietly, "bisect-restore");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
-        try (SshShell ssh = power.connectWaiting(settings.bootTimeout())) {
+        boolean rebooting = !entries.isEmpty() && entries.get(entries.size() - 1).kind() == Journal.Kind.REBOOTING;
+        Duration firstContact = rebooting ? settings.bootTimeout() : FIRST_CONTACT;
+        if (rebooting) {
+            log.info("the journal says the host was rebooting when this bisection stopped: waiting up to "
+                    + settings.bootTimeout().toSeconds() + " s for it");
+        }
+        try (SshShell ssh = power.connectWaiting(firstContact)) {
             family = DistroBackend.detect(ssh, host.distro()).family();
             boot = BootEntries.forFamily(family);
             begin(ssh);
         } catch (WaitTimeoutException e) {
-            throw new InfrastructureException("ssh", host.name() + " does not answer on SSH: " + e.getMessage(),
+            throw new InfrastructureException("ssh", host.name() + " does not answer on SSH: " + e.getMessage()
+                    + (rebooting ? "" : " (no reboot in progress, says the journal)"),
                     "bring the host up (or `./harness.sh lab up`) and run the same command again");
         }
         try {
@@ -206,6 +215,8 @@ public final class BisectRun {
                     .withAfterRun(RunReports::write).withFence(fence), dir.resolve("runs"));
             currentRun = run;
             log.info("trial on " + b.label() + ": run " + run.result().runId);
+            append(Journal.Entry.event(Journal.Kind.REBOOTING, k, b.name(), "trial " + run.result().runId
+                    + " (its panic reboots the host)", 0));
             RunResult r = run.execute();
             currentRun = null;
             Verdicts.Trial t = Verdicts.forTrial(Verdict.valueOf(r.verdict), r.reason, r.target.kernel, b.kernelRelease());
@@ -287,6 +298,7 @@ public final class BisectRun {
                 append(Journal.Entry.event(Journal.Kind.INSTALL, b.index(), b.name(), null, seconds(t0)));
             }
             bootStart = System.nanoTime();
+            append(Journal.Entry.event(Journal.Kind.REBOOTING, b.index(), b.name(), "boot into " + b.kernelRelease(), 0));
             boot.bootOnce(ssh, b.kernelRelease());
             log.info("rebooting into " + b.label());
             boolean back = power.reboot(ssh, settings.bootTimeout());
@@ -353,7 +365,13 @@ public final class BisectRun {
         entries.addAll(journal.read(new ArrayList<>()));
         start = entries.stream().filter(e -> e.kind() == Journal.Kind.START).map(Journal.Entry::start).findFirst()
                 .orElseThrow(() -> new ConfigurationException("no bisection journal in " + dir, "give the --dir of a bisection"));
-        try (SshShell ssh = power.connectWaiting(settings.bootTimeout())) {
+        boolean rebooting = !entries.isEmpty() && entries.get(entries.size() - 1).kind() == Journal.Kind.REBOOTING;
+        Duration firstContact = rebooting ? settings.bootTimeout() : FIRST_CONTACT;
+        if (rebooting) {
+            log.info("the journal says the host was rebooting when this bisection stopped: waiting up to "
+                    + settings.bootTimeout().toSeconds() + " s for it");
+        }
+        try (SshShell ssh = power.connectWaiting(firstContact)) {
             family = DistroBackend.detect(ssh, host.distro()).family();
             boot = BootEntries.forFamily(family);
         }

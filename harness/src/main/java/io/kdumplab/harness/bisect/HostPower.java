@@ -26,7 +26,7 @@ final class HostPower {
 
     /** SSH, waiting up to the timeout for the host to answer (it may be mid-reboot after a kill). */
     SshShell connectWaiting(Duration timeout) {
-        Deadline d = Deadline.in("host answers on SSH", timeout);
+        Deadline d = Deadline.in(host.name() + " answers on SSH", timeout);
         Wait.until(d, Duration.ofSeconds(3), () -> bootId().isPresent() ? Wait.Result.ready(true) : Wait.Result.notYet("no SSH"));
         return connect();
     }
@@ -60,7 +60,7 @@ final class HostPower {
 
     private boolean awaitNewBoot(String before, Duration timeout) {
         try {
-            Wait.until(Deadline.in("host back on SSH with a new boot", timeout), Duration.ofSeconds(3), () -> {
+            Wait.until(Deadline.in(host.name() + " back on SSH with a new boot", timeout), Duration.ofSeconds(3), () -> {
                 Optional<String> id = bootId();
                 return id.isPresent() && !id.get().equals(before) ? Wait.Result.ready(true) : Wait.Result.notYet("same boot or no SSH");
             });

@@ -29,7 +29,12 @@ import java.util.List;
  * A torn last line (killed mid-write) is ignored with a warning.
  */
 public final class Journal {
-    public enum Kind { START, INSTALL, BOOT, TRIAL, SKIP, RESTORE, DONE }
+    /**
+     * REBOOTING: the host is about to reboot (a trial's crash, a boot into a build); the next entry says it came
+     * back. A resumed bisection that finds it last waits the boot timeout for the host; otherwise a host that does
+     * not answer is an error within {@link BisectRun#FIRST_CONTACT}.
+     */
+    public enum Kind { START, INSTALL, BOOT, TRIAL, SKIP, RESTORE, DONE, REBOOTING }
 
     /** What a bisection is about: a resumed one must match it exactly. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

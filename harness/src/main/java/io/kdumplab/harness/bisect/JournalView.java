@@ -124,7 +124,7 @@ public final class JournalView {
                 case SKIP -> b.append("skip ").append(e.build()).append("  # ").append(e.at()).append(": ").append(e.reason()).append('\n');
                 case INSTALL, BOOT -> b.append(String.format(Locale.ROOT, "# %s %s %s (%.0f s)%n", e.at(),
                         e.kind().name().toLowerCase(Locale.ROOT), e.build(), e.seconds() == null ? 0 : e.seconds()));
-                case RESTORE, DONE -> b.append("# ").append(e.at()).append(' ').append(e.kind().name().toLowerCase(Locale.ROOT))
+                case RESTORE, DONE, REBOOTING -> b.append("# ").append(e.at()).append(' ').append(e.kind().name().toLowerCase(Locale.ROOT))
                         .append(": ").append(e.reason()).append('\n');
             }
         }

@@ -83,7 +83,7 @@ public final class BenchCommand implements Callable<Integer> {
                     "use 'bench repro' or 'bench nightly' (the lab's figures: 'lab bench')");
         }
         VirtualLab vl = new VirtualLab(LabPaths.fromEnvironment(), m -> System.err.println("[lab] " + m));
-        boolean wasUp = vl.state(lab).isPresent();
+        boolean wasUp = vl.liveness(lab).up(); // a left-over lab is brought up like a missing one
         if (!wasUp) {
             vl.up(LabSpec.defaults(lab));
         }

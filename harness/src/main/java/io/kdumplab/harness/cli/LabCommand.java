@@ -100,7 +100,14 @@ public final class LabCommand implements Runnable {
         @Override
         public Integer call() {
             var img = lab().image();
-            System.out.println("guest image: " + img.disk() + " (kernels " + img.kernel() + ", " + img.rtKernel() + ")");
+            var k = img.kernels();
+            System.out.println("guest image: " + img.disk());
+            System.out.println("  default kernel   : " + k.defaultKernel());
+            System.out.println("  PREEMPT_RT kernel: " + k.rt());
+            System.out.println("  bisection builds : " + String.join(" ", k.bisection()));
+            if (!img.packageVersions().isEmpty()) {
+                System.out.println("  packages         : " + img.packageVersions());
+            }
             return ExitCodes.OK;
         }
     }
@@ -125,7 +132,7 @@ public final class LabCommand implements Runnable {
             if (ks == null) {
                 var img = lab().image();
                 // not the image's default kernel: that one stays the clean safe kernel
-                ks = new ArrayList<>(img.extraKernels());
+                ks = new ArrayList<>(img.kernels().bisection());
             }
             new io.kdumplab.harness.lab.DemoBuilds(LabPaths.fromEnvironment().cacheRoot(), System.out::println)
                     .create(out, ks, badFrom, probability);
@@ -149,7 +156,8 @@ public final class LabCommand implements Runnable {
                 return st.up() ? ExitCodes.OK : ExitCodes.INFRA;
             }
             if (!st.up()) {
-                System.out.println("lab '" + st.name() + "': down");
+                System.out.println("lab '" + st.name() + "': down: " + st.condition() + "; run ./harness.sh lab up"
+                        + ("default".equals(st.name()) ? "" : " --name " + st.name()));
                 return ExitCodes.INFRA;
             }
             System.out.println("lab '" + st.name() + "': up (" + st.accel() + ")");
@@ -163,7 +171,8 @@ public final class LabCommand implements Runnable {
             System.out.printf("  console   : serial %s (%d baud), tcp %s, log %s%n", st.console().serialDevice(),
                     st.console().baud(), st.console().tcp(), st.console().log());
             System.out.println("  SOL       : " + st.console().sol());
-            System.out.printf("  kernel    : %s%n", st.runningKernel());
+            System.out.printf("  kernel    : %s (image: default %s, PREEMPT_RT %s, bisection %s)%n", st.runningKernel(),
+                    st.kernels().defaultKernel(), st.kernels().rt(), String.join(" ", st.kernels().bisection()));
             System.out.printf("  kdump     : %s (crashkernel=%s, capture kernel loaded: %s)%n",
                     st.kdump().ready() ? "ready" : "NOT READY", st.kdump().crashkernel(), st.kdump().crashKernelLoaded());
             return ExitCodes.OK;

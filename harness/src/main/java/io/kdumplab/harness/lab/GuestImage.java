@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** A built, verified guest image in the cache, and what the build recorded. */
@@ -46,10 +47,16 @@ public record GuestImage(Path dir, String recipeHash, Map<String, String> manife
         return manifest.getOrDefault("RT_KERNEL", "");
     }
 
-    /** Earlier builds of the kernel series installed beside {@link #kernel()} (ordered, oldest first). */
-    public java.util.List<String> extraKernels() {
-        String v = manifest.getOrDefault("EXTRA_KERNELS", "").replace("\"", "").strip();
-        return v.isEmpty() ? java.util.List.of() : java.util.List.of(v.split("\\s+"));
+    /** The kernels the build installed, by role (read from its manifest: what the image has, not what is pinned now). */
+    public LabKernels kernels() {
+        // EXTRA_KERNELS: images built before the pins file
+        String v = manifest.getOrDefault("BISECT_KERNELS", manifest.getOrDefault("EXTRA_KERNELS", "")).replace("\"", "").strip();
+        return new LabKernels(kernel(), rtKernel(), v.isEmpty() ? List.of() : List.of(v.split("\\s+")));
+    }
+
+    /** name=version of the pinned tool chain and kernels, as dpkg reported them in the image. */
+    public String packageVersions() {
+        return manifest.getOrDefault("PACKAGE_VERSIONS", "").replace("\"", "").strip();
     }
 
     static Map<String, String> readManifest(Path file) {

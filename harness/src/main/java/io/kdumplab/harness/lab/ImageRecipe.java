@@ -16,18 +16,28 @@ import java.util.TreeMap;
  * A build script and its inputs, kept as classpath resources. The cache key
  * is the hash of every input, so editing the recipe makes a new image.
  */
-public record ImageRecipe(String name, String entryResource, List<String> resources, Map<String, String> environment) {
+public record ImageRecipe(String name, String entryResource, List<String> resources, Map<String, String> environment,
+                          ImagePins pins) {
 
     /** The virtual lab's Debian guest. */
     public static ImageRecipe debianGuest() {
         return new ImageRecipe("debian-bookworm-kdump", "lab/image/build-image.sh",
-                List.of("lab/image/build-image.sh"), Map.of());
+                List.of("lab/image/build-image.sh"), Map.of(), ImagePins.fromResource("lab/image/pins.env"));
+    }
+
+    /** The same recipe with one pin moved (what editing pins.env does). */
+    public ImageRecipe withPin(String key, String value) {
+        return new ImageRecipe(name, entryResource, resources, environment, pins.with(key, value));
     }
 
     public String hash() {
         StringBuilder all = new StringBuilder(name).append('\n');
         for (String r : resources) {
             all.append(r).append('\n').append(Hashing.sha256Hex(read(r))).append('\n');
+        }
+        if (pins != null) {
+            all.append(pins.resource()).append('\n')
+                    .append(Hashing.sha256Hex(pins.text().getBytes(StandardCharsets.UTF_8))).append('\n');
         }
         new TreeMap<>(environment).forEach((k, v) -> all.append(k).append('=').append(v).append('\n'));
         return Hashing.sha256Hex(all.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
@@ -43,6 +53,11 @@ public record ImageRecipe(String name, String entryResource, List<String> resour
                 if (r.endsWith(".sh")) {
                     target.toFile().setExecutable(true);
                 }
+            }
+            if (pins != null) {
+                Path target = dir.resolve(pins.resource());
+                Files.createDirectories(target.getParent());
+                Files.writeString(target, pins.text());
             }
             return dir.resolve(entryResource);
         } catch (IOException e) {

@@ -3,6 +3,7 @@ package io.kdumplab.harness.lab;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kdumplab.harness.util.AtomicFiles;
+import io.kdumplab.harness.util.ProcessIdentity;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,13 +16,24 @@ import java.util.Optional;
  * directory when it comes up and removed when it goes down. Holds no secret:
  * only the path of the BMC password file.
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record LabState(String name, String host, int bmcPort, int sshPort, int consolePort, int vmPort,
                        long relayPid, long bmcPid, String bmcUser, String bmcPasswordFile,
                        String sshUser, String sshKey, String hostKeyFingerprint, String knownHosts,
                        String ptyLink, String consoleLog, String imageDir, String imageHash,
-                       String kernel, String rtKernel, String accel, int baud, String startedAt) {
+                       String kernel, String rtKernel, String accel, int baud, String startedAt,
+                       String bootId, long relayStartTicks, long bmcStartTicks) {
 
     static final String FILE = "state.json";
+
+    /** The console relay this state started (empty identity for a state written before identities were kept). */
+    public ProcessIdentity relay() {
+        return new ProcessIdentity(relayPid, relayStartTicks, bootId == null ? "" : bootId);
+    }
+
+    public ProcessIdentity bmc() {
+        return new ProcessIdentity(bmcPid, bmcStartTicks, bootId == null ? "" : bootId);
+    }
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public void save(Path labDir) {

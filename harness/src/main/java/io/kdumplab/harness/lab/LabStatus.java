@@ -3,9 +3,9 @@ package io.kdumplab.harness.lab;
 import java.util.Map;
 
 /** Everything a client needs to use a lab, plus live health. Secrets appear only as file paths. */
-public record LabStatus(String name, boolean up, Map<String, Boolean> processes,
+public record LabStatus(String name, boolean up, String condition, Map<String, Boolean> processes,
                         Bmc bmc, Ssh ssh, Console console, Kdump kdump, String runningKernel,
-                        String imageDir, String accel) {
+                        LabKernels kernels, String imageDir, String accel) {
 
     public record Bmc(String host, int port, String user, String passwordFile, boolean reachable, String power,
                       String error) {}

@@ -3,7 +3,6 @@ package io.kdumplab.harness.lab;
 import io.kdumplab.harness.device.ipmi.IpmiBmc;
 import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.failure.HarnessException;
-import io.kdumplab.harness.util.Processes;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,15 +15,16 @@ final class LabStatusProbe {
     private LabStatusProbe() {}
 
     /** Asks every part of the lab how it is: processes, the BMC (RMCP+), SSH, kdump. Changes nothing. */
-    static LabStatus probe(String name, Path dir, Optional<LabState> st) {
-        if (st.isEmpty()) {
-            return new LabStatus(name, false, Map.of("relay", false, "bmc", false, "qemu", VirtualLab.qemuAlive(dir)),
-                    null, null, null, null, null, null, null);
+    static LabStatus probe(String name, Path dir, Optional<LabState> st, LabLiveness live) {
+        if (!live.up()) {
+            // endpoints whose processes are gone are not probed: the answer comes at once, and says why
+            return new LabStatus(name, false, live.why(), Map.of("relay", false, "bmc", false, "qemu", VirtualLab.qemuAlive(dir)),
+                    null, null, null, null, null, null, null, null);
         }
-        LabState s = st.get();
+        LabState s = st.orElseThrow();
         Map<String, Boolean> procs = new LinkedHashMap<>();
-        procs.put("relay", Processes.alive(s.relayPid()));
-        procs.put("bmc", Processes.alive(s.bmcPid()));
+        procs.put("relay", s.relay().isRunning());
+        procs.put("bmc", s.bmc().isRunning());
         procs.put("qemu", VirtualLab.qemuAlive(dir));
 
         boolean bmcReachable = false;
@@ -58,7 +58,7 @@ final class LabStatusProbe {
         } else {
             sshError = "QEMU is not running";
         }
-        return new LabStatus(name, true, procs,
+        return new LabStatus(name, true, live.why(), procs,
                 new LabStatus.Bmc(s.host(), s.bmcPort(), s.bmcUser(), s.bmcPasswordFile(), bmcReachable, power, bmcError),
                 new LabStatus.Ssh(s.host(), s.sshPort(), s.sshUser(), s.sshKey(), s.hostKeyFingerprint(), s.knownHosts(),
                         sshAnswers, sshError),
@@ -67,6 +67,12 @@ final class LabStatusProbe {
                                 + " -f " + s.bmcPasswordFile() + " sol activate",
                         s.consoleLog()),
                 new LabStatus.Kdump(crashkernel != null && loaded, crashkernel, loaded),
-                kernel, s.imageDir(), s.accel());
+                kernel, kernels(s), s.imageDir(), s.accel());
+    }
+
+    /** The image's kernels by role, from its build manifest. */
+    private static LabKernels kernels(LabState s) {
+        return new GuestImage(Path.of(s.imageDir()), s.imageHash(),
+                GuestImage.readManifest(Path.of(s.imageDir()).resolve("manifest.env"))).kernels();
     }
 }

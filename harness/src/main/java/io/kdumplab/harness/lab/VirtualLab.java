@@ -9,6 +9,7 @@ import io.kdumplab.harness.util.AtomicFiles;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.failure.InfrastructureException;
+import io.kdumplab.harness.util.ProcessIdentity;
 import io.kdumplab.harness.util.Processes;
 import io.kdumplab.harness.util.Secret;
 import io.kdumplab.harness.wait.Deadline;
@@ -87,14 +88,19 @@ public final class VirtualLab {
             Optional<LabState> existing = LabState.load(dir);
             if (existing.isPresent()) {
                 LabState s = existing.get();
-                if (Processes.alive(s.bmcPid()) || Processes.alive(s.relayPid()) || qemuAlive(dir)) {
+                LabLiveness live = LabLiveness.of(existing, ProcessIdentity.Proc.LINUX);
+                if (live.up()) {
                     throw new ConfigurationException("lab '" + spec.name() + "' is already up (BMC " + s.host() + ":"
                             + s.bmcPort() + ", SSH port " + s.sshPort() + ")",
                             "use it as it is ('lab status --name " + spec.name() + "'), or stop it first with 'lab down --name "
                                     + spec.name() + "'");
                 }
-                progress.accept("lab '" + spec.name() + "' was not shut down cleanly; cleaning up its leftovers");
+                progress.accept("lab '" + spec.name() + "' is " + live.why() + "; cleaning up and starting it afresh");
                 stopProcesses(dir, s);
+                LabState.delete(dir);
+            } else if (qemuAlive(dir)) {
+                progress.accept("lab '" + spec.name() + "' has a QEMU without a BMC; stopping it");
+                stopProcesses(dir, null);
             }
             GuestImage image = image();
             NativeHelpers.Built helpers = new NativeHelpers(paths.nativeHelpers()).ensureBuilt();
@@ -138,11 +144,13 @@ public final class VirtualLab {
                     "-f", dir.resolve("lab.emu").toString(), "-s", dir.resolve("bmc-state").toString(), "-n"),
                     dir.resolve("bmc.log"), dir);
 
+            ProcessIdentity relayId = identityOf(relayPid, "console relay", dir.resolve("relay.log"));
+            ProcessIdentity bmcId = identityOf(bmcPid, "BMC (ipmi_sim)", dir.resolve("bmc.log"));
             LabState state = new LabState(spec.name(), HOST, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid,
                     BMC_USER, passwordFile.toString(), SSH_USER, image.sshKey().toString(), image.hostKeyFingerprint(),
                     knownHosts.toString(), dir.resolve("ttyS0").toString(), dir.resolve("console.log").toString(),
                     image.dir().toString(), image.recipeHash(), image.kernel(), image.rtKernel(), spec.accel(),
-                    spec.baud(), Instant.now().toString());
+                    spec.baud(), Instant.now().toString(), bmcId.bootId(), relayId.startTicks(), bmcId.startTicks());
             state.save(dir);
 
             try {
@@ -156,6 +164,11 @@ public final class VirtualLab {
             }
             return state;
         }
+    }
+
+    private static ProcessIdentity identityOf(long pid, String what, Path log) {
+        return ProcessIdentity.of(pid).orElseThrow(() -> new InfrastructureException("lab", "the " + what
+                + " (pid " + pid + ") exited at start: " + lastLines(log, 5), "see " + log));
     }
 
     private void waitForRelay(Path dir, long pid, int port) {
@@ -262,10 +275,14 @@ public final class VirtualLab {
         }
         try (LabLock lock = LabLock.acquire(dir, name)) {
             Optional<LabState> s = LabState.load(dir);
-            boolean wasUp = s.isPresent() || qemuAlive(dir);
+            LabLiveness live = LabLiveness.of(s, ProcessIdentity.Proc.LINUX);
+            boolean wasUp = live.up() || qemuAlive(dir);
+            if (live.leftOver()) {
+                progress.accept("lab '" + name + "' is " + live.why() + "; cleaning up");
+            }
             stopProcesses(dir, s.orElse(null));
             LabState.delete(dir);
-            if (s.isPresent()) {
+            if (live.up()) {
                 List<String> busy = busyPorts(s.get());
                 if (!busy.isEmpty()) {
                     throw new InfrastructureException("lab", "after stopping lab '" + name + "' these ports are still in use: "
@@ -278,7 +295,7 @@ public final class VirtualLab {
 
     /** Returns the instance to the base image: a fresh overlay. Brings it back up if it was up. */
     public Optional<LabState> reset(LabSpec spec) {
-        boolean wasUp = LabState.load(dir(spec.name())).isPresent();
+        boolean wasUp = liveness(spec.name()).up();
         down(spec.name());
         Path dir = dir(spec.name());
         mkdirs(dir);
@@ -288,16 +305,23 @@ public final class VirtualLab {
         return wasUp ? Optional.of(up(spec)) : Optional.empty();
     }
 
+    /**
+     * Stops what this lab started, and nothing else: a recorded pid is signalled only while its start time and boot
+     * match (after a restart or an exit, the number may be someone else's process); a pid from a pid file only
+     * while its command line names this lab's directory.
+     */
     private void stopProcesses(Path dir, LabState s) {
         // BMC first, so it does not react to the guest going away; then the guest; then the line.
         if (s != null) {
-            Processes.stop(s.bmcPid(), Duration.ofSeconds(5));
+            s.bmc().stopIfRunning(Duration.ofSeconds(5));
         }
-        Processes.readPid(dir.resolve("qemu.pid")).ifPresent(pid -> Processes.stop(pid, Duration.ofSeconds(10)));
+        Processes.readPid(dir.resolve("qemu.pid")).filter(pid -> ownedBy(dir, pid, "qemu.pid"))
+                .ifPresent(pid -> Processes.stop(pid, Duration.ofSeconds(10)));
         if (s != null) {
-            Processes.stop(s.relayPid(), Duration.ofSeconds(5));
+            s.relay().stopIfRunning(Duration.ofSeconds(5));
         }
-        Processes.readPid(dir.resolve("relay.pid")).ifPresent(pid -> Processes.stop(pid, Duration.ofSeconds(5)));
+        Processes.readPid(dir.resolve("relay.pid")).filter(pid -> ownedBy(dir, pid, "relay.pid"))
+                .ifPresent(pid -> Processes.stop(pid, Duration.ofSeconds(5)));
         for (String f : List.of("qemu.pid", "relay.pid", "qemu-monitor.sock", "ttyS0", "line.in", "line.out")) {
             deleteIfExists(dir.resolve(f));
         }
@@ -332,26 +356,47 @@ public final class VirtualLab {
         return LabState.load(dir(name));
     }
 
+    /** Up, left over or not started: from the state file and /proc alone, in milliseconds. */
+    public LabLiveness liveness(String name) {
+        return LabLiveness.of(state(name), ProcessIdentity.Proc.LINUX);
+    }
+
     public LabState requireUp(String name) {
-        return state(name).orElseThrow(() -> new ConfigurationException("lab '" + name + "' is not up",
-                "start it with './harness lab up --name " + name + "'"));
+        LabLiveness live = liveness(name);
+        if (!live.up()) {
+            throw new ConfigurationException("virtual lab '" + name + "' is down: " + live.why(),
+                    "./harness.sh lab up --name " + name);
+        }
+        return state(name).orElseThrow();
     }
 
     public LabStatus status(String name) {
-        return LabStatusProbe.probe(name, dir(name), state(name));
+        return LabStatusProbe.probe(name, dir(name), state(name), liveness(name));
     }
 
     // ------------------------------------------------------------------ endpoints
 
     /** Endpoints of running labs only: an inventory naming a lab that is down is an error, not a lab start. */
     public io.kdumplab.harness.inventory.VirtualLabs running() {
-        return name -> endpoints(state(name).orElseThrow(() -> new ConfigurationException("virtual lab '" + name + "' is not up",
-                "./harness.sh lab up --name " + name)));
+        return name -> endpoints(requireUp(name));
     }
 
-    /** Endpoints of labs, starting one that is down (what `repro` without an inventory promises). */
+    /**
+     * Endpoints of labs, starting one that is not up, left over included (what `repro` without an inventory and an
+     * inventory host with `lab:` promise).
+     */
     public io.kdumplab.harness.inventory.VirtualLabs startingIfNeeded() {
-        return name -> endpoints(state(name).orElseGet(() -> up(LabSpec.defaults(name))));
+        return name -> {
+            LabLiveness live = liveness(name);
+            if (live.up()) {
+                return endpoints(state(name).orElseThrow());
+            }
+            long t0 = System.nanoTime();
+            progress.accept("lab '" + name + "' is " + (live.leftOver() ? live.why() : "not running") + ": bringing it up");
+            LabState s = up(LabSpec.defaults(name));
+            progress.accept(String.format("lab '%s' is up (%.0f s)", name, (System.nanoTime() - t0) / 1e9));
+            return endpoints(s);
+        };
     }
 
     public static io.kdumplab.harness.inventory.VirtualLabs.Endpoints endpoints(LabState s) {
@@ -368,8 +413,14 @@ public final class VirtualLab {
                 Path.of(s.knownHosts()));
     }
 
+    /** The lab's QEMU runs: restarted by the BMC at each power cycle, so known by its command line, not a start time. */
     public static boolean qemuAlive(Path dir) {
-        return Processes.readPid(dir.resolve("qemu.pid")).map(Processes::alive).orElse(false);
+        return Processes.readPid(dir.resolve("qemu.pid")).map(pid -> ownedBy(dir, pid, "qemu.pid")).orElse(false);
+    }
+
+    /** pid runs now and is this lab's: its command line names the lab's pid file (QEMU's -pidfile, the relay's --pidfile). */
+    private static boolean ownedBy(Path dir, long pid, String pidFile) {
+        return Processes.commandLineMentions(pid, dir.resolve(pidFile).toString());
     }
 
     // ------------------------------------------------------------------ helpers

@@ -60,6 +60,7 @@ public final class HostLeases implements AutoCloseable {
         long deadline = System.nanoTime() + wait.toNanos();
         long request = enqueue(host, holder, kind);
         String lastNote = null;
+        long lastNoteNanos = 0;
         try {
             while (true) {
                 Grant g = tryGrant(host, holder, request);
@@ -73,9 +74,11 @@ public final class HostLeases implements AutoCloseable {
                     throw new LeaseUnavailableException(note + (wait.isZero() ? " (--no-wait)" : "; gave up after " + wait.toSeconds() + " s"),
                             g.holder);
                 }
-                if (!note.equals(lastNote)) {
-                    progress.accept(note + ", waiting");
+                // a new situation at once, the same one again at least every 25 s: a wait in line is never silent
+                if (!note.equals(lastNote) || System.nanoTime() - lastNoteNanos >= io.kdumplab.harness.wait.WaitProgress.EVERY.toNanos()) {
+                    progress.accept(note + ", waiting (" + (deadline - System.nanoTime()) / 1_000_000_000L + " s left)");
                     lastNote = note;
+                    lastNoteNanos = System.nanoTime();
                 }
                 try {
                     Thread.sleep(POLL.toMillis());

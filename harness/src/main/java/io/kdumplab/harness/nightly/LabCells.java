@@ -40,6 +40,7 @@ public final class LabCells implements CellRunner, HostControl {
     private final VirtualLabs labs;
     private final Path runsDir;
     private final Consumer<String> log;
+    private final java.util.Map<String, TargetHost> resolved = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<String> installedTonight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public LabCells(NightlyPlan plan, VirtualLabs labs, Path runsDir, Consumer<String> log) {
@@ -51,8 +52,12 @@ public final class LabCells implements CellRunner, HostControl {
         this.log = log;
     }
 
+    /**
+     * A host's endpoints, resolved at its first use tonight (a virtual lab that is not up, left over included, is
+     * brought up then) and kept: a lab whose BMC dies mid-night is an unhealthy host, not one to restart silently.
+     */
     TargetHost target(String host) {
-        return inventory.resolve(host, labs);
+        return resolved.computeIfAbsent(host, h -> inventory.resolve(h, labs));
     }
 
     /** The build a kernel column stands for tonight: the series' newest, or the release itself. */
@@ -194,8 +199,10 @@ public final class LabCells implements CellRunner, HostControl {
             }
         }
         // back on SSH within the boot timeout, or the health check that follows says so
-        Deadline d = Deadline.in(hostName + " back on SSH after the power cycle", BOOT_TIMEOUT);
+        Deadline d = Deadline.in(hostName + " back on SSH after the power cycle", BOOT_TIMEOUT).reportingTo(log);
+        io.kdumplab.harness.wait.WaitProgress progress = new io.kdumplab.harness.wait.WaitProgress(d);
         while (!d.expired()) {
+            progress.tick("no SSH yet");
             try (SshShell ssh = SshShell.connect(host.ssh(), Duration.ofSeconds(10))) {
                 return;
             } catch (RuntimeException e) {

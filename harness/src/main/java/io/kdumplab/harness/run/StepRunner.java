@@ -67,7 +67,9 @@ public final class StepRunner {
         currentStep = step.name();
         StepRecord rec = ctx.recorder().beginStep(step.name(), timeout);
         ctx.info("step " + step.name() + ": started (timeout " + timeout.toSeconds() + " s)");
-        Deadline deadline = Deadline.in(step.name(), timeout, ctx.clock());
+        // a long wait inside the step says what it waits for in the run's log (and on stderr through it)
+        String host = ctx.host().name();
+        Deadline deadline = Deadline.in(step.name(), timeout, ctx.clock()).reportingTo(m -> ctx.info(m + " [host " + host + "]"));
         CompletableFuture<T> future = new CompletableFuture<>();
         Thread body = new Thread(() -> {
             try {

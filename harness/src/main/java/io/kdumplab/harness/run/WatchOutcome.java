@@ -164,7 +164,11 @@ final class WatchOutcome implements Step<WatchOutcome.Watched> {
         long triggerMs = trigger.at().toEpochMilli();
         int cursor = trigger.consoleLine();
         Optional<ConsoleLine> banner = Optional.empty();
+        io.kdumplab.harness.wait.WaitProgress progress = new io.kdumplab.harness.wait.WaitProgress(
+                deadline.child("a boot banner on the console (capture kernel or a normal boot)", deadline.remaining()));
         while (!deadline.expired()) {
+            progress.tick(console.lineCount() + " console lines, the last "
+                    + (System.currentTimeMillis() - console.lastDataMillis()) / 1000 + " s ago");
             int seen = console.lineCount();
             Optional<ConsoleLine> l = console.find(ANY_BOOT, cursor);
             if (l.isPresent()) {

@@ -84,6 +84,16 @@ public final class Processes {
         return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
+    /** True when pid runs now with a command line that holds needle (its identity when no start time was recorded). */
+    public static boolean commandLineMentions(long pid, String needle) {
+        try {
+            byte[] raw = java.nio.file.Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
+            return new String(raw, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ').contains(needle);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** SIGTERM, then SIGKILL after grace; true when the process is gone. */
     public static boolean stop(long pid, Duration grace) {
         Optional<ProcessHandle> h = ProcessHandle.of(pid);

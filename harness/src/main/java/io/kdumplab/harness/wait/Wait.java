@@ -33,6 +33,7 @@ public final class Wait {
 
     public static <T> T until(Deadline deadline, Duration pollEvery, Probe<T> probe) {
         String lastSeen = "nothing yet";
+        WaitProgress progress = new WaitProgress(deadline);
         while (true) {
             Result<T> r = null;
             try {
@@ -53,6 +54,7 @@ public final class Wait {
             if (deadline.expired()) {
                 throw new WaitTimeoutException(deadline.name(), deadline.timeout(), lastSeen);
             }
+            progress.tick(lastSeen);
             long sleep = Math.min(pollEvery.toMillis(), Math.max(1, deadline.remaining().toMillis()));
             try {
                 deadline.clock().sleep(sleep);

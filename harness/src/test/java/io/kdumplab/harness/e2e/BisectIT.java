@@ -24,7 +24,7 @@ import static org.testng.Assert.assertTrue;
 
 /**
  * Bisection end to end on the virtual lab, with real builds: three
- * consecutive Debian kernel packages (6.1.0-54, -55, -56 with headers),
+ * consecutive Debian kernel packages (the lab image's bisection builds, with headers),
  * installed with apt over SSH; from the second on, a companion package
  * loads panic_wedge at boot, so NMI panics of those builds save no vmcore.
  * The orchestrator is killed hard after its first trial and run again with
@@ -40,7 +40,7 @@ public class BisectIT {
     public void findsTheFirstBadBuildResumesAfterAKillAndRestoresTheHost() throws Exception {
         LabFixture.up();
         GuestImage image = LabFixture.lab().image();
-        List<String> kernels = new ArrayList<>(image.extraKernels());
+        List<String> kernels = new ArrayList<>(image.kernels().bisection());
         assertTrue(kernels.size() >= 3, "the lab image carries consecutive kernel builds besides its default: " + kernels);
         kernels = kernels.subList(kernels.size() - 3, kernels.size());
 

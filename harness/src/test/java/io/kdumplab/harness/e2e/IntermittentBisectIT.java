@@ -30,7 +30,13 @@ public class IntermittentBisectIT {
         Path dir = work.resolve("bisect");
         BisectIT.deleteTree(dir);
         BisectIT.deleteTree(builds);
-        List<String> kernels = List.of("6.1.0-51-amd64", "6.1.0-52-amd64", "6.1.0-53-amd64");
+        // three builds older than the image's (so apt really installs them): the ABIs just below its oldest bisection build
+        String oldest = LabFixture.kernels().bisection().get(0);
+        java.util.regex.Matcher abi = java.util.regex.Pattern.compile("^(.*-)(\\d+)(-amd64)$").matcher(oldest);
+        assertTrue(abi.matches(), oldest);
+        int n = Integer.parseInt(abi.group(2));
+        List<String> kernels = List.of(abi.group(1) + (n - 3) + abi.group(3), abi.group(1) + (n - 2) + abi.group(3),
+                abi.group(1) + (n - 1) + abi.group(3));
         new DemoBuilds(LabPaths.fromEnvironment().cacheRoot(), System.err::println).create(builds, kernels, 1, 50);
         Path log = work.resolve("bisect.log");
         Files.deleteIfExists(log);
@@ -40,8 +46,8 @@ public class IntermittentBisectIT {
         String out = Files.readString(log);
         assertEquals(p.exitValue(), 0, out);
         JsonNode state = new ObjectMapper().readTree(dir.resolve("bisect.json").toFile());
-        assertEquals(state.get("answer").get("firstBad").asText(), "02-6.1.0-52-amd64", state.toPrettyString());
-        assertTrue(out.contains("installing 01-6.1.0-51-amd64"), "a fresh kernel was installed with apt");
+        assertEquals(state.get("answer").get("firstBad").asText(), "02-" + kernels.get(1), state.toPrettyString());
+        assertTrue(out.contains("installing 01-" + kernels.get(0)), "a fresh kernel was installed with apt");
         System.err.println("intermittent bisection: " + state.get("runs") + " runs, machine "
                 + state.get("machineSeconds") + " s, wall " + state.get("wallSeconds") + " s, estimated rate "
                 + state.get("reproRateEstimate"));

@@ -57,7 +57,7 @@ public class NightlyHealthIT {
                 + "sysctls: {kernel.unknown_nmi_panic: \"0\", kernel.panic_on_unrecovered_nmi: \"0\", kernel.panic_on_io_nmi: \"0\"}\n");
         Path plan = work.resolve("nightly.yaml");
         Files.writeString(plan, "name: health-it\ninventory: inv.yaml\nbudget: 1h\nrepeats: 2\nhosts: [virtual-lab, second]\n"
-                + "kernels: [6.1.0-56-amd64]\nscenarios: [no-panic.yaml]\nhang_after: 10s\n");
+                + "kernels: [" + LabFixture.kernels().defaultKernel() + "]\nscenarios: [no-panic.yaml]\nhang_after: 10s\n");
         Path reports = work.resolve("reports");
         Process night = HarnessProcess.start(tdb, work.resolve("night.log"), "nightly", "run", plan.toString(), "--night",
                 "2026-11-27", "--reports", reports.toString());

@@ -47,15 +47,14 @@ import static org.testng.Assert.assertTrue;
  */
 @Test(groups = "lab", singleThreaded = true)
 public class NightlyLabIT {
-    private static final String RT = "6.1.0-56-rt-amd64";
-
     @Test
     public void aNewBuildThatHangsTheDumpIsFlaggedAsARegressionNextMorning() throws Exception {
         LabFixture.up();
+        final String RT = LabFixture.kernels().rt();
         TestDatabase tdb = TestDatabase.create("nightly_lab");
         Path work = Files.createTempDirectory("nightly-lab");
         GuestImage image = LabFixture.lab().image();
-        List<String> kernels = new ArrayList<>(image.extraKernels());
+        List<String> kernels = new ArrayList<>(image.kernels().bisection());
         kernels = kernels.subList(kernels.size() - 3, kernels.size());
         Path all = work.resolve("all-builds");
         new DemoBuilds(LabPaths.fromEnvironment().cacheRoot(), System.err::println).create(all, kernels, 2, 100);
@@ -123,7 +122,7 @@ public class NightlyLabIT {
                 "the wedge's power cycle boots the RT cell's kernel\n" + log2);
         assertEquals(grubenv(), grubBefore, "the host's default boot entry is what it was after two nights");
         try (SshShell t = LabFixture.ssh()) {
-            assertEquals(t.check("uname -r", Duration.ofSeconds(10)), "6.1.0-56-amd64", "the last dump's reboot returned to the default");
+            assertEquals(t.check("uname -r", Duration.ofSeconds(10)), LabFixture.kernels().defaultKernel(), "the last dump's reboot returned to the default");
             assertEquals(t.check("grub-editenv list | grep -c '^next_entry=.' || true", Duration.ofSeconds(10)), "0",
                     "no one-time boot left armed");
             assertEquals(t.check("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)), "1", "kdump ready again");
@@ -144,7 +143,7 @@ public class NightlyLabIT {
     private static void rtRunOnTheRtKernel(Path runDir) throws Exception {
         RunResult r = RunResult.read(runDir.resolve("result.json"));
         assertEquals(r.verdict, "PASS", r.reason);
-        assertEquals(r.target.kernel, RT, "ran on the PREEMPT_RT kernel");
+        assertEquals(r.target.kernel, LabFixture.kernels().rt(), "ran on the PREEMPT_RT kernel");
         assertTrue(r.evidence.readable && r.evidence.vmcoreSize > 1_000_000, "a readable vmcore");
         System.err.printf("PREEMPT_RT seed cell: emitted at the NMI %s, spammer lines on the console %d, dropped %d, "
                         + "trigger->SSH back %.0f s, run %.0f s%n", r.console.spammerEmittedAtTrigger, r.console.spammerLines,

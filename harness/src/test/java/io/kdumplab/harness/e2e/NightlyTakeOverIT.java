@@ -42,7 +42,7 @@ public class NightlyTakeOverIT {
                 + ", console: {type: tcp}, distro: debian}\n");
         Path plan = work.resolve("nightly.yaml");
         Files.writeString(plan, "name: takeover-it\ninventory: inv.yaml\nbudget: 1h\nhosts: [virtual-lab]\n"
-                + "kernels: [6.1.0-56-amd64]\nscenarios: [seed]\n");
+                + "kernels: [" + LabFixture.kernels().defaultKernel() + "]\nscenarios: [seed]\n");
         Process enqueue = harness(tdb, work.resolve("enqueue.log"), "nightly", "enqueue", plan.toString(), "--night", "2026-11-27");
         assertEquals(enqueue.waitFor(), 0, Files.readString(work.resolve("enqueue.log")));
         String[] fast = {"--heartbeat", "2", "--missed-heartbeats", "4", "--lease-ttl", "10"};

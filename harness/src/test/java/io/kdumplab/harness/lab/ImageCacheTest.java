@@ -18,7 +18,7 @@ import static org.testng.Assert.assertTrue;
 @Test(groups = "unit")
 public class ImageCacheTest {
     private final ImageRecipe recipe = new ImageRecipe("test-recipe", "testrecipe/build.sh",
-            List.of("testrecipe/build.sh"), Map.of());
+            List.of("testrecipe/build.sh"), Map.of(), null);
 
     @Test
     public void buildsOnceThenReusesAndRebuildsWhenTheDiskIsCorrupted() throws Exception {
@@ -51,8 +51,33 @@ public class ImageCacheTest {
     @Test
     public void recipeHashChangesWithTheRecipe() {
         ImageRecipe other = new ImageRecipe("test-recipe", "testrecipe/build.sh", List.of("testrecipe/build.sh"),
-                Map.of("LAB_DISK_MB", "4096"));
+                Map.of("LAB_DISK_MB", "4096"), null);
         assertNotEquals(recipe.hash(), other.hash());
         assertEquals(recipe.hash(), recipe.hash());
+    }
+
+    @Test
+    public void movingAnyPinMovesTheCacheKeyAndTheKernelsByRole() {
+        ImageRecipe guest = ImageRecipe.debianGuest();
+        LabKernels k = guest.pins().kernels();
+        assertTrue(k.defaultKernel().endsWith("-amd64") && !k.defaultKernel().contains("-rt-"), k.toString());
+        assertTrue(k.rt().endsWith("-rt-amd64"), k.toString());
+        assertEquals(k.bisection().size(), 3, k.toString());
+        for (String key : guest.pins().values().keySet()) {
+            ImageRecipe moved = guest.withPin(key, guest.pins().get(key) + "x");
+            assertNotEquals(moved.hash(), guest.hash(), "moving " + key + " must change the cache key");
+        }
+        ImageRecipe newer = guest.withPin("KERNEL_DEFAULT", "9.9.9-1-amd64");
+        assertEquals(newer.pins().kernels().defaultKernel(), "9.9.9-1-amd64");
+        assertEquals(newer.pins().kernels().rt(), k.rt(), "only the moved pin moves");
+    }
+
+    @Test
+    public void theExtractedRecipeCarriesTheMovedPins() throws Exception {
+        Path dir = Files.createTempDirectory("recipe");
+        ImageRecipe.debianGuest().withPin("KERNEL_RT", "9.9.9-1-rt-amd64").extractTo(dir);
+        String text = Files.readString(dir.resolve("lab/image/pins.env"));
+        assertTrue(text.contains("\nKERNEL_RT=9.9.9-1-rt-amd64\n"), text);
+        assertTrue(text.contains("# "), "comments kept");
     }
 }

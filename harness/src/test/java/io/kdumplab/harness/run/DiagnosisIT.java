@@ -20,7 +20,7 @@ import static org.testng.Assert.assertTrue;
  * A capture kernel that runs out of memory (crashkernel=96M, set as an admin would with a GRUB drop-in; the harness
  * only checks, --no-configure): the run stops waiting as soon as the capture kernel's panic is followed by silence,
  * power-cycles, and says why. Through the command line as a partner lab runs it, on the PREEMPT_RT kernel
- * (`repro --kernel 6.1.0-56-rt-amd64`): the one-time boot into it is also the reboot that applies the drop-in, so the
+ * (`repro --kernel` with the image's PREEMPT_RT kernel): the one-time boot into it is also the reboot that applies the drop-in, so the
  * RT kernel's boot costs nothing extra; the host's default boot entry stays what it was. Runs just before
  * KdumpConfigureIT, which removes every crashkernel drop-in anyway (one reboot saved).
  */
@@ -41,18 +41,18 @@ public class DiagnosisIT {
         }
         Path reports = Files.createTempDirectory(Files.createDirectories(ReproIT.REPORTS), "diagnosis-");
         Path log = Files.createTempFile("diagnosis", ".log");
-        Process p = KernelAndSeriesIT.harness(log, "repro", "--lab", LabFixture.NAME, "--kernel", KernelAndSeriesIT.RT,
+        Process p = KernelAndSeriesIT.harness(log, "repro", "--lab", LabFixture.NAME, "--kernel", KernelAndSeriesIT.rt(),
                 "--no-configure", "--reports", reports.toString());
         assertTrue(p.waitFor(15, TimeUnit.MINUTES), "the run ends");
         String out = Files.readString(log);
         assertEquals(p.exitValue(), 1, "a FAIL: " + out);
-        assertTrue(out.contains("booting " + KernelAndSeriesIT.RT + " once"), out);
+        assertTrue(out.contains("booting " + KernelAndSeriesIT.rt() + " once"), out);
         Path runDir;
         try (var dirs = Files.list(reports)) {
             runDir = dirs.filter(d -> Files.exists(d.resolve("result.json"))).findFirst().orElseThrow();
         }
         RunResult r = RunResult.read(runDir.resolve("result.json"));
-        assertEquals(r.target.kernel, KernelAndSeriesIT.RT, "repro --kernel ran on the PREEMPT_RT kernel");
+        assertEquals(r.target.kernel, KernelAndSeriesIT.rt(), "repro --kernel ran on the PREEMPT_RT kernel");
         assertEquals(r.verdict, Verdict.FAIL.name(), r.reason);
         assertTrue(r.reason.contains("the capture kernel ran out of memory"), r.reason);
         assertTrue(r.reason.contains("96 MiB"), r.reason);
@@ -75,7 +75,7 @@ public class DiagnosisIT {
         assertTrue(toVerdict <= 60, "verdict within 60 s of the capture kernel's panic: " + toVerdict + " s");
         try (SshShell t = LabFixture.ssh()) {
             assertEquals(LabFixture.grubenv(t), grubBefore, "the host's default boot entry is what it was");
-            assertEquals(t.check("uname -r", Duration.ofSeconds(10)), "6.1.0-56-amd64",
+            assertEquals(t.check("uname -r", Duration.ofSeconds(10)), LabFixture.kernels().defaultKernel(),
                     "the one-time boot is spent: the power cycle brought the default kernel back");
         }
     }

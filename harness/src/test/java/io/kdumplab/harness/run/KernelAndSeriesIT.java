@@ -27,7 +27,10 @@ import static org.testng.Assert.assertTrue;
  */
 @Test(groups = "lab", singleThreaded = true)
 public class KernelAndSeriesIT {
-    static final String RT = "6.1.0-56-rt-amd64";
+    /** The lab image's PREEMPT_RT kernel. */
+    static String rt() {
+        return LabFixture.kernels().rt();
+    }
     private volatile long stoppedBmc = -1;
 
     static Process harness(Path log, String... args) throws Exception {
@@ -49,7 +52,7 @@ public class KernelAndSeriesIT {
         String out = Files.readString(log);
         assertEquals(p.exitValue(), 2, out);
         assertTrue(out.contains("kernel 9.9.9-nope is not installed on virtual-lab"), out);
-        assertTrue(out.contains("6.1.0-56-amd64") && out.contains(RT), "names the kernels the host has: " + out);
+        assertTrue(out.contains(LabFixture.kernels().defaultKernel()) && out.contains(rt()), "names the kernels the host has: " + out);
     }
 
     @Test(priority = 2)

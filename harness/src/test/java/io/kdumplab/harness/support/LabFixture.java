@@ -1,5 +1,6 @@
 package io.kdumplab.harness.support;
 
+import io.kdumplab.harness.lab.LabKernels;
 import io.kdumplab.harness.lab.LabPaths;
 import io.kdumplab.harness.lab.LabSpec;
 import io.kdumplab.harness.lab.LabState;
@@ -19,6 +20,7 @@ import java.time.Duration;
 public final class LabFixture {
     public static final String NAME = "it";
     private static LabState state;
+    private static LabKernels kernels;
 
     private LabFixture() {}
 
@@ -35,6 +37,14 @@ public final class LabFixture {
             state = lab.up(LabSpec.defaults(NAME));
         }
         return state;
+    }
+
+    /** The kernels the lab's image carries, by role: tests name kernels through this, never as literals. */
+    public static synchronized LabKernels kernels() {
+        if (kernels == null) {
+            kernels = lab().image().kernels();
+        }
+        return kernels;
     }
 
     public static synchronized void down() {

@@ -1,0 +1,46 @@
+package io.kdumplab.harness.lab;
+
+import io.kdumplab.harness.util.ProcessIdentity;
+
+import java.util.Optional;
+
+/**
+ * Whether a lab instance is up: its state file says what it started, and it is up only while those very processes
+ * run (same boot, same pid, same start time). Anything else is left over: state from before this machine restarted,
+ * or a process that died. Decided from /proc alone, without probing any endpoint.
+ */
+public record LabLiveness(Kind kind, String why) {
+    public enum Kind { UP, LEFT_OVER, NOT_STARTED }
+
+    public static LabLiveness of(Optional<LabState> state, ProcessIdentity.Proc proc) {
+        if (state.isEmpty()) {
+            return new LabLiveness(Kind.NOT_STARTED, "not started");
+        }
+        LabState s = state.get();
+        if (s.bootId() == null || s.bootId().isEmpty()) {
+            return new LabLiveness(Kind.LEFT_OVER, "left over: its state was written by an older harness that did not "
+                    + "record process identities");
+        }
+        Optional<String> boot = ProcessIdentity.bootId(proc);
+        if (boot.isPresent() && !boot.get().equals(s.bootId())) {
+            return new LabLiveness(Kind.LEFT_OVER, "left over from before this machine restarted");
+        }
+        Optional<String> bmc = s.bmc().whyNotRunning(proc);
+        if (bmc.isPresent()) {
+            return new LabLiveness(Kind.LEFT_OVER, "left over: its BMC (ipmi_sim) died (" + bmc.get() + ")");
+        }
+        Optional<String> relay = s.relay().whyNotRunning(proc);
+        if (relay.isPresent()) {
+            return new LabLiveness(Kind.LEFT_OVER, "left over: its serial line (console relay) died (" + relay.get() + ")");
+        }
+        return new LabLiveness(Kind.UP, "up");
+    }
+
+    public boolean up() {
+        return kind == Kind.UP;
+    }
+
+    public boolean leftOver() {
+        return kind == Kind.LEFT_OVER;
+    }
+}
