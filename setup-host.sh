@@ -14,6 +14,7 @@ PACKAGES=(
   chromium fonts-dejavu-core               # the HTML report test (headless screenshot)
   git dpkg apt                             # bisection: git bisect run test, demo builds (apt-get download, dpkg-deb)
   postgresql                               # nightly: the private PostgreSQL cluster (initdb, pg_ctl); the queue, leases, history
+  man-db bsdextrautils                     # the man pages' render test (man, col)
 )
 [ "$(id -u)" = 0 ] || { echo "setup-host.sh: run as root (apt-get and the image build need it)" >&2; exit 1; }
 missing=()

@@ -293,7 +293,10 @@ public final class BisectRun {
             if (!installed(b.index())) {
                 long t0 = System.nanoTime();
                 log.info("installing " + b.label() + " (" + b.kind().name().toLowerCase() + ")");
-                String out = installer.install(ssh, family, b);
+                String out;
+                try (var hb = io.kdumplab.harness.wait.Heartbeat.of("installing " + b.label() + " on " + host.name(), log::info)) {
+                    out = installer.install(ssh, family, b);
+                }
                 AtomicFiles.write(dir.resolve("installs").resolve(b.name().replaceAll("[^A-Za-z0-9_.+-]", "_") + ".log"), out);
                 append(Journal.Entry.event(Journal.Kind.INSTALL, b.index(), b.name(), null, seconds(t0)));
             }

@@ -17,6 +17,23 @@ public final class Cli {
     public static CommandLine create() {
         CommandLine cl = new CommandLine(new RootCommand());
         cl.setExecutionExceptionHandler(Cli::handle);
+        // `./harness.sh serve --help`: picocli would print the root help for the unknown command and exit 0
+        cl.setExecutionStrategy(parsed -> {
+            CommandLine.ParseResult last = parsed;
+            while (last.hasSubcommand()) {
+                last = last.subcommand();
+            }
+            if (!last.unmatched().isEmpty()) {
+                CommandLine c = last.commandSpec().commandLine();
+                c.getErr().println("error: unknown command or argument '" + last.unmatched().get(0) + "' for '"
+                        + c.getCommandSpec().qualifiedName() + "'");
+                CommandLine.UnmatchedArgumentException.printSuggestions(
+                        new CommandLine.UnmatchedArgumentException(c, last.unmatched()), c.getErr());
+                c.getErr().println("see: " + c.getCommandSpec().qualifiedName() + " --help");
+                return ExitCodes.USAGE;
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         // bad flags: the command's own code (git-run uses 129 so git bisect stops instead of marking the commit bad)
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException pe
                 ? pe.getCommandLine().getCommandSpec().exitCodeOnInvalidInput() : ExitCodes.INTERNAL);

@@ -125,7 +125,14 @@ public final class ReproCommand implements Callable<Integer> {
                 System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
             } else {
                 System.out.println((planned > 1 ? "run " + i + "/" + planned + ": " : "") + r.verdict + ": " + r.reason);
-                System.out.println("report: " + run.dir().resolve("index.html"));
+                System.out.println(r.fallbackDir == null ? "report: " + run.dir().resolve("index.html")
+                        : "result: " + r.fallbackDir + "/result.json (fallback)");
+            }
+            if (r.reportsStorageFailure != null) {
+                // the kernel's verdict stands in the result; the run as a whole could not be recorded where asked
+                System.err.println("infrastructure error: orchestrator: " + r.reportsStorageFailure + "; the run's verdict was "
+                        + r.verdict + " (" + r.reason + "); result.json and console.log were written to " + r.fallbackDir);
+                return ExitCodes.INFRA;
             }
             Verdict v = Verdict.valueOf(r.verdict);
             if (untilFail && v == Verdict.FAIL) {

@@ -64,7 +64,7 @@ public final class Inventory {
                 default -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, s.baud(), s.consoleHost(), s.consolePort());
             };
             return new TargetHost(h.name(), s.ssh(), s.bmc(), console,
-                    h.distro(), crash, dumpDir, h.lab(), h.kernel());
+                    h.distro(), crash, dumpDir, h.lab(), h.kernel(), s.watch());
         }
         InventoryFile.Ssh ssh = h.ssh();
         SshEndpoint sshEp = new SshEndpoint(ssh.host(), ssh.port() == null ? 22 : ssh.port(),
@@ -78,7 +78,7 @@ public final class Inventory {
             case "tcp" -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, c.baud() == null ? 115200 : c.baud(), c.host(), c.port());
             default -> new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, c.baud() == null ? 115200 : c.baud(), null, 0);
         };
-        return new TargetHost(h.name(), sshEp, bmcEp, console, h.distro(), crash, dumpDir, null, h.kernel());
+        return new TargetHost(h.name(), sshEp, bmcEp, console, h.distro(), crash, dumpDir, null, h.kernel(), HostWatch.NONE);
     }
 
     private static Path expand(String p) {

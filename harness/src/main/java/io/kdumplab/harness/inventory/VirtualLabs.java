@@ -7,7 +7,8 @@ package io.kdumplab.harness.inventory;
  */
 public interface VirtualLabs {
     /** The endpoints of a lab instance as they are now. */
-    record Endpoints(SshEndpoint ssh, BmcEndpoint bmc, String serialDevice, int baud, String consoleHost, int consolePort) {}
+    record Endpoints(SshEndpoint ssh, BmcEndpoint bmc, String serialDevice, int baud, String consoleHost, int consolePort,
+                     HostWatch watch) {}
 
     Endpoints endpoints(String labName);
 

@@ -10,17 +10,7 @@ import java.nio.file.Path;
 public record LabPaths(Path cacheRoot, Path stateRoot) {
 
     public static LabPaths fromEnvironment() {
-        String home = System.getenv("HARNESS_HOME");
-        if (home != null && !home.isBlank()) {
-            Path h = Path.of(home).toAbsolutePath();
-            return new LabPaths(h.resolve("cache"), h.resolve("state"));
-        }
-        Path user = Path.of(System.getProperty("user.home"));
-        String xdgCache = System.getenv("XDG_CACHE_HOME");
-        String xdgState = System.getenv("XDG_STATE_HOME");
-        Path cache = xdgCache != null && !xdgCache.isBlank() ? Path.of(xdgCache) : user.resolve(".cache");
-        Path state = xdgState != null && !xdgState.isBlank() ? Path.of(xdgState) : user.resolve(".local/state");
-        return new LabPaths(cache.resolve("kdump-harness"), state.resolve("kdump-harness"));
+        return new LabPaths(io.kdumplab.harness.util.HarnessDirs.cacheRoot(), io.kdumplab.harness.util.HarnessDirs.stateRoot());
     }
 
     public Path images() {

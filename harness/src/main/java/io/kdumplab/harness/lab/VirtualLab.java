@@ -364,8 +364,8 @@ public final class VirtualLab {
     public LabState requireUp(String name) {
         LabLiveness live = liveness(name);
         if (!live.up()) {
-            throw new ConfigurationException("virtual lab '" + name + "' is down: " + live.why(),
-                    "./harness.sh lab up --name " + name);
+            throw new ConfigurationException("virtual lab '" + name + "' is down: " + live.why() + "; run ./harness.sh lab up"
+                    + " --name " + name, "./harness.sh lab up --name " + name);
         }
         return state(name).orElseThrow();
     }
@@ -378,7 +378,7 @@ public final class VirtualLab {
 
     /** Endpoints of running labs only: an inventory naming a lab that is down is an error, not a lab start. */
     public io.kdumplab.harness.inventory.VirtualLabs running() {
-        return name -> endpoints(requireUp(name));
+        return name -> endpoints(dir(name), requireUp(name));
     }
 
     /**
@@ -389,19 +389,19 @@ public final class VirtualLab {
         return name -> {
             LabLiveness live = liveness(name);
             if (live.up()) {
-                return endpoints(state(name).orElseThrow());
+                return endpoints(dir(name), state(name).orElseThrow());
             }
             long t0 = System.nanoTime();
             progress.accept("lab '" + name + "' is " + (live.leftOver() ? live.why() : "not running") + ": bringing it up");
             LabState s = up(LabSpec.defaults(name));
             progress.accept(String.format("lab '%s' is up (%.0f s)", name, (System.nanoTime() - t0) / 1e9));
-            return endpoints(s);
+            return endpoints(dir(name), s);
         };
     }
 
-    public static io.kdumplab.harness.inventory.VirtualLabs.Endpoints endpoints(LabState s) {
+    public static io.kdumplab.harness.inventory.VirtualLabs.Endpoints endpoints(Path dir, LabState s) {
         return new io.kdumplab.harness.inventory.VirtualLabs.Endpoints(sshEndpoint(s), bmcEndpoint(s), s.ptyLink(), s.baud(),
-                s.host(), s.consolePort());
+                s.host(), s.consolePort(), new LabWatch(dir, s));
     }
 
     public static BmcEndpoint bmcEndpoint(LabState s) {

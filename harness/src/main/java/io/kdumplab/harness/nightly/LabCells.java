@@ -93,7 +93,10 @@ public final class LabCells implements CellRunner, HostControl {
             String installKey = cell.host() + "|" + release;
             if (source != null && !installedTonight.contains(installKey)) {
                 lease.check("installing " + release);
-                boot.install(source, release);
+                try (var hb = io.kdumplab.harness.wait.Heartbeat.of("installing " + release + " on " + cell.host(),
+                        m -> log.accept("[" + cell.host() + "] " + m))) {
+                    boot.install(source, release);
+                }
                 installedTonight.add(installKey);
             }
             lease.check("booting " + release);
@@ -108,6 +111,7 @@ public final class LabCells implements CellRunner, HostControl {
             }
             return new CellResult(r.verdict, r.reason, run.dir().toString(), r.target == null ? release : r.target.kernel);
         } catch (ConfigurationException e) {
+            log.accept("[" + cell.host() + "] " + e.getMessage());
             return new CellResult("CONFIG_ERROR", e.getMessage(), null, null);
         } catch (io.kdumplab.harness.failure.CancelledException e) {
             throw e;

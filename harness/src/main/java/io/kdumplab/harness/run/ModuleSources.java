@@ -33,7 +33,10 @@ public final class ModuleSources {
             }
             return out;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // the orchestrator's own disk (full, read-only): infrastructure, never a harness bug
+            throw new io.kdumplab.harness.failure.InfrastructureException("orchestrator", "cannot write the module sources to "
+                    + out + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")",
+                    "free space on the reports filesystem (" + ReportsStorage.usableBytes(dir) / 1024 + " KiB free)", e);
         }
     }
 

@@ -92,6 +92,20 @@ public final class PlanCheck {
     }
 
     /** Throws one ConfigurationException listing every problem. */
+    /**
+     * The reports filesystem has room for a run (console log, result, reports), or the run is refused before
+     * anything is touched: a disk that fills during a run loses nothing (see {@link ReportsStorage}), but one that
+     * is full already is an input problem.
+     */
+    public static void requireFreeSpace(Path reportsRoot, long minBytes) {
+        long free = ReportsStorage.usableBytes(reportsRoot);
+        if (free < minBytes) {
+            throw new ConfigurationException("the reports directory " + reportsRoot.toAbsolutePath() + " has "
+                    + free / 1024 + " KiB free; a run needs at least " + (minBytes >> 20) + " MiB",
+                    "free space there, or point --reports (HARNESS_REPORTS) at a filesystem with room");
+        }
+    }
+
     public static List<String> verify(TargetHost host, Scenario scenario, Duration hangAfter) {
         Report r = check(host, scenario, hangAfter);
         if (!r.ok()) {

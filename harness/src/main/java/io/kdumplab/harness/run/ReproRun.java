@@ -123,6 +123,7 @@ public final class ReproRun {
      */
     public RunResult execute() {
         List<String> warnings = PlanCheck.verify(host, scenario, options.quietConsoleTimeout());
+        PlanCheck.requireFreeSpace(dir.getParent(), ReportsStorage.MIN_FREE_BYTES);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -228,6 +229,12 @@ public final class ReproRun {
                 }
             });
         });
+        // the console as the run kept it in memory: the fallback's console.log when the run directory is full
+        String consoleText = recorder.storage().failure().isPresent() ? device.console().map(c -> {
+            StringBuilder b = new StringBuilder();
+            c.lines().forEach(l -> b.append(l.text()).append('\n'));
+            return b.toString();
+        }).orElse(null) : null;
         device.close();
         recorder.update(r -> {
             r.harnessCpuSeconds = (processCpuNanos() - cpu0) / 1e9;
@@ -239,6 +246,12 @@ public final class ReproRun {
                 r.reason = "harness bug: the run ended without a verdict";
             }
         });
+        Optional<String> storageFailure = recorder.storage().failure();
+        if (storageFailure.isPresent()) {
+            writeFallback(log, storageFailure.get(), consoleText);
+            log.close();
+            return;
+        }
         try {
             options.afterRun().accept(dir);
         } catch (RuntimeException e) {
@@ -246,6 +259,23 @@ public final class ReproRun {
         }
         log.info("result: " + dir.resolve("result.json") + ", report: " + dir.resolve("index.html"));
         log.close();
+    }
+
+    /** The run directory could not be written: the whole result (verdict included) goes to the fallback directory. */
+    private void writeFallback(RunLog log, String why, String console) {
+        Path fallback = ReportsStorage.fallbackDir(result.runId);
+        recorder.update(r -> {
+            r.reportsStorageFailure = why;
+            r.fallbackDir = fallback.toString();
+        });
+        try {
+            recorder.read(r -> recorder.storage().writeFallback(r, console));
+            log.info("the run directory " + dir + " could not be written (" + why + "); verdict " + result.verdict
+                    + "; result.json and console.log written to " + fallback);
+        } catch (RuntimeException e) {
+            log.info("the run directory " + dir + " could not be written (" + why + ") and neither could the fallback "
+                    + fallback + " (" + e.getMessage() + "); verdict " + result.verdict + ": " + result.reason);
+        }
     }
 
     private void recordInputs(RunResult r) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Consumer;
 
@@ -13,6 +14,7 @@ import java.util.function.Consumer;
 public final class RunLog implements AutoCloseable {
     private final BufferedWriter out;
     private final Consumer<String> progress;
+    private volatile long lastLineNanos = System.nanoTime();
 
     public RunLog(Path file, Consumer<String> progress) {
         try {
@@ -26,6 +28,7 @@ public final class RunLog implements AutoCloseable {
     }
 
     public void info(String msg) {
+        lastLineNanos = System.nanoTime();
         synchronized (this) {
             try {
                 out.write(Instant.now() + " " + msg + "\n");
@@ -36,6 +39,11 @@ public final class RunLog implements AutoCloseable {
         }
         // outside the lock: a slow progress sink must not stall the other threads' logging (the console's reconnect)
         progress.accept(msg);
+    }
+
+    /** How long the run has said nothing: the step runner speaks up before it is 30 s. */
+    public Duration silentFor() {
+        return Duration.ofNanos(System.nanoTime() - lastLineNanos);
     }
 
     @Override

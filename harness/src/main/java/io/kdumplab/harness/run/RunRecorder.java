@@ -20,19 +20,36 @@ public final class RunRecorder {
     private final RunResult result;
     private final Path file;
     private final CancelToken cancel;
+    private final ReportsStorage storage;
 
     public RunRecorder(RunResult result, Path file, CancelToken cancel) {
         this.result = result;
         this.file = file;
         this.cancel = cancel;
+        this.storage = new ReportsStorage(file.getParent());
     }
 
-    /** Changes the result and saves it. */
+    /**
+     * Changes the result and saves it. A save that fails (the orchestrator's disk is full) stops the saving, not
+     * the run: the result lives on in memory and ends in the fallback directory.
+     */
     public void update(Consumer<RunResult> change) {
         synchronized (result) {
             change.accept(result);
-            result.save(file);
+            if (storage.failure().isPresent()) {
+                return;
+            }
+            try {
+                result.save(file);
+            } catch (java.io.UncheckedIOException e) {
+                String why = storage.failed(file, e);
+                result.notes.add("result.json could not be written from here on: " + why);
+            }
         }
+    }
+
+    public ReportsStorage storage() {
+        return storage;
     }
 
     public <T> T read(java.util.function.Function<RunResult, T> f) {

@@ -60,6 +60,12 @@ public final class RunResult {
     /** Kernel modules loaded by the run (from the host's module cache or built). */
     public List<ModuleLoad> modules = new ArrayList<>();
     public List<String> notes = new ArrayList<>();
+    /**
+     * Set when the run directory could not be written (a full disk on the orchestrator): the verdict above is still
+     * the kernel's, and this result was written to {@link #fallbackDir} instead.
+     */
+    public String reportsStorageFailure;
+    public String fallbackDir;
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static final class Target {

@@ -9,6 +9,7 @@ import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.WaitTimeoutException;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +28,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class StepRunner {
     private static final Duration GRACE = Duration.ofSeconds(5);
+    private static final Duration WATCH_EVERY = Duration.ofSeconds(1);
+    /** How long a failed step waits for the host's watch to tell a dead machine from a power cycle. */
+    private static final Duration SETTLE = Duration.ofSeconds(25);
 
     private final RunContext ctx;
     private final Runnable cutLinks;
@@ -87,7 +91,7 @@ public final class StepRunner {
             ctx.info("step " + step.name() + ": ok");
             return value;
         } catch (RuntimeException e) {
-            RuntimeException classed = named(step, classify(step, e));
+            RuntimeException classed = named(step, classify(step, machineBehind(step, e)));
             ctx.recorder().endStep(rec, status(classed), classed.getMessage());
             ctx.info("step " + step.name() + ": " + status(classed) + ": "
                     + (classed instanceof HarnessException h ? h.describe() : classed.toString()));
@@ -97,9 +101,55 @@ public final class StepRunner {
         }
     }
 
+    /**
+     * An infrastructure failure on a host whose machinery looks gone (a lab's QEMU missing) is put down to the
+     * machine once the watch can tell: the SSH link that broke with it is the symptom, not the cause.
+     */
+    private RuntimeException machineBehind(Step<?> step, RuntimeException e) {
+        if (!(e instanceof InfrastructureException || e instanceof io.kdumplab.harness.wait.WaitTimeoutException)
+                || !ctx.host().watch().suspect()) {
+            return e;
+        }
+        long until = System.nanoTime() + SETTLE.toNanos();
+        while (System.nanoTime() < until && ctx.host().watch().suspect()) {
+            Optional<String> dead = ctx.host().watch().failure();
+            if (dead.isPresent()) {
+                return new InfrastructureException("lab", dead.get() + " (during step " + step.name() + " on "
+                        + ctx.host().name() + ")", "bring the lab up again: ./harness.sh lab up", e);
+            }
+            try {
+                Thread.sleep(WATCH_EVERY.toMillis());
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return e;
+    }
+
     private <T> T await(CompletableFuture<T> future, Step<T> step, Duration timeout, Thread body, boolean cancellable) {
         long end = System.nanoTime() + timeout.toNanos();
+        long nextWatch = System.nanoTime();
+        long stepStart = System.nanoTime();
         while (true) {
+            if (ctx.log().silentFor().compareTo(io.kdumplab.harness.wait.WaitProgress.EVERY) >= 0) {
+                // one remote command can run for minutes (a module build): the run is never silent for 30 s
+                ctx.info("step " + step.name() + " on " + ctx.host().name() + ": still running, "
+                        + Duration.ofNanos(System.nanoTime() - stepStart).toSeconds() + " s of its " + timeout.toSeconds()
+                        + " s timeout");
+            }
+            if (System.nanoTime() >= nextWatch) {
+                // the host's machinery died under the step (a lab process): say so now, not at the step's timeout
+                nextWatch = System.nanoTime() + WATCH_EVERY.toNanos();
+                Optional<String> dead = ctx.host().watch().failure();
+                if (dead.isPresent()) {
+                    stop(body);
+                    throw new InfrastructureException("lab", dead.get() + " (during step " + step.name() + " on "
+                            + ctx.host().name() + ")", "bring the lab up again: ./harness.sh lab up"
+                            + (ctx.host().virtualLab() == null || "default".equals(ctx.host().virtualLab()) ? ""
+                            : " --name " + ctx.host().virtualLab()));
+                }
+            }
             try {
                 return future.get(Math.max(1, Math.min(200, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))),
                         TimeUnit.MILLISECONDS);

@@ -49,6 +49,46 @@ public class CliTest {
     }
 
     @Test
+    public void everyExampleInTheHelpParsesAndNamesTheLauncher() {
+        java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(Cli.create()));
+        java.util.List<String> examples = new java.util.ArrayList<>();
+        while (!todo.isEmpty()) {
+            CommandLine c = todo.pop();
+            String help = c.getUsageMessage(CommandLine.Help.Ansi.OFF);
+            assertTrue(!help.matches("(?s).*\\./harness [a-z].*"), c.getCommandSpec().qualifiedName()
+                    + "'s help names ./harness without .sh:\n" + help);
+            for (String line : help.split("\n")) {
+                String t = line.strip();
+                if (t.startsWith("./harness.sh ")) {
+                    // the command ends where the description starts (two or more spaces)
+                    String command = t.split("\\s{2,}")[0];
+                    examples.add(command);
+                    String[] args = command.substring("./harness.sh ".length()).split(" ");
+                    try {
+                        Cli.create().parseArgs(args);
+                    } catch (CommandLine.ParameterException e) {
+                        throw new AssertionError("the example '" + command + "' in " + c.getCommandSpec().qualifiedName()
+                                + "'s help does not parse: " + e.getMessage(), e);
+                    }
+                }
+            }
+            todo.addAll(c.getSubcommands().values());
+        }
+        assertTrue(examples.size() >= 5, "found the examples: " + examples);
+    }
+
+    @Test
+    public void anUnknownCommandWithHelpIsAUsageErrorNotTheRootHelp() {
+        Outcome o = run("serve", "--help");
+        assertEquals(o.code(), ExitCodes.USAGE, o.out() + o.err());
+        assertTrue(o.err().contains("unknown command or argument 'serve' for './harness.sh'"), o.err());
+        assertTrue(!o.out().contains("Usage:"), "no root help: " + o.out());
+        Outcome sub = run("lab", "sttus");
+        assertEquals(sub.code(), ExitCodes.USAGE);
+        assertTrue(sub.err().contains("lab status"), "suggests the command: " + sub.err());
+    }
+
+    @Test
     public void malformedInventoryIsAUsageErrorWithFileLineColumn() throws Exception {
         Path inv = Files.createTempFile("inv", ".yaml");
         Files.writeString(inv, "hosts:\n  - name: a\n    bmc: {host: b, user: u, pasword_env: X}\n");

@@ -1,6 +1,7 @@
 package io.kdumplab.harness.e2e;
 
 import io.kdumplab.harness.support.LabFixture;
+import io.kdumplab.harness.support.TimedOutput;
 import io.kdumplab.harness.util.Processes;
 import org.testng.annotations.Test;
 
@@ -50,10 +51,16 @@ public class GitBisectRunIT {
         Path reports = Files.createDirectories(repo.resolve(".reports"));
         Files.writeString(repo.resolve(".git/info/exclude"), ".reports/\n");
         String harness = HarnessProcess.commandLine() + " bisect git-run --lab " + LabFixture.NAME + " --scenario scenario.yaml"
-                + " --reports '" + reports + "' --hang-after 30 --prepare 'test ! -e BROKEN' -q";
+                + " --reports '" + reports + "' --hang-after 30 --prepare 'test ! -e BROKEN'";
         git(repo, "bisect", "start", "HEAD", "HEAD~5");
-        Processes.Outcome run = Processes.run(List.of("bash", "-c", "git bisect run " + harness), Duration.ofMinutes(25), repo);
-        String out = run.output();
+        TimedOutput run = TimedOutput.run(List.of("bash", "-c", "git bisect run " + harness), Duration.ofMinutes(25), repo);
+        String out = run.text();
+        // no silent wait: every wait (SSH back after the crash, the capture kernel, a module build) speaks at least
+        // every 30 s; a few seconds more for a JVM start between two trials
+        TimedOutput.Gap gap = run.longestSilence();
+        System.err.println("git-run bisection: longest silence " + gap.seconds() + " s, before: " + gap.after());
+        assertTrue(gap.seconds() <= 33, "silent for " + gap.seconds() + " s after '" + gap.before() + "' until '"
+                + gap.after() + "'");
         String log = git(repo, "bisect", "log");
         git(repo, "bisect", "reset");
         assertEquals(run.exitCode(), 0, out);

@@ -24,7 +24,7 @@ public class PlanCheckTest {
     public void everyProblemIsReportedAtOnce() {
         TargetHost h = new TargetHost("r740-03", new SshEndpoint("r740-03", 22, "root", Path.of("/nonexistent/key"), null, null),
                 new BmcEndpoint("r740-03-bmc", 623, "admin", Secret.fromEnv("KDUMP_HARNESS_TEST_UNSET_PW")),
-                new ConsoleEndpoint(ConsoleEndpoint.Type.SERIAL, "/dev/ttyNOPE9", 115200, null, 0), null, "x", "/var/crash", null, null);
+                new ConsoleEndpoint(ConsoleEndpoint.Type.SERIAL, "/dev/ttyNOPE9", 115200, null, 0), null, "x", "/var/crash", null, null, null);
         Scenario s = Scenario.seed().withTimeouts(new Scenario.Timeouts(60, 240, 300, 600, 30, 50, 300, 300, 0));
         ConfigurationException e = expectThrows(ConfigurationException.class, () -> PlanCheck.verify(h, s, Duration.ofSeconds(60)));
         String m = e.getMessage();
@@ -45,7 +45,7 @@ public class PlanCheckTest {
         Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-r-----"));
         TargetHost h = new TargetHost("h", new SshEndpoint("h", 22, "root", key, "SHA256:x", null),
                 new BmcEndpoint("b", 623, "admin", Secret.fromFile(pw)),
-                new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, 115200, null, 0), null, "x", "/var/crash", null, null);
+                new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, 115200, null, 0), null, "x", "/var/crash", null, null, null);
         PlanCheck.Report r = PlanCheck.check(h, Scenario.seed(), Duration.ofSeconds(60));
         assertTrue(r.ok(), r.problems().toString());
         assertEquals(r.warnings().size(), 1);

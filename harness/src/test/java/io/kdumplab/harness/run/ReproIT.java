@@ -138,7 +138,7 @@ public class ReproIT {
         Files.setPosixFilePermissions(wrong, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         TargetHost bad = new TargetHost(good.name(), good.ssh(),
                 new BmcEndpoint(good.bmc().host(), good.bmc().port(), good.bmc().user(), Secret.fromFile(wrong)),
-                good.console(), good.distro(), good.crashkernel(), good.dumpDir(), good.virtualLab(), good.kernel());
+                good.console(), good.distro(), good.crashkernel(), good.dumpDir(), good.virtualLab(), good.kernel(), good.watch());
         String bootBefore;
         String sysctlBefore;
         try (SshShell t = LabFixture.ssh()) {

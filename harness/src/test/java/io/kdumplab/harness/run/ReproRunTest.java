@@ -54,7 +54,7 @@ public class ReproRunTest {
         return new TargetHost("fake-host", new SshEndpoint("fake", 22, "root", key, "SHA256:x", null),
                 new BmcEndpoint("fake-bmc", 623, "admin", Secret.fromFile(pw)),
                 new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, 115200, "fake", 7000), "debian",
-                TargetHost.SEED_CRASHKERNEL, "/var/crash", null, null);
+                TargetHost.SEED_CRASHKERNEL, "/var/crash", null, null, null);
     }
 
     /** A host that behaves: kdump ready, the NMI starts the capture kernel, the dump is saved and readable. */
@@ -340,5 +340,83 @@ public class ReproRunTest {
         assertEquals(r.verdict, "PASS");
         assertEquals(r.diagnosis, null);
         assertEquals(r.reason, "vmcore saved and readable: /var/crash/202611271200/dump.202611271200");
+    }
+
+    @Test
+    public void aReportsDiskThatFillsMidRunLosesNoVerdictAndTheResultGoesToTheFallback() throws Exception {
+        Path home = Files.createTempDirectory("harness-home");
+        System.setProperty("harness.home", home.toString());
+        try {
+            FakeDevice f = healthyHost();
+            Path reports = Files.createTempDirectory("runs");
+            ReproRun run = new ReproRun(host(), Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
+                    reports, f.device("fake-host"), new FastClock());
+            Runnable nmi = f.onNmi;
+            f.onNmi = () -> {
+                // the run directory's filesystem gives out just as the host crashes: every later write fails
+                try (var s = Files.walk(run.dir())) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                try {
+                    Files.writeString(run.dir(), "not a directory any more");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                nmi.run();
+            };
+            RunResult r = run.execute();
+            assertEquals(r.verdict, "PASS", "the kernel's verdict stands: " + r.reason);
+            assertNotNull(r.reportsStorageFailure, "the storage failure is named");
+            assertTrue(r.reportsStorageFailure.contains(run.dir().toString()), r.reportsStorageFailure);
+            assertTrue(r.hostBackInService, "restore ran: the host is not left mid-crash");
+            Path fallback = ReportsStorage.fallbackDir(r.runId);
+            assertTrue(fallback.startsWith(home), fallback.toString());
+            RunResult onDisk = RunResult.read(fallback.resolve("result.json"));
+            assertEquals(onDisk.verdict, "PASS");
+            assertEquals(onDisk.evidence.vmcorePath, "/var/crash/202611271200/dump.202611271200");
+            assertEquals(onDisk.status, "finished");
+            assertTrue(Files.readString(fallback.resolve("console.log")).contains("elfcorehdr="), "the console kept in memory");
+        } finally {
+            System.clearProperty("harness.home");
+        }
+    }
+
+    @Test
+    public void aReportsFilesystemBelowTheMinimumIsRefusedBeforeAnythingIsTouched() throws Exception {
+        FakeDevice f = healthyHost();
+        Path reports = Files.createTempDirectory("runs");
+        ReproRun run = new ReproRun(host(), Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
+                reports, f.device("fake-host"), new FastClock());
+        long free = ReportsStorage.usableBytes(reports);
+        var e = org.testng.Assert.expectThrows(io.kdumplab.harness.failure.ConfigurationException.class,
+                () -> PlanCheck.requireFreeSpace(reports, free + (1L << 40)));
+        assertTrue(e.getMessage().contains(reports.toAbsolutePath().toString()) && e.getMessage().contains("KiB free"), e.getMessage());
+        assertTrue(f.commands.isEmpty() && f.nmis.isEmpty(), "nothing touched");
+        PlanCheck.requireFreeSpace(reports, 1); // and a filesystem with room passes
+        assertFalse(Files.exists(run.dir()));
+    }
+
+    @Test
+    public void aLabProcessThatDiesMidStepEndsTheRunAsInfrastructureNamingIt() throws Exception {
+        FakeDevice f = healthyHost();
+        java.util.concurrent.atomic.AtomicBoolean dead = new java.util.concurrent.atomic.AtomicBoolean();
+        f.answers.put("insmod", c -> {
+            dead.set(true); // QEMU goes away while the spammer loads; the command itself never returns
+            return FakeDevice.hang().apply(c);
+        });
+        TargetHost h = host();
+        TargetHost watched = new TargetHost(h.name(), h.ssh(), h.bmc(), h.console(), h.distro(), h.crashkernel(), h.dumpDir(),
+                "it", h.kernel(), () -> dead.get() ? java.util.Optional.of("the lab's QEMU (pid 4242) exited") : java.util.Optional.empty());
+        Path reports = Files.createTempDirectory("runs");
+        long t0 = System.nanoTime();
+        RunResult r = new ReproRun(watched, Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
+                reports, f.device("fake-host"), new FastClock()).execute();
+        assertEquals(r.verdict, "INFRA_ERROR", r.reason);
+        assertEquals(r.failedStep, "spammer");
+        assertTrue(r.reason.contains("QEMU (pid 4242) exited"), r.reason);
+        assertTrue(f.nmis.isEmpty(), "no NMI after the machine died");
+        assertTrue((System.nanoTime() - t0) / 1e9 < 30, "seen within seconds, not at the step's timeout");
     }
 }

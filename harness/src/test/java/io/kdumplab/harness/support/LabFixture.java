@@ -47,6 +47,17 @@ public final class LabFixture {
         return kernels;
     }
 
+    /** The lab was (re)started by a harness process: take its state as it is now. */
+    public static synchronized LabState adopt() {
+        state = lab().state(NAME).orElseThrow(() -> new IllegalStateException("lab " + NAME + " has no state"));
+        return state;
+    }
+
+    /** The lab was stopped behind the fixture's back: the next up() starts it again. */
+    public static synchronized void forget() {
+        state = null;
+    }
+
     public static synchronized void down() {
         if (state != null) {
             lab().down(NAME);

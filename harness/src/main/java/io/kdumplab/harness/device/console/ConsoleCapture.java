@@ -113,15 +113,21 @@ public final class ConsoleCapture implements ConsoleSource {
         }
     }
 
+    private boolean rawFailed;
+
     private synchronized void take(byte[] buf, int n) {
         long now = System.currentTimeMillis();
         lastDataMillis = now;
         bytes += n;
-        try {
-            raw.write(buf, 0, n);
-            raw.flush();
-        } catch (IOException e) {
-            log.accept("console: cannot write console.log: " + e.getMessage());
+        if (!rawFailed) {
+            try {
+                raw.write(buf, 0, n);
+                raw.flush();
+            } catch (IOException e) {
+                // said once; the watch goes on in memory (the run's verdict needs it, not the file)
+                rawFailed = true;
+                log.accept("console: cannot write console.log (" + e.getMessage() + "): capture goes on in memory");
+            }
         }
         for (int i = 0; i < n; i++) {
             byte b = buf[i];

@@ -1,0 +1,202 @@
+package io.kdumplab.harness.lab;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kdumplab.harness.run.RunResult;
+import io.kdumplab.harness.support.ChildProcesses;
+import io.kdumplab.harness.support.HarnessProcess;
+import io.kdumplab.harness.support.LabFixture;
+import io.kdumplab.harness.support.TestDatabase;
+import io.kdumplab.harness.util.Processes;
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertNotNull;
+import static org.testng.Assert.assertTrue;
+
+/**
+ * Faults of the orchestrator's own machine, on the suite's lab (runs last: it leaves the lab down). The lab's
+ * QEMU is killed during a run's spammer step (INFRA_ERROR naming QEMU within 30 s), then the rest of the lab is
+ * killed with its state left behind, as after a restart: `lab status` says so at once, a `nightly worker` names
+ * the lab and `lab up`, a pid file pointing at someone else's process changes nothing; `repro` brings the lab up
+ * and PASSes with its reports on a filesystem that fills during the run (exit 125 naming the full filesystem, the
+ * verdict and vmcore in the fallback result); `lab down` on a left-over lab succeeds and signals nobody else.
+ */
+@Test(groups = "lab", singleThreaded = true)
+public class LeftOverLabIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private Process stranger;
+    private Path tmpfs;
+
+    @AfterClass(alwaysRun = true)
+    public void cleanUp() throws Exception {
+        ChildProcesses.reapAll();
+        if (stranger != null) {
+            stranger.destroyForcibly();
+        }
+        if (tmpfs != null) {
+            Processes.run(List.of("umount", "-l", tmpfs.toString()), Duration.ofSeconds(20), null);
+        }
+        LabFixture.forget();
+    }
+
+    static Process harness(Path log, String... args) throws Exception {
+        return HarnessProcess.start(null, log, args);
+    }
+
+    static String waitForLine(Path log, String needle, Duration timeout, Process p) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            String s = Files.exists(log) ? Files.readString(log) : "";
+            if (s.contains(needle)) {
+                return s;
+            }
+            if (p != null && !p.isAlive()) {
+                throw new AssertionError("ended before '" + needle + "':\n" + s);
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no '" + needle + "' within " + timeout.toSeconds() + " s:\n" + Files.readString(log));
+    }
+
+    @Test(priority = 0)
+    public void aQemuKilledDuringTheSpammerStepEndsTheRunAsInfrastructureNamingQemu() throws Exception {
+        LabState s = LabFixture.up();
+        Path dir = LabFixture.lab().dir(LabFixture.NAME);
+        Path log = Files.createTempFile("qemu-dies", ".log");
+        Process p = harness(log, "repro", "--lab", LabFixture.NAME, "--reports", Files.createTempDirectory("reports").toString());
+        waitForLine(log, "step spammer: started", Duration.ofMinutes(5), p);
+        long qemu = Processes.readPid(dir.resolve("qemu.pid")).orElseThrow();
+        long killedAt = System.nanoTime();
+        Processes.run(List.of("kill", "-9", Long.toString(qemu)), Duration.ofSeconds(5), null);
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "the run ended");
+        long seconds = (System.nanoTime() - killedAt) / 1_000_000_000L;
+        String out = Files.readString(log);
+        System.err.println("QEMU killed during the spammer step: the run ended " + seconds + " s later");
+        assertEquals(p.exitValue(), 125, out);
+        assertTrue(out.contains("INFRA_ERROR") && out.contains("the lab's QEMU (pid " + qemu + ")"), out);
+        assertTrue(seconds <= 30, "ended " + seconds + " s after the kill");
+        assertFalse(out.contains("HARNESS_ERROR"), out);
+        assertTrue(Processes.alive(s.bmcPid()), "the BMC still runs");
+    }
+
+    @Test(priority = 1, dependsOnMethods = "aQemuKilledDuringTheSpammerStepEndsTheRunAsInfrastructureNamingQemu")
+    public void aLeftOverLabIsSeenAtOnceAndReproBringsItUpAndKeepsItsVerdictOnAFullDisk() throws Exception {
+        VirtualLab lab = LabFixture.lab();
+        LabState s = lab.state(LabFixture.NAME).orElseThrow();
+        Path dir = lab.dir(LabFixture.NAME);
+        // what a restart leaves: every process gone, the state file still there
+        for (long pid : new long[] {s.bmcPid(), s.relayPid(), Processes.readPid(dir.resolve("qemu.pid")).orElse(-1L)}) {
+            if (pid > 0) {
+                Processes.run(List.of("kill", "-9", Long.toString(pid)), Duration.ofSeconds(5), null);
+            }
+        }
+        Thread.sleep(500);
+        assertTrue(Files.exists(dir.resolve("state.json")));
+
+        Path statusLog = Files.createTempFile("status", ".log");
+        long t0 = System.nanoTime();
+        Process status = harness(statusLog, "lab", "status", "--name", LabFixture.NAME);
+        assertTrue(status.waitFor(30, TimeUnit.SECONDS));
+        double statusSeconds = (System.nanoTime() - t0) / 1e9;
+        String st = Files.readString(statusLog);
+        assertEquals(status.exitValue(), 125, st);
+        assertTrue(st.contains("lab '" + LabFixture.NAME + "': down: left over") && st.contains("run ./harness.sh lab up --name "
+                + LabFixture.NAME), st);
+        assertTrue(statusSeconds < 5, "answered in " + statusSeconds + " s (a JVM start included)");
+
+        // a command that does not start labs names the lab and what to do, at once
+        TestDatabase tdb = TestDatabase.create("leftover_worker");
+        try {
+            Path work = Files.createTempDirectory("leftover-worker");
+            Files.writeString(work.resolve("inv.yaml"), "hosts:\n  - {name: virtual-lab, lab: " + LabFixture.NAME
+                    + ", console: {type: tcp}, distro: debian}\n");
+            Path plan = work.resolve("nightly.yaml");
+            Files.writeString(plan, "name: leftover-it\ninventory: inv.yaml\nbudget: 1h\nhosts: [virtual-lab]\nkernels: ["
+                    + LabFixture.kernels().defaultKernel() + "]\nscenarios: [seed]\n");
+            Process enqueue = HarnessProcess.start(tdb, work.resolve("enqueue.log"), "nightly", "enqueue", plan.toString(),
+                    "--night", "2026-12-05");
+            assertEquals(enqueue.waitFor(), 0, Files.readString(work.resolve("enqueue.log")));
+            Path workerLog = work.resolve("worker.log");
+            Process worker = HarnessProcess.start(tdb, workerLog, "nightly", "worker", "--lab", "default", "--reports",
+                    work.resolve("reports").toString());
+            String w = waitForLine(workerLog, "./harness.sh lab up --name " + LabFixture.NAME, Duration.ofSeconds(60), worker);
+            long picked = System.nanoTime();
+            worker.destroy();
+            worker.waitFor(30, TimeUnit.SECONDS);
+            assertTrue(w.contains("virtual lab '" + LabFixture.NAME + "' is down: left over"), w);
+            assertFalse(w.contains("sshd") || w.contains("authorized") || w.contains("timed out"), w);
+            System.err.println("nightly worker on a left-over lab: named it " + (picked - t0) / 1_000_000 + " ms into the test");
+        } finally {
+            tdb.close();
+        }
+
+        // someone else's process behind the old pid numbers is never ours
+        stranger = ChildProcesses.track(new ProcessBuilder("sleep", "600").start());
+        Files.writeString(dir.resolve("qemu.pid"), stranger.pid() + "\n");
+        ObjectNode state = (ObjectNode) JSON.readTree(dir.resolve("state.json").toFile());
+        state.put("bmcPid", stranger.pid());
+        Files.writeString(dir.resolve("state.json"), JSON.writeValueAsString(state));
+        Process status2 = harness(statusLog, "lab", "status", "--name", LabFixture.NAME);
+        assertTrue(status2.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(status2.exitValue(), 125, Files.readString(statusLog));
+        assertTrue(Files.readString(statusLog).contains("belongs to another process"), Files.readString(statusLog));
+
+        // repro brings the left-over lab up; its reports filesystem fills after the NMI
+        tmpfs = Files.createTempDirectory("full-reports");
+        assertEquals(Processes.run(List.of("mount", "-t", "tmpfs", "-o", "size=80m", "tmpfs", tmpfs.toString()),
+                Duration.ofSeconds(20), null).exitCode(), 0);
+        Path log = Files.createTempFile("leftover-repro", ".log");
+        Process p = harness(log, "repro", "--lab", LabFixture.NAME, "--reports", tmpfs.toString());
+        waitForLine(log, "step outcome: started", Duration.ofMinutes(8), p);
+        Processes.Outcome fill = Processes.run(List.of("dd", "if=/dev/zero", "of=" + tmpfs.resolve("filler"), "bs=1M"),
+                Duration.ofSeconds(60), null);
+        assertTrue(fill.output().contains("No space left"), fill.output());
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the run ended");
+        String out = Files.readString(log);
+        assertEquals(p.exitValue(), 125, out);
+        assertTrue(out.contains("is left over: its BMC") && out.contains("bringing it up"), out);
+        assertTrue(out.contains("no space left on the filesystem of " + tmpfs), out);
+        assertFalse(out.contains("HARNESS_ERROR") || out.contains("harness bug"), out);
+        Matcher m = Pattern.compile("result: (\\S+)/result.json \\(fallback\\)").matcher(out);
+        assertTrue(m.find(), out);
+        RunResult r = RunResult.read(Path.of(m.group(1)).resolve("result.json"));
+        assertEquals(r.verdict, "PASS", r.reason);
+        assertNotNull(r.evidence.vmcorePath, "the vmcore's path");
+        assertTrue(Boolean.TRUE.equals(r.hostBackInService), "restored: capture kernel loaded again");
+        assertTrue(r.reportsStorageFailure.contains(tmpfs.toString()), r.reportsStorageFailure);
+        assertTrue(Files.readString(Path.of(m.group(1)).resolve("console.log")).contains("elfcorehdr="), "the console log");
+        assertTrue(stranger.isAlive(), "the process behind the old pids was not signalled");
+        LabFixture.adopt();
+    }
+
+    @Test(priority = 2, dependsOnMethods = "aLeftOverLabIsSeenAtOnceAndReproBringsItUpAndKeepsItsVerdictOnAFullDisk")
+    public void labDownOnALeftOverLabCleansUpAndSignalsNobodyElse() throws Exception {
+        VirtualLab lab = LabFixture.lab();
+        LabState s = lab.state(LabFixture.NAME).orElseThrow();
+        Path dir = lab.dir(LabFixture.NAME);
+        long qemu = Processes.readPid(dir.resolve("qemu.pid")).orElseThrow();
+        Processes.run(List.of("kill", "-9", Long.toString(s.bmcPid()), Long.toString(s.relayPid())), Duration.ofSeconds(5), null);
+        ObjectNode state = (ObjectNode) JSON.readTree(dir.resolve("state.json").toFile());
+        state.put("relayPid", stranger.pid());
+        Files.writeString(dir.resolve("state.json"), JSON.writeValueAsString(state));
+        Path log = Files.createTempFile("down", ".log");
+        Process down = harness(log, "lab", "down", "--name", LabFixture.NAME);
+        assertTrue(down.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(down.exitValue(), 0, Files.readString(log));
+        assertFalse(Processes.alive(qemu), "the lab's own QEMU (orphaned by its BMC) was stopped");
+        assertTrue(stranger.isAlive(), "the stranger survived lab down");
+        assertFalse(Files.exists(dir.resolve("state.json")));
+        LabFixture.forget();
+    }
+}
