@@ -64,6 +64,16 @@ public final class BisectRun {
     private String message;
     /** A host that does not answer at the start, with no reboot in progress, is an error this soon. */
     static final Duration FIRST_CONTACT = Duration.ofSeconds(60);
+
+    /** The journal's last word is that the host was about to reboot: it may still be booting. */
+    static boolean rebootInProgress(List<Journal.Entry> entries) {
+        return !entries.isEmpty() && entries.get(entries.size() - 1).kind() == Journal.Kind.REBOOTING;
+    }
+
+    /** How long the first contact may wait for the host: the boot timeout only while a reboot may be in progress. */
+    static Duration firstContact(List<Journal.Entry> entries, Duration bootTimeout) {
+        return rebootInProgress(entries) ? bootTimeout : FIRST_CONTACT;
+    }
     private volatile ReproRun currentRun;
     private Fence fence = Fence.NONE;
 
@@ -99,8 +109,8 @@ public final class BisectRun {
                 settings.costs()));
         Thread onInterrupt = new Thread(this::restoreQuietly, "bisect-restore");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
-        boolean rebooting = !entries.isEmpty() && entries.get(entries.size() - 1).kind() == Journal.Kind.REBOOTING;
-        Duration firstContact = rebooting ? settings.bootTimeout() : FIRST_CONTACT;
+        boolean rebooting = rebootInProgress(entries);
+        Duration firstContact = firstContact(entries, settings.bootTimeout());
         if (rebooting) {
             log.info("the journal says the host was rebooting when this bisection stopped: waiting up to "
                     + settings.bootTimeout().toSeconds() + " s for it");
@@ -368,8 +378,8 @@ public final class BisectRun {
         entries.addAll(journal.read(new ArrayList<>()));
         start = entries.stream().filter(e -> e.kind() == Journal.Kind.START).map(Journal.Entry::start).findFirst()
                 .orElseThrow(() -> new ConfigurationException("no bisection journal in " + dir, "give the --dir of a bisection"));
-        boolean rebooting = !entries.isEmpty() && entries.get(entries.size() - 1).kind() == Journal.Kind.REBOOTING;
-        Duration firstContact = rebooting ? settings.bootTimeout() : FIRST_CONTACT;
+        boolean rebooting = rebootInProgress(entries);
+        Duration firstContact = firstContact(entries, settings.bootTimeout());
         if (rebooting) {
             log.info("the journal says the host was rebooting when this bisection stopped: waiting up to "
                     + settings.bootTimeout().toSeconds() + " s for it");

@@ -73,6 +73,8 @@ public final class ReproCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--kernel-artifacts needs --kernel RELEASE");
         }
         Scenario scenario = buildScenario();
+        // a full reports disk is an input problem: refused before a lab is started or a host is touched
+        io.kdumplab.harness.run.PlanCheck.requireFreeSpace(reports, io.kdumplab.harness.run.ReportsStorage.MIN_FREE_BYTES);
         TargetHost host = target.resolve(quiet);
         if (kernel == null) {
             kernel = host.kernel(); // the inventory host's `kernel:`

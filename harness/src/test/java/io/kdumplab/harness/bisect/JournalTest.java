@@ -86,4 +86,30 @@ public class JournalTest {
         ConfigurationException e = expectThrows(ConfigurationException.class, () -> JournalView.open(other));
         assertTrue(e.getMessage().contains("no start line"), e.getMessage());
     }
+
+    @Test
+    public void theFirstContactWaitsTheBootTimeoutOnlyWhenTheJournalSaysTheHostWasRebooting() {
+        java.time.Duration boot = java.time.Duration.ofMinutes(10);
+        java.util.List<Journal.Entry> fresh = java.util.List.of();
+        assertEquals(BisectRun.firstContact(fresh, boot), java.time.Duration.ofSeconds(60), "a new bisection");
+        java.util.List<Journal.Entry> afterTrial = java.util.List.of(Journal.Entry.start(start(4)),
+                Journal.Entry.event(Journal.Kind.REBOOTING, 1, "b1", "trial r1 (its panic reboots the host)", 0),
+                Journal.Entry.trial(1, "b1", "PASS", "r1", null, 110));
+        assertEquals(BisectRun.firstContact(afterTrial, boot), java.time.Duration.ofSeconds(60), "the trial came back");
+        java.util.List<Journal.Entry> killedMidTrial = java.util.List.of(Journal.Entry.start(start(4)),
+                Journal.Entry.event(Journal.Kind.REBOOTING, 2, "b2", "trial r2 (its panic reboots the host)", 0));
+        assertEquals(BisectRun.firstContact(killedMidTrial, boot), boot, "killed while the host rebooted");
+    }
+
+    @Test
+    public void aJournalWithTheRebootingKindReadsBackAndShowsInTheLog() throws Exception {
+        Path f = Files.createTempFile("journal", ".jsonl");
+        Journal j = new Journal(f);
+        j.append(Journal.Entry.start(start(4)));
+        j.append(Journal.Entry.event(Journal.Kind.REBOOTING, 1, "b1", "boot into 6.1.0-55-amd64", 0));
+        java.util.List<String> warnings = new java.util.ArrayList<>();
+        java.util.List<Journal.Entry> back = j.read(warnings);
+        assertEquals(back.get(1).kind(), Journal.Kind.REBOOTING);
+        assertTrue(warnings.isEmpty(), warnings.toString());
+    }
 }

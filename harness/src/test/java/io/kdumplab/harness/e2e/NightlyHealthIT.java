@@ -1,5 +1,8 @@
 package io.kdumplab.harness.e2e;
 
+import io.kdumplab.harness.device.ssh.SshShell;
+import io.kdumplab.harness.failure.ConfigurationException;
+import io.kdumplab.harness.lab.FreePorts;
 import io.kdumplab.harness.lab.LabSpec;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.lab.VirtualLab;
@@ -14,14 +17,20 @@ import io.kdumplab.harness.util.Processes;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.Test;
 
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertNotNull;
+import static org.testng.Assert.expectThrows;
 import static org.testng.Assert.assertNotEquals;
 import static org.testng.Assert.assertTrue;
 
@@ -30,7 +39,8 @@ import static org.testng.Assert.assertTrue;
  * (its ipmi_sim stopped): that host's cells end as infrastructure errors after a
  * failing health check, never as FAIL, and the report shows it unhealthy; the
  * other host's cells run as usual. The cells are cheap (an NMI that does not
- * panic: a FAIL without a crash), so the test pays for no dump.
+ * panic: a FAIL without a crash), so the test pays for no dump. The two labs side by side and `lab down` of
+ * the one whose BMC died (nothing left behind) are checked here too.
  */
 @Test(groups = "lab", singleThreaded = true)
 public class NightlyHealthIT {
@@ -47,7 +57,20 @@ public class NightlyHealthIT {
         LabFixture.up();
         VirtualLab lab = LabFixture.lab();
         lab.down(SECOND);
+        LabState first = LabFixture.up();
         LabState second = lab.up(LabSpec.defaults(SECOND));
+        // two labs side by side (formerly LabLifecycleIT, whose second lab's boot this class pays anyway)
+        assertNotEquals(second.bmcPort(), first.bmcPort());
+        assertNotEquals(second.sshPort(), first.sshPort());
+        assertNotEquals(second.consolePort(), first.consolePort());
+        for (LabState s : new LabState[] {first, second}) {
+            try (SshShell t = SshShell.connect(VirtualLab.sshEndpoint(s), Duration.ofSeconds(10))) {
+                assertEquals(t.check("hostname", Duration.ofSeconds(10)), "kdump-lab");
+            }
+        }
+        ConfigurationException twice = expectThrows(ConfigurationException.class, () -> lab.up(LabSpec.defaults(SECOND)));
+        assertTrue(twice.getMessage().contains("lab '" + SECOND + "' is already up"), twice.getMessage());
+        assertTrue(twice.hint().contains("lab down --name " + SECOND), twice.hint());
         TestDatabase tdb = TestDatabase.create("nightly_health");
         Path work = Files.createTempDirectory("nightly-health");
         Files.writeString(work.resolve("inv.yaml"), "hosts:\n"
@@ -91,5 +114,29 @@ public class NightlyHealthIT {
         String junit = Files.readString(reports.resolve("nightly/health-it/2026-11-27/junit.xml"));
         assertTrue(junit.contains("name=\"second\" tests=\"1\" failures=\"0\" errors=\"1\""), junit);
         tdb.close();
+
+        // the second lab, its BMC dead (left over): `lab down` leaves no process, port, pty, state or lock behind
+        Path dir = lab.dir(SECOND);
+        long qemuPid = Processes.readPid(dir.resolve("qemu.pid")).orElse(-1L);
+        assertTrue(lab.liveness(SECOND).leftOver(), lab.liveness(SECOND).why());
+        lab.down(SECOND);
+        assertFalse(Processes.alive(second.relayPid()), "console relay gone");
+        assertFalse(qemuPid > 0 && Processes.alive(qemuPid), "QEMU gone");
+        FreePorts ports = new FreePorts(second.host());
+        assertTrue(ports.free(second.bmcPort(), true), "BMC port free");
+        for (int p : new int[] {second.sshPort(), second.consolePort(), second.vmPort()}) {
+            assertTrue(ports.free(p, false), "port " + p + " free");
+        }
+        assertFalse(Files.exists(dir.resolve("state.json")));
+        assertFalse(Files.exists(dir.resolve("ttyS0")), "pty link removed");
+        try (FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.WRITE);
+             FileLock l = ch.tryLock()) {
+            assertNotNull(l, "no lock held");
+        }
+        assertFalse(lab.down(SECOND), "down twice: nothing to do");
+        // the first lab was not disturbed
+        try (SshShell t = LabFixture.ssh()) {
+            assertEquals(t.check("echo alive", Duration.ofSeconds(10)), "alive");
+        }
     }
 }

@@ -37,6 +37,7 @@ public class LeftOverLabIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private Process stranger;
     private Path tmpfs;
+    private Path small;
 
     @AfterClass(alwaysRun = true)
     public void cleanUp() throws Exception {
@@ -44,8 +45,10 @@ public class LeftOverLabIT {
         if (stranger != null) {
             stranger.destroyForcibly();
         }
-        if (tmpfs != null) {
-            Processes.run(List.of("umount", "-l", tmpfs.toString()), Duration.ofSeconds(20), null);
+        for (Path m : new Path[] {tmpfs, small}) {
+            if (m != null) {
+                Processes.run(List.of("umount", "-l", m.toString()), Duration.ofSeconds(20), null);
+            }
         }
         LabFixture.forget();
     }
@@ -151,6 +154,21 @@ public class LeftOverLabIT {
         assertTrue(status2.waitFor(30, TimeUnit.SECONDS));
         assertEquals(status2.exitValue(), 125, Files.readString(statusLog));
         assertTrue(Files.readString(statusLog).contains("belongs to another process"), Files.readString(statusLog));
+
+        // a reports filesystem below the minimum: refused before the lab is started or anything touched
+        small = Files.createTempDirectory("small-reports");
+        assertEquals(Processes.run(List.of("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", small.toString()),
+                Duration.ofSeconds(20), null).exitCode(), 0);
+        Path refusedLog = Files.createTempFile("refused", ".log");
+        long r0 = System.nanoTime();
+        Process refused = harness(refusedLog, "repro", "--lab", LabFixture.NAME, "--reports", small.toString());
+        assertTrue(refused.waitFor(60, TimeUnit.SECONDS));
+        double refusedSeconds = (System.nanoTime() - r0) / 1e9;
+        String ref = Files.readString(refusedLog);
+        assertEquals(refused.exitValue(), 2, ref);
+        assertTrue(ref.contains("the reports directory " + small) && ref.contains("a run needs at least 64 MiB"), ref);
+        assertTrue(refusedSeconds < 5, "refused in " + refusedSeconds + " s");
+        assertFalse(lab.liveness(LabFixture.NAME).up(), "the lab was not started: nothing touched");
 
         // repro brings the left-over lab up; its reports filesystem fills after the NMI
         tmpfs = Files.createTempDirectory("full-reports");
