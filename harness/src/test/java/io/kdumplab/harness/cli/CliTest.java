@@ -117,7 +117,7 @@ public class CliTest {
         Files.writeString(sc, "nmi: {count: 2}\nspamer: {threads: 1}\n");
         Outcome o2 = run("repro", "-s", sc.toString(), "--quiet");
         assertEquals(o2.code(), ExitCodes.USAGE);
-        assertTrue(o2.err().contains(sc + ":2:9: unknown field 'spamer'") || o2.err().contains(sc + ":2:"), o2.err());
+        assertTrue(o2.err().contains(sc + ":2:") && o2.err().contains("unknown field 'spamer'"), o2.err());
     }
 
     @Test
