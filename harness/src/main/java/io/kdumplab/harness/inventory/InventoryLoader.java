@@ -43,12 +43,7 @@ public final class InventoryLoader {
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .build();
-        try {
-            mapper.readTree(text); // syntax first, so a YAML error is reported as such
-        } catch (JsonProcessingException e) {
-            throw new ConfigurationException(where(file, e.getLocation()) + ": not valid YAML: "
-                    + firstLine(e.getOriginalMessage()), "fix the syntax at that line");
-        }
+        YamlSource.syntax(file, text); // syntax first, so a YAML error is reported as such
         InventoryFile inv;
         try {
             inv = mapper.readValue(text, InventoryFile.class);

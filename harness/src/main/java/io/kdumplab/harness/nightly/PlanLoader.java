@@ -43,13 +43,7 @@ public final class PlanLoader {
         } catch (IOException e) {
             throw new ConfigurationException("cannot read nightly plan " + file + ": " + e.getMessage(), "check the path");
         }
-        JsonNode root;
-        try {
-            root = YAMLMapper.builder().build().readTree(text);
-        } catch (IOException e) {
-            throw new ConfigurationException(file + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""),
-                    "fix the syntax at that line");
-        }
+        JsonNode root = io.kdumplab.harness.inventory.YamlSource.syntax(file, text);
         SourceLocations at = SourceLocations.scan(file, text);
         List<String> errors = new ArrayList<>();
         if (!(root instanceof ObjectNode top)) {

@@ -31,6 +31,7 @@ public final class ScenarioLoader {
         } catch (IOException e) {
             throw new ConfigurationException("cannot read scenario " + file + ": " + e.getMessage(), "check the --scenario path");
         }
+        io.kdumplab.harness.inventory.YamlSource.syntax(file, text);
         YAMLMapper yaml = YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
         try {
             // a located parse first, so unknown keys and wrong types carry line:column
