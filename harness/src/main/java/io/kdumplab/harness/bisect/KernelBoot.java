@@ -81,7 +81,8 @@ public final class KernelBoot {
     }
 
     private static BootEntries entries(SshShell ssh) {
-        return BootEntries.forFamily(ssh.run("command -v grubby >/dev/null && echo rhel || echo debian", Duration.ofSeconds(15)).out());
+        // the family from os-release, as everywhere (a Debian host with grubby installed is still Debian)
+        return BootEntries.forFamily(io.kdumplab.harness.device.distro.DistroBackend.detect(ssh, null).family());
     }
 
     /**

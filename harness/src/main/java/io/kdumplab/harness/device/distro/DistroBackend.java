@@ -27,9 +27,27 @@ public interface DistroBackend {
     static DistroBackend detect(CommandShell ssh, String declared) {
         String family = declared;
         if (family == null) {
-            String osRelease = ssh.run(". /etc/os-release; echo \"$ID $ID_LIKE\"", Duration.ofSeconds(15)).out();
-            family = osRelease.matches(".*\\b(rhel|fedora|centos|rocky|almalinux)\\b.*") ? "rhel" : "debian";
+            family = familyOf(ssh.run(". /etc/os-release; echo \"$ID $ID_LIKE\"", Duration.ofSeconds(15)).out());
         }
         return family.equals("rhel") ? new RhelBackend() : new DebianBackend();
+    }
+
+    /**
+     * The family from os-release's "ID ID_LIKE": debian or rhel, the two the harness knows how to configure and
+     * read dumps on. Anything else (SUSE's kdump, openSUSE's, ...) is refused: guessing Debian's tooling on it
+     * would configure the wrong files and look for the dump in the wrong place.
+     */
+    static String familyOf(String idAndIdLike) {
+        String ids = idAndIdLike.strip().toLowerCase(java.util.Locale.ROOT);
+        if (ids.matches(".*\\b(rhel|fedora|centos|rocky|almalinux)\\b.*")) {
+            return "rhel";
+        }
+        if (ids.matches(".*\\b(debian|ubuntu)\\b.*")) {
+            return "debian";
+        }
+        String id = ids.isEmpty() ? "unknown" : ids.split("\\s+")[0];
+        String family = ids.matches(".*\\b(suse|sles|opensuse.*)\\b.*") ? "suse" : id;
+        throw new io.kdumplab.harness.failure.ConfigurationException("unsupported distribution family '" + family + "' (ID="
+                + id + ")", "the harness configures and reads kdump on the Debian and RHEL families only");
     }
 }
