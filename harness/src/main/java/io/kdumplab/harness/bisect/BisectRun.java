@@ -229,6 +229,14 @@ public final class BisectRun {
                     + " (its panic reboots the host)", 0));
             RunResult r = run.execute();
             currentRun = null;
+            if (r.reportsStorageFailure != null) {
+                // the orchestrator's disk, not the build: the trial is repeated; the next run's plan check stops the
+                // bisection (exit 2, journal intact) while the disk is still full, and the same command resumes it
+                append(Journal.Entry.trial(k, b.name(), "INFRA_ERROR", r.runId, "orchestrator: " + r.reportsStorageFailure
+                        + " (the run's own verdict was " + r.verdict + ", kept in " + r.fallbackDir + ")", 0));
+                notJudged(k, "orchestrator: " + r.reportsStorageFailure);
+                return;
+            }
             Verdicts.Trial t = Verdicts.forTrial(Verdict.valueOf(r.verdict), r.reason, r.target.kernel, b.kernelRelease());
             append(Journal.Entry.trial(k, b.name(), t.verdict().name(), r.runId, t.reason(),
                     r.durationSeconds == null ? 0 : r.durationSeconds));
