@@ -109,6 +109,13 @@ public final class LabCells implements CellRunner, HostControl {
             if (chain != NextBoot.UNCHANGED) {
                 unchain(cell.host(), boot);
             }
+            if (r.reportsStorageFailure != null) {
+                // the orchestrator's disk, not the host: the kernel's verdict stands, the host is not marked unhealthy
+                log.accept("[" + cell.host() + "] ORCHESTRATOR PROBLEM: " + r.reportsStorageFailure + "; the cell's verdict "
+                        + r.verdict + " is kept in " + r.fallbackDir);
+                return new CellResult(r.verdict, r.reason + " [reports: " + r.reportsStorageFailure + "]", r.fallbackDir,
+                        r.target == null ? release : r.target.kernel);
+            }
             return new CellResult(r.verdict, r.reason, run.dir().toString(), r.target == null ? release : r.target.kernel);
         } catch (ConfigurationException e) {
             log.accept("[" + cell.host() + "] " + e.getMessage());
