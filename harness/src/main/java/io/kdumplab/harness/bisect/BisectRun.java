@@ -65,6 +65,15 @@ public final class BisectRun {
     /** A host that does not answer at the start, with no reboot in progress, is an error this soon. */
     static final Duration FIRST_CONTACT = Duration.ofSeconds(60);
 
+    /** SSH to the host at the start: within 60 s, or the boot timeout when the journal says it was rebooting. */
+    private SshShell firstContact(boolean rebooting) {
+        if (rebooting) {
+            log.info("the journal says the host was rebooting when this bisection stopped: waiting up to "
+                    + settings.bootTimeout().toSeconds() + " s for it");
+        }
+        return power.connectWaiting(firstContact(entries, settings.bootTimeout()));
+    }
+
     /** The journal's last word is that the host was about to reboot: it may still be booting. */
     static boolean rebootInProgress(List<Journal.Entry> entries) {
         return !entries.isEmpty() && entries.get(entries.size() - 1).kind() == Journal.Kind.REBOOTING;
@@ -110,12 +119,7 @@ public final class BisectRun {
         Thread onInterrupt = new Thread(this::restoreQuietly, "bisect-restore");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         boolean rebooting = rebootInProgress(entries);
-        Duration firstContact = firstContact(entries, settings.bootTimeout());
-        if (rebooting) {
-            log.info("the journal says the host was rebooting when this bisection stopped: waiting up to "
-                    + settings.bootTimeout().toSeconds() + " s for it");
-        }
-        try (SshShell ssh = power.connectWaiting(firstContact)) {
+        try (SshShell ssh = firstContact(rebooting)) {
             family = DistroBackend.detect(ssh, host.distro()).family();
             boot = BootEntries.forFamily(family);
             begin(ssh);
@@ -387,12 +391,7 @@ public final class BisectRun {
         start = entries.stream().filter(e -> e.kind() == Journal.Kind.START).map(Journal.Entry::start).findFirst()
                 .orElseThrow(() -> new ConfigurationException("no bisection journal in " + dir, "give the --dir of a bisection"));
         boolean rebooting = rebootInProgress(entries);
-        Duration firstContact = firstContact(entries, settings.bootTimeout());
-        if (rebooting) {
-            log.info("the journal says the host was rebooting when this bisection stopped: waiting up to "
-                    + settings.bootTimeout().toSeconds() + " s for it");
-        }
-        try (SshShell ssh = power.connectWaiting(firstContact)) {
+        try (SshShell ssh = firstContact(rebooting)) {
             family = DistroBackend.detect(ssh, host.distro()).family();
             boot = BootEntries.forFamily(family);
         }

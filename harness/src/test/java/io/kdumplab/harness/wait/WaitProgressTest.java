@@ -13,23 +13,9 @@ import static org.testng.Assert.expectThrows;
 /** The wait primitive is never silent for long: on a fake clock, a 95 s wait reports at least three times. */
 @Test(groups = "unit")
 public class WaitProgressTest {
-    static final class FakeClock implements Clock {
-        long now;
-
-        @Override
-        public long nanoTime() {
-            return now;
-        }
-
-        @Override
-        public void sleep(long millis) {
-            now += millis * 1_000_000L;
-        }
-    }
-
     @Test
     public void aWaitOf95SecondsSaysWhatItWaitsForAndTheTimeLeftAtLeastThreeTimes() {
-        FakeClock clock = new FakeClock();
+        DeadlineTest.FakeClock clock = new DeadlineTest.FakeClock();
         List<String> lines = new ArrayList<>();
         Deadline d = Deadline.in("r740-03 back on SSH with a new boot", Duration.ofSeconds(300), clock).reportingTo(lines::add);
         long readyAt = Duration.ofSeconds(95).toNanos();
@@ -48,7 +34,7 @@ public class WaitProgressTest {
 
     @Test
     public void aShortWaitSaysNothingAndATimeoutStillNamesTheDeadline() {
-        FakeClock clock = new FakeClock();
+        DeadlineTest.FakeClock clock = new DeadlineTest.FakeClock();
         List<String> lines = new ArrayList<>();
         Deadline d = Deadline.in("BMC answers", Duration.ofSeconds(20), clock).reportingTo(lines::add);
         WaitTimeoutException e = expectThrows(WaitTimeoutException.class,
@@ -59,7 +45,7 @@ public class WaitProgressTest {
 
     @Test
     public void childrenReportWhereTheirParentDoes() {
-        FakeClock clock = new FakeClock();
+        DeadlineTest.FakeClock clock = new DeadlineTest.FakeClock();
         List<String> lines = new ArrayList<>();
         Deadline step = Deadline.in("outcome", Duration.ofSeconds(600), clock).reportingTo(lines::add);
         Deadline child = step.child("capture kernel", Duration.ofSeconds(120));
