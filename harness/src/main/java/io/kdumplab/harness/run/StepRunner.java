@@ -114,8 +114,7 @@ public final class StepRunner {
         while (System.nanoTime() < until && ctx.host().watch().suspect()) {
             Optional<String> dead = ctx.host().watch().failure();
             if (dead.isPresent()) {
-                return new InfrastructureException("lab", dead.get() + " (during step " + step.name() + " on "
-                        + ctx.host().name() + ")", "bring the lab up again: ./harness.sh lab up", e);
+                return machineDied(step, dead.get(), e);
             }
             try {
                 Thread.sleep(WATCH_EVERY.toMillis());
@@ -125,6 +124,14 @@ public final class StepRunner {
             }
         }
         return e;
+    }
+
+    /** The host's machinery (a lab process) died: named as such, with what brings it back. */
+    private InfrastructureException machineDied(Step<?> step, String what, Throwable cause) {
+        String lab = ctx.host().virtualLab();
+        return new InfrastructureException("lab", what + " (during step " + step.name() + " on " + ctx.host().name() + ")",
+                "bring the lab up again: ./harness.sh lab up" + (lab == null || "default".equals(lab) ? "" : " --name " + lab),
+                cause);
     }
 
     private <T> T await(CompletableFuture<T> future, Step<T> step, Duration timeout, Thread body, boolean cancellable) {
@@ -144,10 +151,7 @@ public final class StepRunner {
                 Optional<String> dead = ctx.host().watch().failure();
                 if (dead.isPresent()) {
                     stop(body);
-                    throw new InfrastructureException("lab", dead.get() + " (during step " + step.name() + " on "
-                            + ctx.host().name() + ")", "bring the lab up again: ./harness.sh lab up"
-                            + (ctx.host().virtualLab() == null || "default".equals(ctx.host().virtualLab()) ? ""
-                            : " --name " + ctx.host().virtualLab()));
+                    throw machineDied(step, dead.get(), null);
                 }
             }
             try {
