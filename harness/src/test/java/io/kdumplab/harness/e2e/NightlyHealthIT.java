@@ -123,7 +123,15 @@ public class NightlyHealthIT {
         Path dir = lab.dir(SECOND);
         long qemuPid = Processes.readPid(dir.resolve("qemu.pid")).orElse(-1L);
         assertTrue(lab.liveness(SECOND).leftOver(), lab.liveness(SECOND).why());
+        // the dead BMC's pid, as if the number now belonged to someone else's process: never signalled
+        Process stranger = ChildProcesses.track(new ProcessBuilder("sleep", "600").start());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var state = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("state.json").toFile());
+        state.put("bmcPid", stranger.pid());
+        Files.writeString(dir.resolve("state.json"), json.writeValueAsString(state));
         lab.down(SECOND);
+        assertTrue(stranger.isAlive(), "lab down signalled nobody else's process");
+        stranger.destroyForcibly();
         assertFalse(Processes.alive(second.relayPid()), "console relay gone");
         assertFalse(qemuPid > 0 && Processes.alive(qemuPid), "QEMU gone");
         FreePorts ports = new FreePorts(second.host());

@@ -7,6 +7,7 @@ import io.kdumplab.harness.support.ChildProcesses;
 import io.kdumplab.harness.support.HarnessProcess;
 import io.kdumplab.harness.support.LabFixture;
 import io.kdumplab.harness.support.TestDatabase;
+import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.util.Processes;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.Test;
@@ -25,12 +26,16 @@ import static org.testng.Assert.assertNotNull;
 import static org.testng.Assert.assertTrue;
 
 /**
- * Faults of the orchestrator's own machine, on the suite's lab (runs last: it leaves the lab down). The lab's
- * QEMU is killed during a run's spammer step (INFRA_ERROR naming QEMU within 30 s), then the rest of the lab is
- * killed with its state left behind, as after a restart: `lab status` says so at once, a `nightly worker` names
- * the lab and `lab up`, a pid file pointing at someone else's process changes nothing; `repro` brings the lab up
- * and PASSes with its reports on a filesystem that fills during the run (exit 125 naming the full filesystem, the
- * verdict and vmcore in the fallback result); `lab down` on a left-over lab succeeds and signals nobody else.
+ * Faults of the orchestrator's own machine, and kdump configuration, on the suite's lab; last in the suite. They
+ * share their boots: kdump's crashkernel= drop-ins are removed (as an admin might) without a reboot; the lab's
+ * QEMU is killed during a run's spammer step (INFRA_ERROR naming QEMU within 30 s); the rest of the lab is killed
+ * with its state left behind, as after a restart: `lab status` says so at once, a `nightly worker` names the lab
+ * and `lab up`, a pid pointing at someone else's process changes nothing, a full reports filesystem is refused
+ * before anything is touched. Then `repro --no-configure` brings the left-over lab up (its cold boot is the
+ * reboot onto the command line without crashkernel=): KDUMP_NOT_READY, nothing changed; and `repro` configures
+ * kdump (its drop-in, a reboot, the capture kernel loaded) and PASSes with a vmcore while its reports
+ * filesystem fills after the NMI: exit 125 naming the full filesystem, the verdict and vmcore kept in the
+ * fallback result. (`lab down` of a left-over lab is checked in NightlyHealthIT.)
  */
 @Test(groups = "lab", singleThreaded = true)
 public class LeftOverLabIT {
@@ -50,7 +55,10 @@ public class LeftOverLabIT {
                 Processes.run(List.of("umount", "-l", m.toString()), Duration.ofSeconds(20), null);
             }
         }
+        // the lab as this class left it (restarted, reconfigured, or killed) is nobody's base: back to the image
         LabFixture.forget();
+        LabFixture.lab().down(LabFixture.NAME);
+        LabFixture.lab().reset(LabSpec.defaults(LabFixture.NAME));
     }
 
     static Process harness(Path log, String... args) throws Exception {
@@ -76,6 +84,11 @@ public class LeftOverLabIT {
     public void aQemuKilledDuringTheSpammerStepEndsTheRunAsInfrastructureNamingQemu() throws Exception {
         LabState s = LabFixture.up();
         Path dir = LabFixture.lab().dir(LabFixture.NAME);
+        // as an admin might have done: drop kdump's grub snippets; the next boot (the lab's restart below) applies it
+        try (SshShell t = LabFixture.ssh()) {
+            t.check("rm -f /etc/default/grub.d/kdump-tools.cfg /etc/default/grub.d/99-kdump-harness.cfg "
+                    + io.kdumplab.harness.run.DiagnosisIT.DROP_IN + " && update-grub >/dev/null 2>&1", Duration.ofSeconds(120));
+        }
         Path log = Files.createTempFile("qemu-dies", ".log");
         Process p = harness(log, "repro", "--lab", LabFixture.NAME, "--reports", Files.createTempDirectory("reports").toString());
         waitForLine(log, "step spammer: started", Duration.ofMinutes(5), p);
@@ -94,7 +107,7 @@ public class LeftOverLabIT {
     }
 
     @Test(priority = 1, dependsOnMethods = "aQemuKilledDuringTheSpammerStepEndsTheRunAsInfrastructureNamingQemu")
-    public void aLeftOverLabIsSeenAtOnceAndReproBringsItUpAndKeepsItsVerdictOnAFullDisk() throws Exception {
+    public void aLeftOverLabIsSeenAtOnceBroughtUpByReproAndKdumpConfiguredWithTheVerdictKeptOnAFullDisk() throws Exception {
         VirtualLab lab = LabFixture.lab();
         LabState s = lab.state(LabFixture.NAME).orElseThrow();
         Path dir = lab.dir(LabFixture.NAME);
@@ -170,20 +183,39 @@ public class LeftOverLabIT {
         assertTrue(refusedSeconds < 5, "refused in " + refusedSeconds + " s");
         assertFalse(lab.liveness(LabFixture.NAME).up(), "the lab was not started: nothing touched");
 
-        // repro brings the left-over lab up; its reports filesystem fills after the NMI
+        // repro --no-configure brings the left-over lab up: its cold boot is the boot without crashkernel=
+        Path checkLog = Files.createTempFile("leftover-check", ".log");
+        Process check = harness(checkLog, "repro", "--lab", LabFixture.NAME, "--no-configure", "--reports",
+                Files.createTempDirectory("check-reports").toString());
+        assertTrue(check.waitFor(10, TimeUnit.MINUTES), "the run ended");
+        String c = Files.readString(checkLog);
+        assertTrue(c.contains("is left over: its BMC") && c.contains("bringing it up"), c);
+        assertEquals(check.exitValue(), 125, c);
+        assertTrue(c.contains("KDUMP_NOT_READY") && c.contains("crashkernel= is not on the kernel command line"), c);
+        assertTrue(stranger.isAlive(), "the process behind the old pids was not signalled");
+        LabFixture.adopt();
+        String grubBefore;
+        String bootBefore;
+        try (SshShell t = LabFixture.ssh()) {
+            assertFalse(t.check("cat /proc/cmdline", Duration.ofSeconds(10)).contains("crashkernel="));
+            grubBefore = t.check("md5sum /boot/grub/grub.cfg; ls /etc/default/grub.d", Duration.ofSeconds(10));
+            bootBefore = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
+        }
+        assertFalse(grubBefore.contains("99-kdump-harness.cfg"), "--no-configure wrote no drop-in: " + grubBefore);
+
+        // repro configures kdump (drop-in, reboot) and PASSes; its reports filesystem fills after the NMI
         tmpfs = Files.createTempDirectory("full-reports");
         assertEquals(Processes.run(List.of("mount", "-t", "tmpfs", "-o", "size=80m", "tmpfs", tmpfs.toString()),
                 Duration.ofSeconds(20), null).exitCode(), 0);
         Path log = Files.createTempFile("leftover-repro", ".log");
         Process p = harness(log, "repro", "--lab", LabFixture.NAME, "--reports", tmpfs.toString());
-        waitForLine(log, "step outcome: started", Duration.ofMinutes(8), p);
+        waitForLine(log, "step outcome: started", Duration.ofMinutes(10), p);
         Processes.Outcome fill = Processes.run(List.of("dd", "if=/dev/zero", "of=" + tmpfs.resolve("filler"), "bs=1M"),
                 Duration.ofSeconds(60), null);
         assertTrue(fill.output().contains("No space left"), fill.output());
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the run ended");
         String out = Files.readString(log);
         assertEquals(p.exitValue(), 125, out);
-        assertTrue(out.contains("is left over: its BMC") && out.contains("bringing it up"), out);
         assertTrue(out.contains("no space left on the filesystem of " + tmpfs), out);
         assertFalse(out.contains("HARNESS_ERROR") || out.contains("harness bug"), out);
         Matcher m = Pattern.compile("result: (\\S+)/result.json \\(fallback\\)").matcher(out);
@@ -194,27 +226,14 @@ public class LeftOverLabIT {
         assertTrue(Boolean.TRUE.equals(r.hostBackInService), "restored: capture kernel loaded again");
         assertTrue(r.reportsStorageFailure.contains(tmpfs.toString()), r.reportsStorageFailure);
         assertTrue(Files.readString(Path.of(m.group(1)).resolve("console.log")).contains("elfcorehdr="), "the console log");
+        // kdump was configured as an admin would: the harness's drop-in, a reboot onto the new command line
+        assertTrue(r.steps.stream().anyMatch(x -> x.name.equals("kdump-readiness") && x.status.equals("ok")), "kdump configured");
+        assertTrue(r.target.cmdline.contains("crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M"), r.target.cmdline);
+        try (SshShell t = LabFixture.ssh()) {
+            assertTrue(t.check("cat /etc/default/grub.d/99-kdump-harness.cfg", Duration.ofSeconds(10)).contains("crashkernel="));
+            assertEquals(t.check("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)), "1", "the capture kernel is loaded");
+            assertFalse(t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10)).equals(bootBefore), "rebooted");
+        }
         assertTrue(stranger.isAlive(), "the process behind the old pids was not signalled");
-        LabFixture.adopt();
-    }
-
-    @Test(priority = 2, dependsOnMethods = "aLeftOverLabIsSeenAtOnceAndReproBringsItUpAndKeepsItsVerdictOnAFullDisk")
-    public void labDownOnALeftOverLabCleansUpAndSignalsNobodyElse() throws Exception {
-        VirtualLab lab = LabFixture.lab();
-        LabState s = lab.state(LabFixture.NAME).orElseThrow();
-        Path dir = lab.dir(LabFixture.NAME);
-        long qemu = Processes.readPid(dir.resolve("qemu.pid")).orElseThrow();
-        Processes.run(List.of("kill", "-9", Long.toString(s.bmcPid()), Long.toString(s.relayPid())), Duration.ofSeconds(5), null);
-        ObjectNode state = (ObjectNode) JSON.readTree(dir.resolve("state.json").toFile());
-        state.put("relayPid", stranger.pid());
-        Files.writeString(dir.resolve("state.json"), JSON.writeValueAsString(state));
-        Path log = Files.createTempFile("down", ".log");
-        Process down = harness(log, "lab", "down", "--name", LabFixture.NAME);
-        assertTrue(down.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(down.exitValue(), 0, Files.readString(log));
-        assertFalse(Processes.alive(qemu), "the lab's own QEMU (orphaned by its BMC) was stopped");
-        assertTrue(stranger.isAlive(), "the stranger survived lab down");
-        assertFalse(Files.exists(dir.resolve("state.json")));
-        LabFixture.forget();
     }
 }

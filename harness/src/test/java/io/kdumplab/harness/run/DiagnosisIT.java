@@ -27,7 +27,7 @@ import static org.testng.Assert.assertTrue;
 @Test(groups = "lab", singleThreaded = true)
 public class DiagnosisIT {
     // after kdump-tools.cfg in the shell glob order (grub.d files are sourced sorted): the last crashkernel= wins
-    static final String DROP_IN = "/etc/default/grub.d/zz-diagnosis-it.cfg";
+    public static final String DROP_IN = "/etc/default/grub.d/zz-diagnosis-it.cfg";
 
     @Test
     public void captureKernelOutOfMemoryOnTheRtKernelIsDiagnosedWithTheReservationWithinAMinute() throws Exception {
