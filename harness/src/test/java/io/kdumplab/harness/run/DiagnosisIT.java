@@ -22,7 +22,7 @@ import static org.testng.Assert.assertTrue;
  * power-cycles, and says why. Through the command line as a partner lab runs it, on the PREEMPT_RT kernel
  * (`repro --kernel` with the image's PREEMPT_RT kernel): the one-time boot into it is also the reboot that applies the drop-in, so the
  * RT kernel's boot costs nothing extra; the host's default boot entry stays what it was. Runs just before
- * KdumpConfigureIT, which removes every crashkernel drop-in anyway (one reboot saved).
+ * LeftOverLabIT, which removes every crashkernel drop-in anyway (one reboot saved).
  */
 @Test(groups = "lab", singleThreaded = true)
 public class DiagnosisIT {
