@@ -73,6 +73,11 @@ public class VirtualLabIT {
         assertTrue(json.at("/console/tcp").asText().startsWith("127.0.0.1:"));
         assertTrue(json.at("/console/sol").asText().contains("sol activate"));
         assertTrue(json.at("/kdump/ready").asBoolean());
+        // the image's kernels by role (what tests and users ask for instead of naming a release)
+        assertEquals(json.at("/kernels/defaultKernel").asText(), LabFixture.kernels().defaultKernel());
+        assertEquals(json.at("/kernels/rt").asText(), LabFixture.kernels().rt());
+        assertEquals(json.at("/kernels/bisection").size(), 3, json.at("/kernels").toString());
+        assertTrue(json.at("/up").asBoolean() && json.at("/condition").asText().equals("up"), json.toString());
         assertFalse(buf.toString().contains(java.nio.file.Files.readString(
                 java.nio.file.Path.of(json.at("/bmc/passwordFile").asText())).strip()), "no password in the status");
     }
