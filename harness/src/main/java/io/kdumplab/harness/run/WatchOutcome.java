@@ -84,7 +84,7 @@ final class WatchOutcome implements Step<WatchOutcome.Watched> {
             boolean back;
             try {
                 back = awaitSshBack(ctx, d.child("host back on SSH after the dump", Duration.ofSeconds(t.sshBack())),
-                        () -> captureKernelDeath(console, captureLine));
+                        () -> captureKernelDeath(console, captureLine, ctx.clock().currentTimeMillis()));
             } catch (Terminal death) {
                 terminal[0] = death.line;
                 ctx.info("the capture kernel died: '" + death.line.text().strip() + "' and the console went quiet; "
@@ -130,12 +130,12 @@ final class WatchOutcome implements Step<WatchOutcome.Watched> {
     }
 
     /** A panic or oops after the capture kernel's banner, with the console quiet since and no reboot after it. */
-    private static Optional<ConsoleLine> captureKernelDeath(ConsoleSource console, int captureLine) {
+    private static Optional<ConsoleLine> captureKernelDeath(ConsoleSource console, int captureLine, long now) {
         Optional<ConsoleLine> death = console.find(DEATH, captureLine + 1);
         if (death.isEmpty() || console.find(ANY_BOOT, death.get().index() + 1).isPresent()) {
             return Optional.empty();
         }
-        boolean quiet = System.currentTimeMillis() - console.lastDataMillis() >= CAPTURE_DEATH_SILENCE.toMillis();
+        boolean quiet = now - console.lastDataMillis() >= CAPTURE_DEATH_SILENCE.toMillis();
         return quiet ? death : Optional.empty();
     }
 
@@ -168,7 +168,7 @@ final class WatchOutcome implements Step<WatchOutcome.Watched> {
                 deadline.child("a boot banner on the console (capture kernel or a normal boot)", deadline.remaining()));
         while (!deadline.expired()) {
             progress.tick(console.lineCount() + " console lines, the last "
-                    + (System.currentTimeMillis() - console.lastDataMillis()) / 1000 + " s ago");
+                    + (ctx.clock().currentTimeMillis() - console.lastDataMillis()) / 1000 + " s ago");
             int seen = console.lineCount();
             Optional<ConsoleLine> l = console.find(ANY_BOOT, cursor);
             if (l.isPresent()) {
@@ -183,12 +183,14 @@ final class WatchOutcome implements Step<WatchOutcome.Watched> {
             // A quiet console means a hang only while the link is sound: after a gap the silence may be ours,
             // and power-cycling a box that is still writing its dump would destroy the evidence.
             boolean linkSound = console.connected() && console.gaps().stream().noneMatch(g -> g.endEpochMillis() >= triggerMs);
-            if (linkSound && System.currentTimeMillis() - last > quietMs) {
+            // the run's clock, not the machine's: a hang is a silence measured on the clock the run sleeps on
+            long now = ctx.clock().currentTimeMillis();
+            if (linkSound && now - last > quietMs) {
                 ctx.info("console quiet for " + quietMs / 1000 + " s after the trigger");
                 return Optional.empty();
             }
             // a panic banner and then silence: the capture kernel would have started by now
-            if (linkSound && banner.isPresent() && System.currentTimeMillis() - last > PANIC_SILENCE.toMillis()) {
+            if (linkSound && banner.isPresent() && now - last > PANIC_SILENCE.toMillis()) {
                 terminal[0] = banner.get();
                 ctx.info("'" + banner.get().text().strip() + "' and then " + PANIC_SILENCE.toSeconds()
                         + " s of silence: no capture kernel is coming");

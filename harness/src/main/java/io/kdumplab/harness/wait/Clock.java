@@ -4,6 +4,11 @@ package io.kdumplab.harness.wait;
 public interface Clock {
     long nanoTime();
 
+    /** Wall-clock time, to compare with the console's line times (epoch ms); a fake clock moves it with its sleeps. */
+    default long currentTimeMillis() {
+        return System.currentTimeMillis();
+    }
+
     void sleep(long millis) throws InterruptedException;
 
     Clock SYSTEM = new Clock() {

@@ -44,6 +44,11 @@ public class ReproRunTest {
             skipped += millis * 1_000_000L;
             Thread.sleep(1);
         }
+
+        @Override
+        public long currentTimeMillis() {
+            return System.currentTimeMillis() + skipped / 1_000_000L;
+        }
     }
 
     static TargetHost host() throws Exception {
@@ -418,5 +423,22 @@ public class ReproRunTest {
         assertTrue(r.reason.contains("QEMU (pid 4242) exited"), r.reason);
         assertTrue(f.nmis.isEmpty(), "no NMI after the machine died");
         assertTrue((System.nanoTime() - t0) / 1e9 < 30, "seen within seconds, not at the step's timeout");
+    }
+
+    @Test
+    public void aMinuteOfConsoleSilenceIsAHangOnTheRunsClockNotTheMachines() throws Exception {
+        FakeDevice f = hangingHost();
+        Path reports = Files.createTempDirectory("runs");
+        long t0 = System.nanoTime();
+        ReproRun run = new ReproRun(host(), Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(60), m -> { }),
+                reports, f.device("fake-host"), new FastClock());
+        RunResult r = run.execute();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(Files.readString(run.dir().resolve("harness.log")).contains("console quiet for 60 s after the trigger"),
+                "the quiet console, not the capture kernel's deadline, ended the wait");
+        assertEquals(r.verdict, "FAIL", r.reason);
+        assertTrue(r.reason.startsWith("hang"), r.reason);
+        assertEquals(f.powerCycles.size(), 1, "recovered by one power cycle");
+        assertTrue(seconds < 20, "60 s of silence measured on the fake clock, in " + seconds + " s of real time");
     }
 }
