@@ -85,9 +85,15 @@ public class VirtualLabIT {
     @Test(priority = 1)
     public void guestHasWhatTheHarnessNeeds() {
         try (SshShell t = LabFixture.ssh()) {
-            String pkgs = t.check("dpkg-query -W -f='${Package}\\n' linux-image-rt-amd64 linux-headers-amd64 "
-                    + "linux-headers-rt-amd64 build-essential kdump-tools kexec-tools makedumpfile openssh-server", Duration.ofSeconds(30));
-            assertEquals(pkgs.lines().count(), 8L, pkgs);
+            // every kernel the image carries, by its exact package (the pins), with the headers the spammer builds against
+            StringBuilder wanted = new StringBuilder("build-essential kdump-tools kexec-tools makedumpfile openssh-server");
+            for (String k : LabFixture.kernels().all()) {
+                wanted.append(" linux-image-").append(k).append(" linux-headers-").append(k);
+            }
+            String pkgs = t.check("dpkg-query -W -f='${db:Status-Status} ${Package}\\n' " + wanted, Duration.ofSeconds(30));
+            assertEquals(pkgs.lines().filter(l -> l.startsWith("installed ")).count(), 5L + 2L * LabFixture.kernels().all().size(), pkgs);
+            assertFalse(t.run("dpkg-query -W linux-image-amd64", Duration.ofSeconds(30)).ok(),
+                    "no kernel metapackage: the image is the same whatever day it is built");
             String mods = t.check("lsmod | awk '{print $1}' | grep -E '^ipmi_(si|devintf|msghandler)$' | sort", Duration.ofSeconds(10));
             assertEquals(mods, "ipmi_devintf\nipmi_msghandler\nipmi_si");
             assertTrue(t.check("ls /dev/ipmi0", Duration.ofSeconds(10)).contains("/dev/ipmi0"), "KCS BMC interface");
