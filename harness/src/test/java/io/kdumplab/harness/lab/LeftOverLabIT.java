@@ -85,9 +85,10 @@ public class LeftOverLabIT {
         LabState s = LabFixture.up();
         Path dir = LabFixture.lab().dir(LabFixture.NAME);
         // as an admin might have done: drop kdump's grub snippets; the next boot (the lab's restart below) applies it
+        // (synced: the QEMU killed below takes the guest's unwritten pages with it)
         try (SshShell t = LabFixture.ssh()) {
             t.check("rm -f /etc/default/grub.d/kdump-tools.cfg /etc/default/grub.d/99-kdump-harness.cfg "
-                    + io.kdumplab.harness.run.DiagnosisIT.DROP_IN + " && update-grub >/dev/null 2>&1", Duration.ofSeconds(120));
+                    + io.kdumplab.harness.run.DiagnosisIT.DROP_IN + " && update-grub >/dev/null 2>&1 && sync", Duration.ofSeconds(120));
         }
         Path log = Files.createTempFile("qemu-dies", ".log");
         Process p = harness(log, "repro", "--lab", LabFixture.NAME, "--reports", Files.createTempDirectory("reports").toString());
