@@ -135,20 +135,31 @@ public class VirtualLabIT {
         assertTrue(Ipmitool.run(s, "chassis", "power", "status").output().contains("Chassis Power is on"));
         Processes.Outcome off = Ipmitool.run(s, "chassis", "power", "off");
         assertTrue(off.ok(), off.output());
-        Wait.until(Deadline.in("QEMU gone after power off", Duration.ofSeconds(40)), Duration.ofMillis(500),
-                () -> VirtualLab.qemuAlive(LabFixture.lab().dir(LabFixture.NAME))
-                        ? Wait.Result.notYet("QEMU still running") : Wait.Result.ready(true));
-        assertTrue(Ipmitool.run(s, "chassis", "power", "status").output().contains("Chassis Power is off"));
-        for (String action : new String[] {"on", "reset"}) {
-            long mark = LabFixture.consoleMark();
-            Processes.Outcome o = Ipmitool.run(s, "chassis", "power", action);
-            assertTrue(o.ok(), action + ": " + o.output());
-            awaitKernelBanner(mark, "power " + action);
-            assertTrue(Ipmitool.run(s, "chassis", "power", "status").output().contains("Chassis Power is on"), action);
+        try {
+            Wait.until(Deadline.in("QEMU gone after power off", Duration.ofSeconds(40)), Duration.ofMillis(500),
+                    () -> VirtualLab.qemuAlive(LabFixture.lab().dir(LabFixture.NAME))
+                            ? Wait.Result.notYet("QEMU still running") : Wait.Result.ready(true));
+            // the BMC notices its child's exit a moment after it is gone: its status follows, it is not instantaneous
+            Wait.until(Deadline.in("the BMC says power off", Duration.ofSeconds(20)), Duration.ofMillis(500),
+                    () -> Ipmitool.run(s, "chassis", "power", "status").output().contains("Chassis Power is off")
+                            ? Wait.Result.ready(true) : Wait.Result.notYet("still on"));
+            for (String action : new String[] {"on", "reset"}) {
+                long mark = LabFixture.consoleMark();
+                Processes.Outcome o = Ipmitool.run(s, "chassis", "power", action);
+                assertTrue(o.ok(), action + ": " + o.output());
+                awaitKernelBanner(mark, "power " + action);
+                assertTrue(Ipmitool.run(s, "chassis", "power", "status").output().contains("Chassis Power is on"), action);
+            }
+            Processes.Outcome cycle = Ipmitool.run(s, "chassis", "power", "cycle");
+            assertTrue(cycle.ok(), "cycle: " + cycle.output());
+            waitForNewBoot(boot);
+        } finally {
+            // whatever failed above, the next classes need a powered guest: never leave the lab off
+            if (Ipmitool.run(s, "chassis", "power", "status").output().contains("Chassis Power is off")) {
+                Ipmitool.run(s, "chassis", "power", "on");
+                LabFixture.awaitSsh(Duration.ofSeconds(240));
+            }
         }
-        Processes.Outcome cycle = Ipmitool.run(s, "chassis", "power", "cycle");
-        assertTrue(cycle.ok(), "cycle: " + cycle.output());
-        waitForNewBoot(boot);
     }
 
     private static void awaitKernelBanner(long mark, String after) {
