@@ -18,14 +18,14 @@ final class LabStatusProbe {
     static LabStatus probe(String name, Path dir, Optional<LabState> st, LabLiveness live) {
         if (!live.up()) {
             // endpoints whose processes are gone are not probed: the answer comes at once, and says why
-            return new LabStatus(name, false, live.why(), Map.of("relay", false, "bmc", false, "qemu", VirtualLab.qemuAlive(dir)),
+            return new LabStatus(name, false, live.why(), Map.of("relay", false, "bmc", false, "qemu", LabProcesses.qemuAlive(dir)),
                     null, null, null, null, null, null, null, null);
         }
         LabState s = st.orElseThrow();
         Map<String, Boolean> procs = new LinkedHashMap<>();
         procs.put("relay", s.relay().isRunning());
         procs.put("bmc", s.bmc().isRunning());
-        procs.put("qemu", VirtualLab.qemuAlive(dir));
+        procs.put("qemu", LabProcesses.qemuAlive(dir));
 
         boolean bmcReachable = false;
         String power = "unknown";

@@ -26,7 +26,7 @@ final class LabWatch implements HostWatch {
 
     @Override
     public boolean suspect() {
-        return !VirtualLab.qemuAlive(dir);
+        return !LabProcesses.qemuAlive(dir);
     }
 
     @Override
@@ -41,7 +41,7 @@ final class LabWatch implements HostWatch {
             return Optional.of("the lab's serial line (console relay, pid " + state.relayPid() + ") died: " + relay.get()
                     + "; relay.log: " + VirtualLab.lastLines(dir.resolve("relay.log"), 2).replace('\n', ' '));
         }
-        if (VirtualLab.qemuAlive(dir)) {
+        if (LabProcesses.qemuAlive(dir)) {
             qemuAbsentSince = -1;
             lastQemuPid = io.kdumplab.harness.util.Processes.readPid(dir.resolve("qemu.pid")).orElse(-1L);
             return Optional.empty();
@@ -55,10 +55,9 @@ final class LabWatch implements HostWatch {
             return Optional.empty();
         }
         // QEMU is the BMC's child: its exit status went to the BMC; QEMU logs a signal it could catch
+        String log = VirtualLab.lastLines(dir.resolve("qemu.log"), 2).replace('\n', ' ');
         return Optional.of("the lab's QEMU" + (lastQemuPid > 0 ? " (pid " + lastQemuPid + ")" : "") + " exited and no new one "
-                + "started for " + QEMU_ABSENT.toSeconds() + " s (not a power cycle); last qemu.log lines: "
-                + VirtualLab.lastLines(dir.resolve("qemu.log"), 2).replace('\n', ' ')
-                + (VirtualLab.lastLines(dir.resolve("qemu.log"), 2).contains("terminating on signal") ? ""
-                : " (no signal logged: SIGKILL or a crash)"));
+                + "started for " + QEMU_ABSENT.toSeconds() + " s (not a power cycle); last qemu.log lines: " + log
+                + (log.contains("terminating on signal") ? "" : " (no signal logged: SIGKILL or a crash)"));
     }
 }

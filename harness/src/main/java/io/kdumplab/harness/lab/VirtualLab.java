@@ -96,11 +96,11 @@ public final class VirtualLab {
                                     + spec.name() + "'");
                 }
                 progress.accept("lab '" + spec.name() + "' is " + live.why() + "; cleaning up and starting it afresh");
-                stopProcesses(dir, s);
+                LabProcesses.stopAll(dir, s);
                 LabState.delete(dir);
-            } else if (qemuAlive(dir)) {
+            } else if (LabProcesses.qemuAlive(dir)) {
                 progress.accept("lab '" + spec.name() + "' has a QEMU without a BMC; stopping it");
-                stopProcesses(dir, null);
+                LabProcesses.stopAll(dir, null);
             }
             GuestImage image = image();
             NativeHelpers.Built helpers = new NativeHelpers(paths.nativeHelpers()).ensureBuilt();
@@ -208,7 +208,7 @@ public final class VirtualLab {
         try {
             Wait.until(Deadline.in("SSH answers on " + s.host() + ":" + s.sshPort(), timeout), Duration.ofSeconds(2),
                     () -> {
-                        if (!qemuAlive(dir)) {
+                        if (!LabProcesses.qemuAlive(dir)) {
                             return Wait.Result.notYet("QEMU is not running (power off?); qemu.log: "
                                     + lastLines(dir.resolve("qemu.log"), 3));
                         }
@@ -283,11 +283,11 @@ public final class VirtualLab {
         try (LabLock lock = LabLock.acquire(dir, name)) {
             Optional<LabState> s = LabState.load(dir);
             LabLiveness live = LabLiveness.of(s, ProcessIdentity.Proc.LINUX);
-            boolean wasUp = live.up() || qemuAlive(dir);
+            boolean wasUp = live.up() || LabProcesses.qemuAlive(dir);
             if (live.leftOver()) {
                 progress.accept("lab '" + name + "' is " + live.why() + "; cleaning up");
             }
-            stopProcesses(dir, s.orElse(null));
+            LabProcesses.stopAll(dir, s.orElse(null));
             LabState.delete(dir);
             if (live.up()) {
                 List<String> busy = busyPorts(s.get());
@@ -310,28 +310,6 @@ public final class VirtualLab {
         deleteIfExists(dir.resolve("disk.base"));
         progress.accept("lab '" + spec.name() + "' reset to the base image");
         return wasUp ? Optional.of(up(spec)) : Optional.empty();
-    }
-
-    /**
-     * Stops what this lab started, and nothing else: a recorded pid is signalled only while its start time and boot
-     * match (after a restart or an exit, the number may be someone else's process); a pid from a pid file only
-     * while its command line names this lab's directory.
-     */
-    private void stopProcesses(Path dir, LabState s) {
-        // BMC first, so it does not react to the guest going away; then the guest; then the line.
-        if (s != null) {
-            s.bmc().stopIfRunning(Duration.ofSeconds(5));
-        }
-        Processes.readPid(dir.resolve("qemu.pid")).filter(pid -> ownedBy(dir, pid, "qemu.pid"))
-                .ifPresent(pid -> Processes.stop(pid, Duration.ofSeconds(10)));
-        if (s != null) {
-            s.relay().stopIfRunning(Duration.ofSeconds(5));
-        }
-        Processes.readPid(dir.resolve("relay.pid")).filter(pid -> ownedBy(dir, pid, "relay.pid"))
-                .ifPresent(pid -> Processes.stop(pid, Duration.ofSeconds(5)));
-        for (String f : List.of("qemu.pid", "relay.pid", "qemu-monitor.sock", "ttyS0", "line.in", "line.out")) {
-            deleteIfExists(dir.resolve(f));
-        }
     }
 
     private List<String> busyPorts(LabState s) {
@@ -418,16 +396,6 @@ public final class VirtualLab {
     public static SshEndpoint sshEndpoint(LabState s) {
         return new SshEndpoint(s.host(), s.sshPort(), s.sshUser(), Path.of(s.sshKey()), s.hostKeyFingerprint(),
                 Path.of(s.knownHosts()));
-    }
-
-    /** The lab's QEMU runs: restarted by the BMC at each power cycle, so known by its command line, not a start time. */
-    public static boolean qemuAlive(Path dir) {
-        return Processes.readPid(dir.resolve("qemu.pid")).map(pid -> ownedBy(dir, pid, "qemu.pid")).orElse(false);
-    }
-
-    /** pid runs now and is this lab's: its command line names the lab's pid file (QEMU's -pidfile, the relay's --pidfile). */
-    private static boolean ownedBy(Path dir, long pid, String pidFile) {
-        return Processes.commandLineMentions(pid, dir.resolve(pidFile).toString());
     }
 
     // ------------------------------------------------------------------ helpers

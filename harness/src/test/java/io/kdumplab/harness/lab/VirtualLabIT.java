@@ -137,7 +137,7 @@ public class VirtualLabIT {
         assertTrue(off.ok(), off.output());
         try {
             Wait.until(Deadline.in("QEMU gone after power off", Duration.ofSeconds(40)), Duration.ofMillis(500),
-                    () -> VirtualLab.qemuAlive(LabFixture.lab().dir(LabFixture.NAME))
+                    () -> io.kdumplab.harness.lab.LabProcesses.qemuAlive(LabFixture.lab().dir(LabFixture.NAME))
                             ? Wait.Result.notYet("QEMU still running") : Wait.Result.ready(true));
             // the BMC notices its child's exit a moment after it is gone: its status follows, it is not instantaneous
             Wait.until(Deadline.in("the BMC says power off", Duration.ofSeconds(20)), Duration.ofMillis(500),
