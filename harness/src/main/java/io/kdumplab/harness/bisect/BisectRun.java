@@ -74,6 +74,12 @@ public final class BisectRun {
         return power.connectWaiting(firstContact(entries, settings.bootTimeout()));
     }
 
+    /** How long a first contact with the host may take for the bisection in `dir` (its journal decides). */
+    public static Duration firstContact(Path dir, Duration bootTimeout) {
+        List<Journal.Entry> read = new Journal(dir.resolve("journal.jsonl")).read(new ArrayList<>());
+        return firstContact(read, bootTimeout);
+    }
+
     /** The journal's last word is that the host was about to reboot: it may still be booting. */
     static boolean rebootInProgress(List<Journal.Entry> entries) {
         return !entries.isEmpty() && entries.get(entries.size() - 1).kind() == Journal.Kind.REBOOTING;
@@ -307,6 +313,7 @@ public final class BisectRun {
             // running kernel plus its build's other packages) is installed and booted like any other
             if (running.equals(b.kernelRelease()) && installed(b.index())) {
                 if (hostOnBuild == null || hostOnBuild != b.index()) {
+                    fence.check("making " + b.kernelRelease() + " the default boot entry");
                     boot.makeDefault(ssh, b.kernelRelease());
                     hostOnBuild = b.index();
                 }
@@ -314,6 +321,7 @@ public final class BisectRun {
             }
             if (!installed(b.index())) {
                 long t0 = System.nanoTime();
+                fence.check("installing " + b.label());
                 log.info("installing " + b.label() + " (" + b.kind().name().toLowerCase() + ")");
                 String out;
                 try (var hb = io.kdumplab.harness.wait.Heartbeat.of("installing " + b.label() + " on " + host.name(), log::info)) {
@@ -324,12 +332,14 @@ public final class BisectRun {
             }
             bootStart = System.nanoTime();
             append(Journal.Entry.event(Journal.Kind.REBOOTING, b.index(), b.name(), "boot into " + b.kernelRelease(), 0));
+            fence.beforeOutage("rebooting into " + b.label(), settings.bootTimeout());
             boot.bootOnce(ssh, b.kernelRelease());
             log.info("rebooting into " + b.label());
             boolean back = power.reboot(ssh, settings.bootTimeout());
             log.info(back ? "back on SSH with a new boot after " + Math.round(seconds(bootStart)) + " s" : "no SSH after the reboot");
             if (!back) {
                 log.info(b.label() + " did not come back on SSH; power-cycling through the BMC (the old default boots)");
+                fence.beforeOutage("a power cycle", settings.bootTimeout());
                 power.powerCycle(settings.bootTimeout());
                 throw new BootEntries.BuildProblem(b.label() + " did not boot to SSH within " + settings.bootTimeout().toSeconds() + " s");
             }
@@ -339,6 +349,7 @@ public final class BisectRun {
             if (!now.equals(b.kernelRelease())) {
                 throw new BootEntries.BuildProblem("the host booted " + now + " instead of " + b.kernelRelease());
             }
+            fence.check("making " + b.kernelRelease() + " the default boot entry");
             boot.makeDefault(ssh, b.kernelRelease());
             hostOnBuild = b.index();
             log.info("running " + now + "; made the default boot entry");
@@ -362,12 +373,14 @@ public final class BisectRun {
         }
         long t0 = System.nanoTime();
         try (SshShell ssh = power.connectWaiting(settings.bootTimeout())) {
+            fence.beforeOutage("restoring the boot setup", settings.bootTimeout());
             boot.restore(ssh, start.originalBoot());
             String running = ssh.check("uname -r", Duration.ofSeconds(15));
             if (!running.equals(start.safeKernel())) {
                 boot.bootOnce(ssh, start.safeKernel());
                 log.info("booting the safe kernel " + start.safeKernel());
                 if (!power.reboot(ssh, settings.bootTimeout())) {
+                    fence.beforeOutage("a power cycle", settings.bootTimeout());
                     power.powerCycle(settings.bootTimeout());
                 }
             }

@@ -101,11 +101,12 @@ public final class BisectCommand implements Runnable {
             var sc = scenario.build();
             TargetHost host = target.resolve(quiet);
             Path d = dir != null ? dir : defaultDir(reports, builds, host.name());
+            io.kdumplab.harness.run.PlanCheck.verify(host, sc, scenario.hangAfter());
             BisectState s;
-            try (HostLeaseOptions.Held held = lease.take(host.name(), io.kdumplab.harness.lease.LeaseKind.BISECT,
-                    "bisect by " + System.getProperty("user.name") + " (pid " + ProcessHandle.current().pid() + ")", m -> {
+            try (HostLeaseOptions.Held held = lease.take(host, io.kdumplab.harness.lease.LeaseKind.BISECT, "bisect",
+                    d.getFileName().toString(), BisectRun.firstContact(d, settings.bootTimeout()), m -> {
                         if (!quiet) {
-                            System.err.println("[lease] " + m);
+                            System.err.println("[hold] " + m);
                         }
                     })) {
                 s = new BisectRun(list, host, sc, d, settings, line -> {
@@ -172,6 +173,7 @@ public final class BisectCommand implements Runnable {
         @Option(names = "--dir", required = true) Path dir;
         @Option(names = "--boot-timeout", defaultValue = "600") int bootTimeout;
         @Mixin TargetOptions target = new TargetOptions();
+        @Mixin HostLeaseOptions lease = new HostLeaseOptions();
 
         @Override
         public Integer call() {
@@ -179,8 +181,13 @@ public final class BisectCommand implements Runnable {
             Journal.Start st = v.start();
             BisectSettings settings = new BisectSettings(st.minReproRate(), st.errorRate(), 0, 0, 0, st.safeKernel(),
                     Duration.ofSeconds(60), Duration.ofSeconds(bootTimeout), Duration.ofSeconds(60));
-            new BisectRun(v.builds(), target.resolve(false), io.kdumplab.harness.run.Scenario.seed(), dir, settings,
-                    System.err::println).restoreOnly();
+            TargetHost host = target.resolve(false);
+            try (HostLeaseOptions.Held held = lease.take(host, io.kdumplab.harness.lease.LeaseKind.BISECT, "bisect-restore",
+                    dir.getFileName().toString(), BisectRun.firstContact(dir, settings.bootTimeout()),
+                    m -> System.err.println("[hold] " + m))) {
+                new BisectRun(v.builds(), host, io.kdumplab.harness.run.Scenario.seed(), dir, settings,
+                        System.err::println).withFence(held.fence()).restoreOnly();
+            }
             return ExitCodes.OK;
         }
     }

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
         subcommands = {DocsCommand.Man.class, DocsCommand.Completion.class, DocsCommand.Install.class},
         footer = {"", "Examples:",
                 "  ./harness.sh docs install                         man pages and completion for this machine",
-                "  ./harness.sh docs man --out man                   regenerate the pages kept in man/"})
+                "  java -jar harness/target/harness.jar docs man --out man   regenerate the pages kept in man/"})
 final class DocsCommand implements Runnable {
     @picocli.CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

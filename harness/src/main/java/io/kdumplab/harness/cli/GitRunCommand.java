@@ -55,6 +55,7 @@ public final class GitRunCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}) boolean quiet;
     @Mixin TargetOptions target = new TargetOptions();
     @Mixin ScenarioOptions scenario = new ScenarioOptions();
+    @Mixin HostLeaseOptions lease = new HostLeaseOptions();
 
     @Override
     public Integer call() {
@@ -79,7 +80,40 @@ public final class GitRunCommand implements Callable<Integer> {
         }
         Scenario sc = scenario.build();
         TargetHost host = target.resolve(quiet);
+        io.kdumplab.harness.run.PlanCheck.verify(host, sc, scenario.hangAfter());
+        String commit = gitHead();
+        try (HostLeaseOptions.Held held = lease.take(host, io.kdumplab.harness.lease.LeaseKind.BISECT, "git-run",
+                commit == null ? io.kdumplab.harness.run.RunId.next(host.name(), java.time.Instant.now()) : "commit " + commit,
+                Duration.ofSeconds(60), m -> {
+                    if (!quiet) {
+                        System.err.println("[hold] " + m);
+                    }
+                })) {
+            return trials(host, sc, held);
+        }
+    }
+
+    /** The commit git bisect checked out (for the host's claim), or null outside a git work tree. */
+    private static String gitHead() {
+        try {
+            Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                return null;
+            }
+            return new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        } catch (java.io.IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private int trials(TargetHost host, Scenario sc, HostLeaseOptions.Held held) {
         if (prepare != null) {
+            // the hook installs and boots this commit's kernel: the host is held first
+            held.fence().beforeOutage("the prepare hook", Duration.ofSeconds(1800));
             System.err.println("git-run: prepare: " + prepare);
             int rc = runPrepare(host);
             if (rc != 0) {
@@ -94,7 +128,7 @@ public final class GitRunCommand implements Callable<Integer> {
             RunResult r;
             try (Progress progress = new Progress(quiet)) {
                 ReproRun run = new ReproRun(host, sc, new ReproRun.Options(!noConfigure, scenario.hangAfter(), progress)
-                        .withAfterRun(RunReports::write), reports);
+                        .withAfterRun(RunReports::write).withFence(held.fence()), reports);
                 progress.attach(run);
                 r = run.execute();
             }

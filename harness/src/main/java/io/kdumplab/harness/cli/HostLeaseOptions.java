@@ -1,58 +1,115 @@
 package io.kdumplab.harness.cli;
 
+import io.kdumplab.harness.device.Devices;
+import io.kdumplab.harness.failure.ConfigurationException;
+import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.failure.InfrastructureException;
+import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.lease.HostClaim;
 import io.kdumplab.harness.lease.HostLeases;
 import io.kdumplab.harness.lease.Lease;
 import io.kdumplab.harness.lease.LeaseKind;
 import io.kdumplab.harness.lease.LeaseUnavailableException;
 import io.kdumplab.harness.run.Fence;
 import io.kdumplab.harness.store.Database;
-import io.kdumplab.harness.store.PrivateCluster;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
- * The host lease repro and bisect take, shared with nightly: when a lease
- * database is configured (--db, HARNESS_DB_URL) or the private cluster exists,
- * the host is taken before anything touches it, a second user waits in the
- * host's queue (or is refused with --no-wait, naming the holder), and the run
- * is fenced by the lease. Without one (no URL, and the private cluster not
- * running: no night is being worked here), a single user works unleased.
+ * One host, one run, whatever machine it is run from. Every mode holds its
+ * host before touching it, twice: a lease in the database (the configured one,
+ * --db or HARNESS_DB_URL, else the harness's private cluster on this machine)
+ * for the queue, the kinds' order and fencing; and the claim on the host itself
+ * (see HostClaim), which orchestrators that share no database also see. A
+ * second run waits in line naming the holder, or is refused with --no-wait.
  */
 public final class HostLeaseOptions {
-    @Option(names = "--no-wait", description = "refuse at once (exit 125, naming the holder) when the host is leased by someone else")
+    @Option(names = "--no-wait", description = "refuse at once (exit 125, naming the holder) when another run holds the host")
     boolean noWait;
-    @Option(names = "--lease-wait", defaultValue = "43200", description = "seconds to wait for a leased host (default 12 h)")
+    @Option(names = "--lease-wait", defaultValue = "43200", description = "seconds to wait in line for a held host (default 12 h)")
     long waitSeconds;
     @Option(names = "--db", defaultValue = "${env:HARNESS_DB_URL}", description = "lease and history database (default: "
-            + "$HARNESS_DB_URL, else the private cluster while it runs)")
+            + "$HARNESS_DB_URL, else the harness's private PostgreSQL cluster on this machine)")
     String db;
+    @Option(names = "--claim-ttl", paramLabel = "SECONDS", defaultValue = "900", description = "how long the claim on the host "
+            + "outlives this run if it dies without releasing it (default ${DEFAULT-VALUE}); planned outages (the crash, "
+            + "reboots) are covered on top")
+    long claimTtlSeconds;
 
-    /** A held lease (close it when done), or an unleased session when no lease database is configured. */
-    public Held take(String host, LeaseKind kind, String who, java.util.function.Consumer<String> progress) {
-        boolean configured = db != null && !db.isBlank();
-        if (!configured && !PrivateCluster.local().isRunning()) {
-            return new Held(null, null, null);
-        }
-        Database database = Database.open(configured ? db : null, 3);
-        HostLeases leases = new HostLeases(database, Duration.ofSeconds(30));
+    /**
+     * Holds `host` for a run of `mode` (repro, bisect, ...) with id `run`: the database lease, then the claim on the
+     * host. `reach` bounds the first SSH contact (a host may be rebooting under a resumed bisection).
+     */
+    public Held take(TargetHost host, LeaseKind kind, String mode, String run, Duration reach, Consumer<String> progress) {
+        HostClaim.Who who = HostClaim.Who.thisProcess(mode, run);
+        Duration wait = noWait ? Duration.ZERO : Duration.ofSeconds(waitSeconds);
+        long t0 = System.nanoTime();
+        Database database = openDatabase(progress);
+        HostLeases leases = null;
+        Lease lease = null;
         try {
-            Lease l = leases.acquire(host, who, kind, noWait ? Duration.ZERO : Duration.ofSeconds(waitSeconds), progress);
-            progress.accept("host lease on " + host + " taken (token " + l.token() + ")");
-            return new Held(database, leases, l);
+            String fence = null;
+            if (database != null) {
+                leases = new HostLeases(database, Duration.ofSeconds(30));
+                lease = leases.acquire(host.name(), who.mode() + " run " + who.run() + " by " + who.user() + "@" + who.machine()
+                        + " (pid " + who.pid() + ")", kind, wait, progress);
+                progress.accept("host lease on " + host.name() + " taken (token " + lease.token() + ", " + database.describe() + ")");
+                fence = database.identity() + "/" + lease.token();
+            }
+            Duration left = noWait ? Duration.ZERO : wait.minusNanos(System.nanoTime() - t0);
+            HostClaim claim = HostClaim.take(Devices.of(host), who, fence, Duration.ofSeconds(claimTtlSeconds), reach,
+                    left.isNegative() ? Duration.ZERO : left, progress);
+            return new Held(database, leases, lease, claim);
         } catch (LeaseUnavailableException e) {
-            leases.close();
-            database.close();
+            closeQuietly(lease, leases, database);
             throw new InfrastructureException("lease", e.getMessage(), noWait ? "try again later, or wait: leave out --no-wait"
                     : "raise --lease-wait, or ask the holder");
+        } catch (RuntimeException e) {
+            closeQuietly(lease, leases, database);
+            throw e;
         }
     }
 
-    /** The lease (or nothing) and the database behind it; the history of runs goes there too. */
-    public record Held(Database database, HostLeases leases, Lease lease) implements AutoCloseable {
+    /** The configured database, else the private cluster (started if needed); none when PostgreSQL is not installed. */
+    private Database openDatabase(Consumer<String> progress) {
+        boolean configured = db != null && !db.isBlank();
+        if (configured) {
+            return Database.open(db, 3);
+        }
+        try {
+            return Database.open(null, 3);
+        } catch (ConfigurationException noPostgres) {
+            progress.accept("no lease database on this machine (" + noPostgres.getMessage()
+                    + "); the claim on the host alone holds it");
+            return null;
+        }
+    }
+
+    private static void closeQuietly(Lease lease, HostLeases leases, Database database) {
+        if (lease != null) {
+            lease.close();
+        }
+        if (leases != null) {
+            leases.close();
+        }
+        if (database != null) {
+            database.closeAndStopIfOurs();
+        }
+    }
+
+    /** The lease (when there is a database), the claim on the host, and the database (the history of runs goes there too). */
+    public record Held(Database database, HostLeases leases, Lease lease, HostClaim claim) implements AutoCloseable {
         public Fence fence() {
-            return lease == null ? Fence.NONE : lease;
+            List<Fence> all = new ArrayList<>();
+            if (lease != null) {
+                all.add(lease);
+            }
+            all.add(claim);
+            return Fence.all(all);
         }
 
         public void record(String source, String host, String kernel, String scenario, String verdict, String reason, String report) {
@@ -66,17 +123,15 @@ public final class HostLeaseOptions {
             }
         }
 
+        /** The claim first (on the host), then the lease: a waiter on this machine finds the host free on both. */
         @Override
         public void close() {
-            if (lease != null) {
-                lease.close();
+            try {
+                claim.close();
+            } catch (HarnessException | IllegalStateException ignored) {
+                // it lapses by its deadline
             }
-            if (leases != null) {
-                leases.close();
-            }
-            if (database != null) {
-                database.close();
-            }
+            closeQuietly(lease, leases, database);
         }
     }
 }

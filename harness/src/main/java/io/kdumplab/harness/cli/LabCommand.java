@@ -175,7 +175,20 @@ public final class LabCommand implements Runnable {
                     st.kernels().defaultKernel(), st.kernels().rt(), String.join(" ", st.kernels().bisection()));
             System.out.printf("  kdump     : %s (crashkernel=%s, capture kernel loaded: %s)%n",
                     st.kdump().ready() ? "ready" : "NOT READY", st.kdump().crashkernel(), st.kdump().crashKernelLoaded());
+            System.out.println("  held by   : " + holder(st.name()) + " (queue: ./harness.sh host status --lab " + st.name() + ")");
             return ExitCodes.OK;
+        }
+
+        /** The claim on the lab's guest: which run holds it, from the guest itself. */
+        private static String holder(String labName) {
+            try {
+                var host = io.kdumplab.harness.inventory.Inventory.virtualLab(labName, "tcp").resolve("virtual-lab", lab().running());
+                var h = io.kdumplab.harness.lease.HostClaim.holderOf(io.kdumplab.harness.device.Devices.of(host),
+                        java.time.Duration.ofSeconds(10));
+                return h == null ? "nobody" : h.describe();
+            } catch (io.kdumplab.harness.failure.HarnessException e) {
+                return "unknown (" + e.getMessage() + ")";
+            }
         }
     }
 

@@ -85,28 +85,34 @@ public final class ReproCommand implements Callable<Integer> {
                         System.err.println("[kernel] " + m);
                     }
                 });
-        if (kernelArtifacts != null) {
-            kernels.install(kernelArtifacts, kernel);
-        }
         int planned = untilFail ? (runs == null ? 100 : runs) : (runs == null ? 1 : runs);
-        try (HostLeaseOptions.Held held = lease.take(host.name(), io.kdumplab.harness.lease.LeaseKind.ON_DEMAND,
-                "repro by " + System.getProperty("user.name") + " (pid " + ProcessHandle.current().pid() + ")", m -> {
+        // bad input is refused before the host is claimed (the claim is the first thing done on it)
+        io.kdumplab.harness.run.PlanCheck.verify(host, scenario, scenarioOptions.hangAfter());
+        // the id the host's claim names: the run's own, or the series' when there are several
+        String firstRun = RunId.next(host.name(), java.time.Instant.now());
+        String claimed = runs == null && !untilFail ? firstRun : "series-" + firstRun;
+        try (HostLeaseOptions.Held held = lease.take(host, io.kdumplab.harness.lease.LeaseKind.ON_DEMAND, "repro", claimed,
+                Duration.ofSeconds(60), m -> {
                     if (!quiet) {
-                        System.err.println("[lease] " + m);
+                        System.err.println("[hold] " + m);
                     }
                 })) {
-            return runSeries(host, scenario, kernels, planned, held);
+            if (kernelArtifacts != null) {
+                held.fence().check("installing " + kernel);
+                kernels.install(kernelArtifacts, kernel);
+            }
+            return runSeries(host, scenario, kernels, planned, held, firstRun, claimed);
         }
     }
 
-    private int runSeries(TargetHost host, Scenario scenario, KernelBoot kernels, int planned, HostLeaseOptions.Held held)
-            throws Exception {
-        String seriesId = "series-" + RunId.next(host.name(), java.time.Instant.now());
+    private int runSeries(TargetHost host, Scenario scenario, KernelBoot kernels, int planned, HostLeaseOptions.Held held,
+                          String firstRun, String seriesId) throws Exception {
         List<RunResult> results = new ArrayList<>();
         String stopped = null;
         for (int i = 1; i <= planned; i++) {
             if (kernels != null) {
                 // every run: the dump's reboot brings the host back on its default kernel
+                held.fence().beforeOutage("booting " + kernel, Duration.ofSeconds(scenario.timeouts().reboot()));
                 String done = kernels.ensureRunning(kernel);
                 if (!quiet) {
                     System.err.println("[kernel] " + done);
@@ -116,7 +122,8 @@ public final class ReproCommand implements Callable<Integer> {
             ReproRun run;
             try (Progress progress = new Progress(quiet)) {
                 run = new ReproRun(host, scenario, new ReproRun.Options(!noConfigure, scenarioOptions.hangAfter(), progress)
-                        .withAfterRun(RunReports::write).withFence(held.fence()), reports);
+                        .withAfterRun(RunReports::write).withFence(held.fence()), reports,
+                        i == 1 ? firstRun : RunId.next(host.name(), java.time.Instant.now()));
                 progress.attach(run);
                 r = run.execute();
             }

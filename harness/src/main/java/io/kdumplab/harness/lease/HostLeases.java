@@ -278,6 +278,26 @@ public final class HostLeases implements AutoCloseable {
         }
     }
 
+    /** Who waits for the host, in grant order, for status pages. */
+    public java.util.List<String> queueOf(String host) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "select holder || ' (' || kind || ', waiting since ' || requested_at || ')' from lease_request where host = ?"
+                        + " and last_seen > now() - interval '30 seconds' order by" + RANK_SQL
+                        + " - floor(extract(epoch from (now() - requested_at)) / ?), requested_at, id")) {
+            ps.setString(1, host);
+            ps.setLong(2, AGING.toSeconds());
+            java.util.List<String> out = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw db.failure("reading the queue of " + host, e);
+        }
+    }
+
     @Override
     public void close() {
         renewer.shutdownNow();

@@ -1,10 +1,13 @@
 package io.kdumplab.harness.nightly;
 
 import io.kdumplab.harness.failure.CancelledException;
+import io.kdumplab.harness.failure.InfrastructureException;
+import io.kdumplab.harness.lease.Hold;
 import io.kdumplab.harness.lease.HostLeases;
 import io.kdumplab.harness.lease.Lease;
 import io.kdumplab.harness.lease.LeaseKind;
 import io.kdumplab.harness.lease.LeaseUnavailableException;
+import io.kdumplab.harness.run.Fence;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -13,8 +16,10 @@ import java.util.function.Consumer;
 
 /**
  * One host's share of a night, as one db-scheduler execution: take the host's
- * lease (waiting behind on-demand work), take over what a dead orchestrator
- * left (its attempt INTERRUPTED, the host power-cycled and health-checked),
+ * lease (waiting behind on-demand work) and its claim on the host (waiting
+ * behind runs of orchestrators on other databases), take over what a dead
+ * orchestrator left (its attempt INTERRUPTED, the host power-cycled and
+ * health-checked),
  * then run the host's cells in order until done or out of budget. An
  * infrastructure outcome marks the host unhealthy; the cell is retried (bounded)
  * only after a passing health check, and never counts as a kernel FAIL.
@@ -59,21 +64,59 @@ public final class HostRun {
         }
         try (lease) {
             int leftovers = store.interruptLeftovers(nightId, lease);
-            boolean needsCheck = leftovers > 0 || unhealthy(host);
-            if (leftovers > 0) {
-                log.accept("[" + host + "] took over " + leftovers + " interrupted cell(s); power-cycling the host through its BMC");
-                control.powerCycle(host, lease);
-            }
-            if (needsCheck && !healthy(host, "before the night's cells")) {
-                store.close(nightId, host, "INFRA_ERROR", "host unhealthy: " + healthReason(host));
+            boolean cycled = false;
+            String databaseFence = store.databaseIdentity() + "/" + lease.token();
+            Hold claim;
+            try {
+                try {
+                    claim = control.claim(host, nightId, databaseFence, remaining(night), CLAIM_REACH);
+                } catch (InfrastructureException unreachable) {
+                    if (leftovers == 0) {
+                        throw unreachable;
+                    }
+                    // the dead orchestrator's cell left the host hung: only its BMC reaches it, and the lease is ours
+                    log.accept("[" + host + "] took over " + leftovers + " interrupted cell(s); the host does not answer ("
+                            + unreachable.getMessage() + "): power-cycling it through its BMC before claiming it");
+                    control.powerCycle(host, lease);
+                    cycled = true;
+                    claim = control.claim(host, nightId, databaseFence, remaining(night), CLAIM_REACH_AFTER_BOOT);
+                }
+            } catch (InfrastructureException e) {
+                store.health(host, false, "cannot claim the host: " + e.getMessage());
+                store.close(nightId, host, "INFRA_ERROR", "host unhealthy: cannot claim it: " + e.getMessage());
+                return;
+            } catch (LeaseUnavailableException e) {
+                store.close(nightId, host, "NOT_RUN", "the night's budget ran out while another run held " + host + ": "
+                        + e.getMessage());
                 return;
             }
-            cells(nightId, host, lease, night);
+            try (Hold held = claim) {
+                Fence fence = Fence.all(List.of(lease, held));
+                boolean needsCheck = leftovers > 0 || unhealthy(host);
+                if (leftovers > 0 && !cycled) {
+                    log.accept("[" + host + "] took over " + leftovers + " interrupted cell(s); power-cycling the host through its BMC");
+                    control.powerCycle(host, fence);
+                }
+                if (needsCheck && !healthy(host, "before the night's cells")) {
+                    store.close(nightId, host, "INFRA_ERROR", "host unhealthy: " + healthReason(host));
+                    return;
+                }
+                cells(nightId, host, lease, fence, night);
+            }
         }
     }
 
+    /** The first SSH contact for the claim; after a power cycle, the host's boot as well. */
+    private static final Duration CLAIM_REACH = Duration.ofSeconds(30);
+    private static final Duration CLAIM_REACH_AFTER_BOOT = Duration.ofMinutes(10);
+
+    private static Duration remaining(NightStore.Night night) {
+        Duration d = Duration.between(Instant.now(), night.deadline());
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
     /** The host's pending cells in order, re-read after each one (a retried cell is pending again). */
-    private void cells(String nightId, String host, Lease lease, NightStore.Night night) {
+    private void cells(String nightId, String host, Lease lease, Fence fence, NightStore.Night night) {
         while (true) {
             List<CellRow> pending = pending(nightId, host);
             if (pending.isEmpty()) {
@@ -85,7 +128,7 @@ public final class HostRun {
                 log.accept("[" + host + "] budget spent: " + n + " cell(s) NOT_RUN");
                 return;
             }
-            lease.check("starting cell " + cell.key());
+            fence.check("starting cell " + cell.key());
             long attempt = store.start(cell, lease);
             if (attempt < 0) {
                 throw new CancelledException("the lease on " + host + " was lost before cell " + cell.key());
@@ -93,7 +136,7 @@ public final class HostRun {
             log.accept("[" + host + "] cell " + cell.key() + " (attempt " + (cell.attempts() + 1) + ")");
             CellResult r;
             try {
-                r = runner.run(cell, pending.size() > 1 ? pending.get(1) : null, lease);
+                r = runner.run(cell, pending.size() > 1 ? pending.get(1) : null, fence);
             } catch (CancelledException e) {
                 throw e;
             } catch (RuntimeException e) {

@@ -11,7 +11,9 @@ import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.inventory.Inventory;
 import io.kdumplab.harness.inventory.TargetHost;
 import io.kdumplab.harness.inventory.VirtualLabs;
-import io.kdumplab.harness.lease.Lease;
+import io.kdumplab.harness.lease.HostClaim;
+import io.kdumplab.harness.lease.Hold;
+import io.kdumplab.harness.run.Fence;
 import io.kdumplab.harness.report.RunReports;
 import io.kdumplab.harness.run.NextBoot;
 import io.kdumplab.harness.run.ReproRun;
@@ -27,7 +29,7 @@ import java.util.function.Consumer;
 /**
  * Real cells: the host is put on the cell's kernel (installed from the series'
  * newest build or from artifacts when needed, booted once so the host's default
- * entry stays), then the repro run, fenced by the host's lease. The health
+ * entry stays), then the repro run, fenced by the host's lease and claim. The health
  * check opens SSH, a BMC session and the console, and checks that the console
  * carries the kernel log and the capture kernel is loaded.
  */
@@ -80,7 +82,7 @@ public final class LabCells implements CellRunner, HostControl {
     }
 
     @Override
-    public CellResult run(CellRow cell, CellRow next, Lease lease) {
+    public CellResult run(CellRow cell, CellRow next, Fence fence) {
         try {
             TargetHost host = target(cell.host());
             NightlyPlan.Kernel k = plan.kernel(cell.kernel());
@@ -92,18 +94,18 @@ public final class LabCells implements CellRunner, HostControl {
             // counted once it succeeded: a cell retried after a failed install installs again
             String installKey = cell.host() + "|" + release;
             if (source != null && !installedTonight.contains(installKey)) {
-                lease.check("installing " + release);
+                fence.check("installing " + release);
                 try (var hb = io.kdumplab.harness.wait.Heartbeat.of("installing " + release + " on " + cell.host(),
                         m -> log.accept("[" + cell.host() + "] " + m))) {
                     boot.install(source, release);
                 }
                 installedTonight.add(installKey);
             }
-            lease.check("booting " + release);
+            fence.beforeOutage("booting " + release, BOOT_TIMEOUT);
             log.accept("[" + cell.host() + "] " + boot.ensureRunning(release));
             NextBoot chain = chain(cell, next, boot);
             ReproRun run = new ReproRun(host, scenario(plan, cell.scenario()), new ReproRun.Options(true, plan.hangAfter(),
-                    m -> log.accept("[" + cell.host() + "] " + m)).withAfterRun(RunReports::write).withFence(lease)
+                    m -> log.accept("[" + cell.host() + "] " + m)).withAfterRun(RunReports::write).withFence(fence)
                     .withNextBoot(chain), runsDir);
             RunResult r = run.execute();
             if (chain != NextBoot.UNCHANGED) {
@@ -201,10 +203,16 @@ public final class LabCells implements CellRunner, HostControl {
     }
 
     @Override
-    public void powerCycle(String hostName, Lease lease) {
+    public Hold claim(String hostName, String night, String databaseFence, Duration wait, Duration reach) {
+        return HostClaim.take(Devices.of(target(hostName)), HostClaim.Who.thisProcess("nightly", night + " cells on " + hostName),
+                databaseFence, HostClaim.DEFAULT_TTL, reach, wait, m -> log.accept("[" + hostName + "] " + m));
+    }
+
+    @Override
+    public void powerCycle(String hostName, Fence fence) {
         TargetHost host = target(hostName);
         try (Device dev = Devices.of(host)) {
-            lease.check("a power cycle of " + hostName);
+            fence.beforeOutage("a power cycle of " + hostName, BOOT_TIMEOUT);
             try (var bmc = dev.freshBmc()) {
                 bmc.powerCycle();
             }

@@ -29,6 +29,11 @@ public final class NightStore {
 
     private final Database db;
 
+    /** Which database the night lives in (fencing tokens compare only within one). */
+    public String databaseIdentity() {
+        return db.identity();
+    }
+
     public NightStore(Database db) {
         this.db = db;
     }

@@ -1,6 +1,7 @@
 package io.kdumplab.harness.nightly;
 
-import io.kdumplab.harness.lease.Lease;
+import io.kdumplab.harness.lease.Hold;
+import io.kdumplab.harness.run.Fence;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,10 +30,10 @@ public final class SimulatedCells implements CellRunner, HostControl {
     }
 
     @Override
-    public CellResult run(CellRow cell, CellRow next, Lease lease) {
+    public CellResult run(CellRow cell, CellRow next, Fence fence) {
         sleep(cellTime.dividedBy(2));
-        lease.check("the NMI of cell " + cell.key());
-        event("NMI " + cell.key() + " token " + lease.token());
+        fence.check("the NMI of cell " + cell.key());
+        event("NMI " + cell.key());
         sleep(cellTime.dividedBy(2));
         return new CellResult("PASS", "simulated cell: slept " + cellTime.toMillis() + " ms", null, cell.build());
     }
@@ -44,9 +45,15 @@ public final class SimulatedCells implements CellRunner, HostControl {
     }
 
     @Override
-    public void powerCycle(String host, Lease lease) {
-        lease.check("a power cycle of " + host);
-        event("POWER_CYCLE " + host + " token " + lease.token());
+    public void powerCycle(String host, Fence fence) {
+        fence.check("a power cycle of " + host);
+        event("POWER_CYCLE " + host);
+    }
+
+    /** A simulated host has nothing to claim: the database lease is its only hold. */
+    @Override
+    public Hold claim(String host, String night, String databaseFence, Duration wait, Duration reach) {
+        return Hold.of(Fence.NONE);
     }
 
     private void event(String what) {

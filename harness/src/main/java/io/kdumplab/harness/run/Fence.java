@@ -1,10 +1,14 @@
 package io.kdumplab.harness.run;
 
+import java.time.Duration;
+import java.util.List;
+
 /**
  * Checked right before every destructive action on the host (an NMI, a
- * sysrq-c, a power cycle). An orchestrator that lost its host lease (frozen,
- * partitioned) must not act on a host someone else now holds: the check throws
- * a CancelledException, and the run ends INCOMPLETE without acting.
+ * sysrq-c, a power cycle, a kernel install or boot entry). An orchestrator
+ * that lost its hold on the host (its database lease, or the claim on the
+ * host itself) must not act on a host someone else now holds: the check
+ * throws a CancelledException, and the run ends INCOMPLETE without acting.
  */
 @FunctionalInterface
 public interface Fence {
@@ -12,4 +16,28 @@ public interface Fence {
 
     /** Throws CancelledException when the caller no longer holds the host. */
     void check(String action);
+
+    /**
+     * Before an action that takes the host away for up to `outage` (the crash and its reboot, a power cycle): checks,
+     * and makes the hold outlast the outage, during which it cannot be renewed.
+     */
+    default void beforeOutage(String action, Duration outage) {
+        check(action);
+    }
+
+    /** All of them, in order (the database lease first, then the claim on the host). */
+    static Fence all(List<Fence> fences) {
+        List<Fence> copy = List.copyOf(fences);
+        return new Fence() {
+            @Override
+            public void check(String action) {
+                copy.forEach(f -> f.check(action));
+            }
+
+            @Override
+            public void beforeOutage(String action, Duration outage) {
+                copy.forEach(f -> f.beforeOutage(action, outage));
+            }
+        };
+    }
 }

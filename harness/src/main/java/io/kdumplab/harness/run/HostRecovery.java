@@ -41,6 +41,8 @@ final class HostRecovery {
         ctx.undo().rebooted();
         ctx.recorder().event(Phase.SSH_BACK, Instant.now(), "SSH answers with a new boot id");
         ctx.info("host back on SSH (new boot)");
+        // nobody may have taken the host while it was away: what it holds now must be this run's
+        ctx.options().fence().check("reading the host after its reboot");
         return true;
     }
 
@@ -52,7 +54,7 @@ final class HostRecovery {
     static void powerCycleAndWait(RunContext ctx, Deadline parent, String oldBootId) {
         boolean armed = ctx.options().nextBoot() != NextBoot.UNCHANGED;
         for (int cycle = 1; ; cycle++) {
-            ctx.options().fence().check("a power cycle");
+            ctx.options().fence().beforeOutage("a power cycle", Duration.ofSeconds(ctx.scenario().timeouts().reboot()));
             Instant at = ctx.device().freshBmc().powerCycle();
             ctx.recorder().event(Phase.POWER_CYCLE, at, "chassis power cycle via the BMC");
             ctx.recorder().note("host recovered by IPMI power cycle at " + at);

@@ -88,14 +88,24 @@ public final class ReproRun {
         this(host, scenario, options, reportsRoot, Devices.of(host), Clock.SYSTEM);
     }
 
+    /** With the run id the caller chose (it names the run in the host's claim before the run starts). */
+    public ReproRun(TargetHost host, Scenario scenario, Options options, Path reportsRoot, String runId) {
+        this(host, scenario, options, reportsRoot, Devices.of(host), Clock.SYSTEM, runId);
+    }
+
     /** With a given device and clock (unit tests use fakes). */
     public ReproRun(TargetHost host, Scenario scenario, Options options, Path reportsRoot, Device device, Clock clock) {
+        this(host, scenario, options, reportsRoot, device, clock, RunId.next(host.name(), Instant.now()));
+    }
+
+    private ReproRun(TargetHost host, Scenario scenario, Options options, Path reportsRoot, Device device, Clock clock,
+                     String runId) {
         this.host = host;
         this.scenario = scenario;
         this.options = options;
         this.device = device;
         this.clock = clock;
-        result.runId = RunId.next(host.name(), Instant.now());
+        result.runId = runId;
         this.dir = reportsRoot.resolve(result.runId);
         this.recorder = new RunRecorder(result, dir.resolve("result.json"), cancel);
     }

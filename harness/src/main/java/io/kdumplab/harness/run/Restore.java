@@ -47,6 +47,11 @@ final class Restore implements Step<Boolean> {
             ctx.info("restore: host never reached, nothing to restore");
             return null;
         }
+        if (undo.changedNothing()) {
+            // a run restores what it changed and nothing else: the host may be someone else's experiment by now
+            ctx.info("restore: this run changed nothing on the host; nothing to undo");
+            return null;
+        }
         try {
             device.reconnectShell(d.child("SSH for restore", Duration.ofSeconds(quick ? 10 : 60)));
         } catch (HarnessException e) {

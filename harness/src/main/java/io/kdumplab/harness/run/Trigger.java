@@ -44,7 +44,11 @@ final class Trigger implements Step<TriggerPoint> {
         if (ctx.cancel().cancelled() || Thread.currentThread().isInterrupted()) {
             throw new CancelledException(ctx.cancel().reason() + " (before the trigger: no NMI was sent)");
         }
-        ctx.options().fence().check(kind.equals("nmi") ? "the NMI" : "sysrq-c");
+        // the crash, the dump and the reboot take the host away: the hold must outlast them
+        var limits = ctx.scenario().timeouts();
+        ctx.options().fence().beforeOutage(kind.equals("nmi") ? "the NMI" : "sysrq-c",
+                Duration.ofSeconds((long) limits.captureKernel() + limits.dumpSaved() + limits.sshBack()));
+        ctx.undo().crashed();
         long cpu = ReproRun.processCpuNanos();
         long nanos = System.nanoTime();
         Instant at;

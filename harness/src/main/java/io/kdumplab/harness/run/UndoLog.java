@@ -15,6 +15,7 @@ public final class UndoLog {
     private final Map<String, String> sysctls = new LinkedHashMap<>();
     private boolean rebooted;
     private boolean kdumpWasReady;
+    private boolean crashed;
 
     public synchronized void moduleLoaded(String module) {
         if (!modules.contains(module)) {
@@ -29,6 +30,11 @@ public final class UndoLog {
     /** The host rebooted since the sysctls were set: they are back to their boot values. */
     public synchronized void rebooted() {
         rebooted = true;
+    }
+
+    /** The run crashed the host on purpose (or tried to): its restore must see the host back. */
+    public synchronized void crashed() {
+        crashed = true;
     }
 
     public synchronized void kdumpReady() {
@@ -51,4 +57,8 @@ public final class UndoLog {
         return kdumpWasReady;
     }
 
+    /** Nothing to undo: no module loaded, no sysctl changed, no crash or reboot caused or tried. */
+    public synchronized boolean changedNothing() {
+        return modules.isEmpty() && sysctls.isEmpty() && !rebooted && !crashed;
+    }
 }

@@ -153,6 +153,20 @@ public final class Database implements AutoCloseable {
         return describe;
     }
 
+    /**
+     * Which database this is, the same from every orchestrator connected to it (the cluster's system identifier and
+     * the database's name): fencing tokens are comparable only within one.
+     */
+    public String identity() {
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement();
+             var rs = st.executeQuery("select (select system_identifier from pg_control_system())::text || ':' || current_database()")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw failure("reading the database's identity", e);
+        }
+    }
+
     /** A connection from the pool; a database that stopped answering is an infrastructure error. */
     public Connection connection() {
         try {

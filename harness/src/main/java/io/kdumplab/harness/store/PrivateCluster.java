@@ -104,6 +104,23 @@ public final class PrivateCluster {
     /** Creates the cluster on first use and starts it if it is not running; true when this call started it. */
     public synchronized boolean ensureRunning() {
         Path bin = binaries();
+        // two runs started together on this machine: one creates and starts the cluster, the other finds it running
+        Path lockFile = dir.resolveSibling(dir.getFileName() + ".lock");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(createParents(lockFile),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock ignored = ch.lock()) {
+            return ensureRunningLocked(bin);
+        } catch (IOException e) {
+            throw new InfrastructureException("database", "cannot lock " + lockFile + ": " + e.getMessage(), "check its directory");
+        }
+    }
+
+    private static Path createParents(Path p) throws IOException {
+        Files.createDirectories(p.getParent());
+        return p;
+    }
+
+    private boolean ensureRunningLocked(Path bin) {
         try {
             if (!Files.exists(data().resolve("PG_VERSION"))) {
                 init(bin);

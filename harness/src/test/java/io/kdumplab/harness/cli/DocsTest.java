@@ -29,10 +29,10 @@ public class DocsTest {
         try (Stream<Path> s = Files.list(MAN)) {
             inTree = s.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
         }
-        assertEquals(inTree, pages.keySet(), "man/ holds one page per command; regenerate: ./harness.sh docs man --out man");
+        assertEquals(inTree, pages.keySet(), "man/ holds one page per command; regenerate: java -jar harness/target/harness.jar docs man --out man (not through ./harness.sh: its reports path would become a default)");
         for (Map.Entry<String, String> p : pages.entrySet()) {
             assertEquals(Files.readString(MAN.resolve(p.getKey())), p.getValue(),
-                    p.getKey() + " is stale; regenerate: ./harness.sh docs man --out man");
+                    p.getKey() + " is stale; regenerate: java -jar harness/target/harness.jar docs man --out man (not through ./harness.sh: its reports path would become a default)");
         }
     }
 

@@ -102,6 +102,21 @@ public class NightlyLabIT {
             String wout = Files.readString(work.resolve("repro-wait.log"));
             assertTrue(wout.contains("queue position 1, waiting"), "waited in the host's queue: " + wout);
             assertTrue(wout.contains("gave up after"), wout);
+            // an orchestrator on another database does not see the nightly's lease, only its claim on the host
+            awaitText(work.resolve("night2.log"), "claim on virtual-lab taken", Duration.ofMinutes(3));
+            try (TestDatabase other = TestDatabase.create("other_site")) {
+                long t0 = System.nanoTime();
+                Process elsewhere = harness(other, work.resolve("repro-other-site.log"), "repro", "-i",
+                        work.resolve("inv.yaml").toString(), "--host", "virtual-lab", "--no-wait", "--reports",
+                        reports.resolve("od").toString());
+                assertTrue(elsewhere.waitFor(2, TimeUnit.MINUTES));
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                String eout = Files.readString(work.resolve("repro-other-site.log"));
+                assertEquals(elsewhere.exitValue(), 125, eout);
+                assertTrue(eout.contains("is claimed by nightly run lab-it/2026-11-27 cells on virtual-lab"),
+                        "names the nightly from its claim: " + eout);
+                assertTrue(ms < 10_000, "refused in " + ms + " ms");
+            }
         }
         assertTrue(n2.waitFor(30, TimeUnit.MINUTES));
         String log2 = Files.readString(work.resolve("night2.log"));
@@ -188,6 +203,12 @@ public class NightlyLabIT {
             Thread.sleep(1000);
         }
         throw new AssertionError("night 2 never took the host's lease");
+    }
+
+    private static void awaitText(Path log, String needle, Duration timeout) {
+        io.kdumplab.harness.wait.Wait.until(io.kdumplab.harness.wait.Deadline.in("'" + needle + "' in " + log.getFileName(), timeout),
+                Duration.ofMillis(200), () -> Files.readString(log).contains(needle)
+                        ? io.kdumplab.harness.wait.Wait.Result.ready(true) : io.kdumplab.harness.wait.Wait.Result.notYet("not yet"));
     }
 
     private static Process harness(TestDatabase tdb, Path log, String... args) throws Exception {

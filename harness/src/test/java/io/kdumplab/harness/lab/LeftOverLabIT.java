@@ -237,4 +237,69 @@ public class LeftOverLabIT {
         }
         assertTrue(stranger.isAlive(), "the process behind the old pids was not signalled");
     }
+
+    /**
+     * `bisect run` with an inventory whose host names the lab (inventories/virtual-lab.yaml with this suite's lab) on a
+     * left-over lab: it brings the lab up, says so, holds the host and goes on to its first install, never silent for
+     * more than 30 s. Stopped there (SIGTERM): the class's clean-up resets the guest's disk anyway.
+     */
+    @Test(priority = 2, dependsOnMethods = "aLeftOverLabIsSeenAtOnceBroughtUpByReproAndKdumpConfiguredWithTheVerdictKeptOnAFullDisk")
+    public void bisectRunOnALeftOverLabBringsItUpAndProceeds() throws Exception {
+        VirtualLab lab = LabFixture.lab();
+        LabState s = lab.state(LabFixture.NAME).orElseThrow();
+        Path dir = lab.dir(LabFixture.NAME);
+        for (long pid : new long[] {s.bmcPid(), s.relayPid(), Processes.readPid(dir.resolve("qemu.pid")).orElse(-1L)}) {
+            if (pid > 0) {
+                Processes.run(List.of("kill", "-9", Long.toString(pid)), Duration.ofSeconds(5), null);
+            }
+        }
+        Thread.sleep(500);
+        LabFixture.forget();
+        Path work = Files.createTempDirectory("leftover-bisect");
+        List<String> kernels = new java.util.ArrayList<>(lab.image().kernels().bisection());
+        Path builds = work.resolve("builds");
+        new io.kdumplab.harness.lab.DemoBuilds(io.kdumplab.harness.lab.LabPaths.fromEnvironment().cacheRoot(), System.err::println)
+                .create(builds, kernels.subList(kernels.size() - 2, kernels.size()), 1, 100);
+        String inventory = Files.readString(Path.of("..", "inventories", "virtual-lab.yaml")).replace("lab: default",
+                "lab: " + LabFixture.NAME);
+        Path inv = Files.writeString(work.resolve("virtual-lab.yaml"), inventory);
+        Path log = work.resolve("bisect.log");
+        long t0 = System.nanoTime();
+        Process p = harness(log, "bisect", "run", "--builds", builds.toString(), "-i", inv.toString(), "--dir",
+                work.resolve("bisection").toString());
+        java.util.List<long[]> seen = new java.util.ArrayList<>();
+        String out = waitForLine(log, "installing ", Duration.ofMinutes(6), p, seen);
+        System.err.println("bisect run on a left-over lab: first install " + (System.nanoTime() - t0) / 1_000_000_000L + " s in");
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+        p.waitFor(180, TimeUnit.SECONDS);
+        assertTrue(out.contains("is left over") && out.contains("bringing it up"), out);
+        assertTrue(out.contains("claim on virtual-lab taken (bisect run bisection"), out);
+        long longest = 0;
+        for (int i = 1; i < seen.size(); i++) {
+            longest = Math.max(longest, seen.get(i)[0] - seen.get(i - 1)[0]);
+        }
+        assertTrue(longest <= 33_000, "the longest silence was " + longest + " ms:\n" + out);
+        LabFixture.adopt();
+    }
+
+    /** As waitForLine, noting when the log grew (for the longest silence). */
+    static String waitForLine(Path log, String needle, Duration timeout, Process p, java.util.List<long[]> growth) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        long size = -1;
+        while (System.nanoTime() < end) {
+            String s = Files.exists(log) ? Files.readString(log) : "";
+            if (s.length() != size) {
+                size = s.length();
+                growth.add(new long[] {System.nanoTime() / 1_000_000, size});
+            }
+            if (s.contains(needle)) {
+                return s;
+            }
+            if (p != null && !p.isAlive()) {
+                throw new AssertionError("ended before '" + needle + "':\n" + s);
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no '" + needle + "' within " + timeout.toSeconds() + " s:\n" + Files.readString(log));
+    }
 }

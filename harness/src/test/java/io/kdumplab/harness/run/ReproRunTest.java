@@ -279,6 +279,23 @@ public class ReproRunTest {
     }
 
     @Test
+    public void aRunThatChangedNothingRestoresNothing() throws Exception {
+        // kdump not ready, and not ours to configure: the run stops before its first change to the host
+        FakeDevice f = healthyHost();
+        f.answers.put("kexec_crash_loaded", c -> FakeDevice.ok(c, "0"));
+        List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ReproRun run = new ReproRun(host(), Scenario.seed(), new ReproRun.Options(false, Duration.ofSeconds(2), said::add),
+                Files.createTempDirectory("runs"), f.device("fake-host"), new FastClock());
+        RunResult r = run.execute();
+        assertEquals(r.verdict, "KDUMP_NOT_READY", r.reason);
+        assertTrue(said.stream().anyMatch(l -> l.equals("restore: this run changed nothing on the host; nothing to undo")),
+                said.toString());
+        assertTrue(f.commands.stream().noneMatch(c -> c.contains("rmmod") || c.contains("sysctl -qw") || c.contains("insmod")),
+                "nothing loaded, unloaded or written: " + f.commands);
+        assertTrue(said.stream().noneMatch(l -> l.contains("spammer/wedge unloaded")), said.toString());
+    }
+
+    @Test
     public void aHarnessBugIsHarnessErrorNotInfrastructure() throws Exception {
         FakeDevice f = healthyHost();
         f.answers.put("sysctl -n kernel.panic_on_io_nmi", c -> {

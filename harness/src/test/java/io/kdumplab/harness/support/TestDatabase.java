@@ -45,8 +45,8 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     /**
-     * Drops the database, and stops the cluster if this test started it: a running private cluster means "leases in
-     * use" to repro and bisect, which must not outlive the test.
+     * Drops the database, and stops the cluster if this test started it (repro and bisect start it again when they
+     * need it: it is their default lease database).
      */
     @Override
     public void close() {

@@ -1,0 +1,374 @@
+package io.kdumplab.harness.lease;
+
+import io.kdumplab.harness.device.Device;
+import io.kdumplab.harness.device.ssh.CommandResult;
+import io.kdumplab.harness.failure.CancelledException;
+import io.kdumplab.harness.failure.HarnessException;
+import io.kdumplab.harness.failure.InfrastructureException;
+import io.kdumplab.harness.run.Fence;
+import io.kdumplab.harness.util.ShellWords;
+import io.kdumplab.harness.wait.Deadline;
+import io.kdumplab.harness.wait.WaitProgress;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The claim on the host itself: a file in a directory that survives the crash
+ * reboot, created and changed under flock over SSH, naming the run that holds
+ * the host and until when. Orchestrators that share no database still exclude
+ * each other through it. Renewed in the background while the host answers;
+ * extended before a planned outage (the NMI, a reboot) so that the crash does
+ * not outlast it; a claim whose deadline has passed on the host's clock is
+ * taken over, naming the old holder. Checked before every destructive action:
+ * when the host does not answer, the claim still holds until its deadline
+ * (nobody can take it over before then), measured on this machine's clock.
+ */
+public final class HostClaim implements Hold {
+    /** On disk, not /run or /tmp: the claim must outlive the crash reboot it covers. */
+    public static final String DIR = "/var/lib/kdump-harness";
+    public static final Duration DEFAULT_TTL = Duration.ofMinutes(15);
+    private static final Duration POLL = Duration.ofSeconds(5);
+    private static final Duration CALL = Duration.ofSeconds(20);
+    private static final Duration RECONNECT = Duration.ofSeconds(15);
+    private static final String SCRIPT = script();
+
+    /** Who is claiming: written on the host for whoever comes next. */
+    public record Who(String machine, String user, String mode, String run, long pid) {
+        public static Who thisProcess(String mode, String run) {
+            return new Who(localMachine(), System.getProperty("user.name"), mode, run, ProcessHandle.current().pid());
+        }
+    }
+
+    private final Device device;
+    private final String dir;
+    private final Who who;
+    private final String token;
+    private final Duration ttl;
+    private final Consumer<String> log;
+    private volatile String fence = "-";
+    private volatile String lostBecause;
+    private volatile boolean released;
+    /** This machine's estimate of the claim's deadline (System.nanoTime), from the host's answer. */
+    private volatile long deadlineNanos;
+    private ScheduledExecutorService renewer;
+
+    HostClaim(Device device, String dir, Who who, Duration ttl, Consumer<String> log) {
+        this.device = device;
+        this.dir = dir;
+        this.who = who;
+        this.ttl = ttl;
+        this.log = log;
+        byte[] raw = new byte[12];
+        new SecureRandom().nextBytes(raw);
+        this.token = HexFormat.of().formatHex(raw);
+    }
+
+    /**
+     * Claims the host, waiting in line up to `wait` (zero: refuse at once, naming the holder); `reach` bounds the first
+     * SSH contact. The device is the claim's own (its shell is used by nothing else) and is closed with the claim.
+     */
+    public static HostClaim take(Device device, Who who, String databaseFence, Duration ttl, Duration reach, Duration wait,
+                                 Consumer<String> log) {
+        return take(device, DIR, who, databaseFence, ttl, reach, wait, log);
+    }
+
+    static HostClaim take(Device device, String dir, Who who, String databaseFence, Duration ttl, Duration reach,
+                          Duration wait, Consumer<String> log) {
+        HostClaim c = new HostClaim(device, dir, who, ttl, log);
+        c.fence = databaseFence == null ? "-" : databaseFence;
+        boolean ok = false;
+        try {
+            device.openShell(Deadline.in("SSH to " + device.host() + " to claim it", reach));
+            c.acquire(wait);
+            c.startRenewing();
+            ok = true;
+            return c;
+        } finally {
+            if (!ok) {
+                device.close();
+            }
+        }
+    }
+
+    private void acquire(Duration wait) {
+        Deadline d = Deadline.in("host " + device.host() + " to be free", wait.isZero() ? Duration.ofSeconds(1) : wait)
+                .reportingTo(log);
+        WaitProgress progress = new WaitProgress(d);
+        ClaimHolder lastHolder = null;
+        long lastHolderDeadlineNanos = 0;
+        String lastSaid = null;
+        while (true) {
+            Answer a;
+            try {
+                a = call("take", ttl);
+            } catch (HarnessException unreachable) {
+                // the holder's run may be crashing the host on purpose: wait while its claim runs, not past it
+                if (lastHolder == null || System.nanoTime() > lastHolderDeadlineNanos || d.expired()) {
+                    throw unreachable;
+                }
+                progress.tick("host unreachable while " + lastHolder.describe() + " holds it (" + unreachable.getMessage() + ")");
+                sleep();
+                continue;
+            }
+            if (a.status.startsWith("taken")) {
+                ClaimHolder old = ClaimHolder.parse(a.kv, "old.");
+                if (old != null) {
+                    log.accept("claim on " + device.host() + " taken over from " + old.describe() + " ("
+                            + (a.status.endsWith("superseded") ? "its database lease was taken over by ours" : "its deadline passed")
+                            + ")");
+                }
+                log.accept("claim on " + device.host() + " taken (" + who.mode() + " run " + who.run() + ", renewed every "
+                        + renewEvery().toSeconds() + " s, lapses " + ttl.toSeconds() + " s after its holder falls silent)");
+                return;
+            }
+            if (a.status.equals("held")) {
+                lastHolder = a.holder;
+                lastHolderDeadlineNanos = a.localNanosOf(a.holder.deadline()) + POLL.toNanos();
+                String said = "host " + device.host() + " is claimed by " + a.holder.describe();
+                if (wait.isZero()) {
+                    throw new LeaseUnavailableException(said + " (--no-wait)", a.holder.describe());
+                }
+                if (d.expired()) {
+                    throw new LeaseUnavailableException(said + "; gave up after " + wait.toSeconds() + " s", a.holder.describe());
+                }
+                if (!said.equals(lastSaid)) {
+                    log.accept(said + "; waiting in line (" + d.remaining().toSeconds() + " s left)");
+                    lastSaid = said;
+                }
+                progress.tick(said);
+            } else if (!a.status.equals("busy")) {
+                throw new InfrastructureException("claim", "claiming " + device.host() + " failed: " + a.raw,
+                        "the host needs flock (util-linux) and a writable " + dir);
+            }
+            sleep();
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(POLL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancelledException("interrupted while waiting for the host's claim");
+        }
+    }
+
+    private Duration renewEvery() {
+        long s = Math.max(5, Math.min(60, ttl.toSeconds() / 4));
+        return Duration.ofSeconds(s);
+    }
+
+    private void startRenewing() {
+        renewer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "claim-renewer-" + device.host());
+            t.setDaemon(true);
+            return t;
+        });
+        long every = renewEvery().toMillis();
+        renewer.scheduleWithFixedDelay(() -> renew(ttl), every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void renew(Duration forHowLong) {
+        if (released || lostBecause != null) {
+            return;
+        }
+        try {
+            Answer a = call("renew", forHowLong);
+            if (a.status.equals("lost")) {
+                markLost(a.holder == null ? "the claim file is gone" : "now claimed by " + a.holder.describe());
+            }
+        } catch (HarnessException | IllegalStateException unreachable) {
+            // the host is rebooting (ours) or hung: the claim holds until its deadline; check() decides from there
+        }
+    }
+
+    private void markLost(String why) {
+        if (lostBecause == null) {
+            lostBecause = why;
+            log.accept("claim on " + device.host() + " LOST: " + why);
+        }
+    }
+
+    /** Before every destructive action: the claim is still ours, on the host or (unreachable) by its deadline. */
+    @Override
+    public void check(String action) {
+        if (lostBecause == null) {
+            try {
+                Answer a = call("read", ttl);
+                if (a.holder == null || !a.holder.token().equals(token)) {
+                    markLost(a.holder == null ? "the claim file is gone" : "now claimed by " + a.holder.describe());
+                }
+            } catch (HarnessException unreachable) {
+                if (System.nanoTime() > deadlineNanos) {
+                    markLost("the host did not answer and the claim's deadline has passed (" + unreachable.getMessage() + ")");
+                }
+            }
+        }
+        if (lostBecause != null) {
+            throw new CancelledException("the claim on " + device.host() + " is lost: " + lostBecause + "; not doing " + action);
+        }
+    }
+
+    /** Checks, then extends the claim to cover an outage the action causes (a crash and its reboot, a power cycle). */
+    @Override
+    public void beforeOutage(String action, Duration outage) {
+        check(action);
+        Duration cover = outage.plus(Duration.ofMinutes(1));
+        try {
+            Answer a = call("renew", cover.compareTo(ttl) > 0 ? cover : ttl);
+            if (a.status.equals("lost")) {
+                markLost(a.holder == null ? "the claim file is gone" : "now claimed by " + a.holder.describe());
+                check(action);
+            }
+        } catch (HarnessException unreachable) {
+            // not reachable right now: the claim's present deadline stands, as check() just accepted
+        }
+    }
+
+    public String token() {
+        return token;
+    }
+
+    /** Null while held; why it was lost otherwise. */
+    public String lost() {
+        return lostBecause;
+    }
+
+    /** Who holds the host now, read from the host (null: nobody). */
+    public static ClaimHolder holderOf(Device device, Duration reach) {
+        return holderOf(device, DIR, reach);
+    }
+
+    static ClaimHolder holderOf(Device device, String dir, Duration reach) {
+        HostClaim reader = new HostClaim(device, dir, Who.thisProcess("status", "-"), DEFAULT_TTL, m -> { });
+        try (device) {
+            device.openShell(Deadline.in("SSH to " + device.host() + " to read its claim", reach));
+            Answer a = reader.call("read", DEFAULT_TTL);
+            return a.holder != null && a.nowHost <= a.holder.deadline() ? a.holder : null;
+        }
+    }
+
+    /** Gives the host back (only if it is still ours). Best effort: an unreachable host keeps it until its deadline. */
+    @Override
+    public void close() {
+        if (released) {
+            return;
+        }
+        released = true;
+        if (renewer != null) {
+            renewer.shutdownNow();
+        }
+        try {
+            if (lostBecause == null) {
+                Answer a = call("release", ttl);
+                if (!a.status.equals("released")) {
+                    log.accept("claim on " + device.host() + " was not ours any more at release: " + a.raw.strip());
+                }
+            }
+        } catch (HarnessException e) {
+            log.accept("claim on " + device.host() + " not released (" + e.getMessage() + "); it lapses by its deadline");
+        } finally {
+            device.close();
+        }
+    }
+
+    private record Answer(String status, Map<String, String> kv, ClaimHolder holder, long nowHost, long receivedNanos,
+                          String raw) {
+        /** This machine's System.nanoTime() at a moment of the host's clock. */
+        long localNanosOf(long hostEpochSeconds) {
+            return receivedNanos + TimeUnit.SECONDS.toNanos(hostEpochSeconds - nowHost);
+        }
+    }
+
+    /** One claim operation on the host; one at a time (the renewer and the run share this connection). */
+    private synchronized Answer call(String op, Duration seconds) {
+        List<String> args = new ArrayList<>(List.of("sh", "-c", SCRIPT, "claim.sh", dir, op, token,
+                String.valueOf(Math.max(1, seconds.toSeconds())), clean(who.machine()), clean(who.user()), clean(who.mode()),
+                clean(who.run()), String.valueOf(who.pid()), clean(fence)));
+        String command = ShellWords.join(args);
+        CommandResult r;
+        try {
+            r = device.runRoot(command, CALL);
+        } catch (HarnessException first) {
+            // a cut or stale connection (the host rebooted under us): one reconnect, then the caller decides
+            device.reconnectShell(Deadline.in("SSH back to " + device.host() + " for its claim", RECONNECT));
+            r = device.runRoot(command, CALL);
+        }
+        long received = System.nanoTime();
+        Map<String, String> kv = new HashMap<>();
+        String status = "";
+        for (String line : r.stdout().split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                continue;
+            }
+            String k = line.substring(0, eq);
+            String v = line.substring(eq + 1);
+            if (k.equals("status")) {
+                status = v;
+            } else {
+                kv.put(k, v);
+            }
+        }
+        if (status.isEmpty()) {
+            throw new InfrastructureException("claim", "the claim script on " + device.host() + " gave no answer (exit "
+                    + r.exitStatus() + "): " + (r.stderr().isBlank() ? r.stdout() : r.stderr()).strip(),
+                    "the host needs sh, flock (util-linux) and sed; see docs/repro.md#one-host-one-run");
+        }
+        long now = parseLong(kv.get("now"));
+        ClaimHolder holder = ClaimHolder.parse(kv, "holder.");
+        Answer a = new Answer(status, kv, holder, now, received, r.stdout());
+        if (holder != null && holder.token().equals(token)) {
+            deadlineNanos = a.localNanosOf(holder.deadline());
+        }
+        return a;
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return s == null ? 0 : Long.parseLong(s.strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** One line, no '=' ambiguity problems, no control characters: the claim file is line-based. */
+    private static String clean(String s) {
+        String v = s == null || s.isBlank() ? "-" : s.replaceAll("[\\p{Cntrl}]", " ").strip();
+        return v.length() > 120 ? v.substring(0, 120) : v;
+    }
+
+    static String localMachine() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            String env = System.getenv("HOSTNAME");
+            return env == null ? "unknown" : env;
+        }
+    }
+
+    private static String script() {
+        try (InputStream in = HostClaim.class.getResourceAsStream("claim.sh")) {
+            if (in == null) {
+                throw new IllegalStateException("claim.sh missing from the harness jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.kdumplab.harness.e2e;
+
+import io.kdumplab.harness.device.ssh.SshShell;
+import io.kdumplab.harness.lab.LabState;
+import io.kdumplab.harness.run.RunResult;
+import io.kdumplab.harness.support.LabFixture;
+import io.kdumplab.harness.support.TestDatabase;
+import io.kdumplab.harness.wait.Deadline;
+import io.kdumplab.harness.wait.Wait;
+import org.testng.annotations.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertTrue;
+
+/**
+ * One host, one run, whatever machine it is run from: repro processes on the
+ * lab, as users start them. With no database configured two runs started 2 s
+ * apart run one after the other (the second waits naming the first) and a
+ * third with --no-wait is refused naming the holder; orchestrators on separate
+ * databases exclude each other through the claim on the host alone, and the
+ * claim of one killed with -9 is taken over after its deadline. The second
+ * run is the sysrq-c control (what ReproIT asserted of it before).
+ */
+@Test(groups = "lab", singleThreaded = true)
+public class HostHoldIT {
+    private static final Pattern RUN_ID = Pattern.compile("run (\\d{8}-\\d{6}-virtual-lab-[0-9a-f]+)");
+
+    private static Process harness(Path log, Map<String, String> env, String... args) throws Exception {
+        ProcessBuilder pb = HarnessProcess.builder(log.getParent(), log, args);
+        pb.environment().remove("HARNESS_DB_URL");
+        pb.environment().putAll(env);
+        return io.kdumplab.harness.support.ChildProcesses.track(pb.start());
+    }
+
+    private static String awaitLine(Path log, String needle, Duration timeout) {
+        return Wait.until(Deadline.in("'" + needle + "' in " + log.getFileName(), timeout), Duration.ofMillis(100), () -> {
+            String s = Files.exists(log) ? Files.readString(log) : "";
+            return s.contains(needle) ? Wait.Result.ready(s) : Wait.Result.notYet(s.length() + " bytes");
+        });
+    }
+
+    private static String runIdOf(String out) {
+        Matcher m = RUN_ID.matcher(out);
+        assertTrue(m.find(), "a run id in: " + out);
+        return m.group(1);
+    }
+
+    @Test(priority = 0)
+    public void twoReprosStartedTogetherRunOneAfterTheOtherAndNoWaitIsRefusedNamingTheHolder() throws Exception {
+        LabFixture.up();
+        Path work = Files.createTempDirectory("hold-same-machine");
+        Path reports = work.resolve("reports");
+        Path logA = work.resolve("a.log");
+        Path logB = work.resolve("b.log");
+        Path logC = work.resolve("c.log");
+        Process a = harness(logA, Map.of(), "repro", "--lab", LabFixture.NAME, "--reports", reports.toString());
+        Thread.sleep(2000);
+        Process b = harness(logB, Map.of(), "repro", "--lab", LabFixture.NAME, "--control", "sysrq-c", "--reports",
+                reports.toString());
+        String outA = awaitLine(logA, "claim on virtual-lab taken", Duration.ofMinutes(3));
+        String runA = runIdOf(outA);
+
+        long t0 = System.nanoTime();
+        Process c = harness(logC, Map.of(), "repro", "--lab", LabFixture.NAME, "--no-wait", "--reports", reports.toString());
+        assertTrue(c.waitFor(60, TimeUnit.SECONDS));
+        long refusedMs = (System.nanoTime() - t0) / 1_000_000;
+        String outC = Files.readString(logC);
+        assertEquals(c.exitValue(), 125, outC);
+        assertTrue(outC.contains(runA), "the refusal names the holder's run id " + runA + ": " + outC);
+        // the JVM's own start is part of the 10 s a user waits
+        assertTrue(refusedMs < 10_000, "refused in " + refusedMs + " ms: " + outC);
+
+        assertTrue(a.waitFor(10, TimeUnit.MINUTES), "first run ends");
+        assertTrue(b.waitFor(10, TimeUnit.MINUTES), "second run ends after the first");
+        outA = Files.readString(logA);
+        String outB = Files.readString(logB);
+        assertEquals(a.exitValue(), 0, outA);
+        assertEquals(b.exitValue(), 0, outB);
+        assertTrue(outB.contains("held by repro run " + runA) || outB.contains("is claimed by repro run " + runA),
+                "the second run names the holder while it waits: " + outB);
+        String runB = runIdOf(outB.substring(outB.indexOf("claim on virtual-lab taken")));
+
+        RunResult ra = RunResult.read(reports.resolve(runA).resolve("result.json"));
+        RunResult rb = RunResult.read(reports.resolve(runB).resolve("result.json"));
+        assertEquals(ra.verdict, "PASS", ra.reason);
+        assertEquals(rb.verdict, "PASS", rb.reason);
+        assertFalse(Instant.parse(rb.startedAt).isBefore(Instant.parse(ra.finishedAt)),
+                "the second run started after the first finished: " + ra.finishedAt + " / " + rb.startedAt);
+        String consoleA = Files.readString(reports.resolve(runA).resolve("console.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String consoleB = Files.readString(reports.resolve(runB).resolve("console.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(consoleA.contains("kdump-harness-" + runA) && consoleB.contains("kdump-harness-" + runB), "own markers");
+        assertFalse(consoleA.contains("kdump-harness-" + runB), "the first run's console has no marker of the second");
+        assertFalse(consoleB.contains("kdump-harness-" + runA), "the second run's console has no marker of the first");
+
+        // what ReproIT asserted of the sysrq-c control: the banner, the capture kernel, the cached spammer
+        assertTrue(rb.phases.stream().anyMatch(p -> p.phase.equals("PANIC") && p.text.contains("sysrq triggered crash")),
+                "sysrq panic banner reaches the console");
+        assertTrue(rb.evidence.panicMessage != null && rb.evidence.panicMessage.contains("sysrq triggered crash"),
+                String.valueOf(rb.evidence.panicMessage));
+        assertTrue(rb.phases.stream().anyMatch(p -> p.phase.equals("CAPTURE_KERNEL")), "capture kernel on the console");
+        assertEquals(rb.modules.size(), 1);
+        assertTrue(rb.modules.get(0).cached(), "printk_spammer from the host's module cache: " + rb.modules);
+
+        try (SshShell t = LabFixture.ssh()) {
+            assertEquals(t.check("test -e /var/lib/kdump-harness/claim && echo held || echo free", Duration.ofSeconds(10)),
+                    "free", "both runs released the claim");
+        }
+    }
+
+    @Test(priority = 1)
+    public void orchestratorsOnSeparateDatabasesExcludeEachOtherByTheClaimAndADeadOnesClaimLapses() throws Exception {
+        LabState s = LabFixture.up();
+        Path work = Files.createTempDirectory("hold-two-sites");
+        // the lab's endpoints written out, as another site's inventory would have them: no lab state involved
+        Path inv = work.resolve("inv.yaml");
+        Files.writeString(inv, "hosts:\n  - name: virtual-lab\n    ssh: {host: " + s.host() + ", port: " + s.sshPort() + ", user: "
+                + s.sshUser() + ", key: " + s.sshKey() + ", host_key_fingerprint: \"" + s.hostKeyFingerprint() + "\"}\n"
+                + "    bmc: {host: " + s.host() + ", port: " + s.bmcPort() + ", user: " + s.bmcUser() + ", password_file: "
+                + s.bmcPasswordFile() + "}\n    console: {type: tcp, host: " + s.host() + ", port: " + s.consolePort() + "}\n"
+                + "    distro: debian\n");
+        try (TestDatabase siteA = TestDatabase.create("site_a"); TestDatabase siteB = TestDatabase.create("site_b")) {
+            Map<String, String> envA = new java.util.HashMap<>(siteA.childEnvironment());
+            envA.put("XDG_STATE_HOME", Files.createDirectories(work.resolve("state-a")).toString());
+            Map<String, String> envB = new java.util.HashMap<>(siteB.childEnvironment());
+            envB.put("XDG_STATE_HOME", Files.createDirectories(work.resolve("state-b")).toString());
+            Path logA = work.resolve("site-a.log");
+            Path logB = work.resolve("site-b.log");
+            Path logNoWait = work.resolve("site-b-nowait.log");
+            Process a = harness(logA, envA, "repro", "-i", inv.toString(), "--claim-ttl", "20", "--reports",
+                    work.resolve("reports-a").toString());
+            String runA = runIdOf(awaitLine(logA, "claim on virtual-lab taken", Duration.ofMinutes(2)));
+
+            Process refused = harness(logNoWait, envB, "repro", "-i", inv.toString(), "--no-wait", "--reports",
+                    work.resolve("reports-b").toString());
+            assertTrue(refused.waitFor(60, TimeUnit.SECONDS));
+            String outRefused = Files.readString(logNoWait);
+            assertEquals(refused.exitValue(), 125, outRefused);
+            assertTrue(outRefused.contains("is claimed by repro run " + runA), "the claim alone names the holder: " + outRefused);
+
+            Process b = harness(logB, envB, "repro", "-i", inv.toString(), "--reports", work.resolve("reports-b").toString());
+            awaitLine(logB, "is claimed by repro run " + runA, Duration.ofSeconds(90));
+            long killedAt = System.nanoTime();
+            a.destroyForcibly(); // kill -9: no release, no restore
+            assertTrue(a.waitFor(10, TimeUnit.SECONDS));
+            String outB = awaitLine(logB, "taken over from repro run " + runA, Duration.ofSeconds(90));
+            long tookS = (System.nanoTime() - killedAt) / 1_000_000_000L;
+            assertTrue(outB.contains("its deadline passed"), outB);
+            assertTrue(tookS <= 20 + 15, "taken over " + tookS + " s after the kill (claim TTL 20 s)");
+            // the new holder goes on with its run; it is stopped here, which it survives as any interrupted run
+            new ProcessBuilder("kill", "-TERM", Long.toString(b.pid())).start().waitFor();
+            assertTrue(b.waitFor(90, TimeUnit.SECONDS));
+            assertEquals(b.exitValue(), 143, Files.readString(logB));
+        } finally {
+            // whatever the killed run had changed (the run restores what it changed; a kill -9 restores nothing)
+            try (SshShell t = LabFixture.ssh()) {
+                t.run("rmmod printk_spammer 2>/dev/null; sysctl -qw kernel.unknown_nmi_panic=0 kernel.panic_on_unrecovered_nmi=0"
+                        + " kernel.panic_on_io_nmi=0; rm -f /var/lib/kdump-harness/claim", Duration.ofSeconds(20));
+            }
+        }
+    }
+}
