@@ -112,3 +112,20 @@ create table if not exists run_history (
   at timestamp with time zone not null default now()
 );
 create index if not exists run_history_cell_idx on run_history (host, kernel, scenario, at);
+
+-- which database this is, the same for every orchestrator connected to it: a host's claim carries it with the
+-- lease's fencing token, and tokens compare only within one database
+create table if not exists database_identity (
+  one boolean primary key default true check (one),
+  id text not null
+);
+insert into database_identity (id) values (md5(random()::text || clock_timestamp()::text)) on conflict do nothing
+;
+
+-- the orchestrators' own condition (a full reports disk): an unhealthy one takes no host; its hosts stay healthy
+create table if not exists orchestrator_health (
+  name text primary key,
+  healthy boolean not null,
+  reason text,
+  since timestamp with time zone not null default now()
+)

@@ -179,6 +179,8 @@ public final class NightlyCommand {
                         + " else 'expired' end from host_lease order by host");
                 print(st, "waiting for a host", "select host, holder, kind, requested_at from lease_request order by host, requested_at");
                 print(st, "host health", "select host, case when healthy then 'healthy' else 'UNHEALTHY' end, reason, since from host_health order by host");
+                print(st, "orchestrators not taking hosts", "select name, reason, since from orchestrator_health where not healthy"
+                        + " order by since");
             }
             return ExitCodes.OK;
         }

@@ -1,7 +1,14 @@
 package io.kdumplab.harness.nightly;
 
-/** What one cell's run ended with: the verdict (as the run's result.json names it), why, and its report. */
-public record CellResult(String verdict, String reason, String report, String build) {
+/**
+ * What one cell's run ended with: the verdict (as the run's result.json names it), why, and its report; and a
+ * problem of the orchestrator's own (its reports disk filled) that the verdict survived, if any.
+ */
+public record CellResult(String verdict, String reason, String report, String build, String orchestratorProblem) {
+    public CellResult(String verdict, String reason, String report, String build) {
+        this(verdict, reason, report, build, null);
+    }
+
     /** Verdicts that say something about the kernel; anything else is infrastructure, configuration or the harness. */
     public boolean judged() {
         return verdict.equals("PASS") || verdict.equals("FAIL");

@@ -34,6 +34,8 @@ public final class HostRun {
     private final CellRunner runner;
     private final HostControl control;
     private final Consumer<String> log;
+    private java.util.function.Supplier<String> orchestratorProblem = () -> null;
+    private Consumer<String> onOrchestratorProblem = p -> { };
 
     public HostRun(NightStore store, HostLeases leases, String holder, CellRunner runner, HostControl control, Consumer<String> log) {
         this.store = store;
@@ -42,6 +44,16 @@ public final class HostRun {
         this.runner = runner;
         this.control = control;
         this.log = log;
+    }
+
+    /**
+     * The orchestrator's own health: asked before each cell (an unhealthy orchestrator gives the host back), and told
+     * when a cell's result could not be written where it should (its reports disk filled).
+     */
+    public HostRun withOrchestratorHealth(java.util.function.Supplier<String> problem, Consumer<String> onProblem) {
+        this.orchestratorProblem = problem;
+        this.onOrchestratorProblem = onProblem;
+        return this;
     }
 
     public void run(String nightId, String host) {
@@ -123,6 +135,10 @@ public final class HostRun {
                 return;
             }
             CellRow cell = pending.get(0);
+            String problem = orchestratorProblem.get();
+            if (problem != null) {
+                throw new OrchestratorUnhealthyException(problem);
+            }
             if (Instant.now().isAfter(night.deadline())) {
                 int n = store.close(nightId, host, "NOT_RUN", "the night's budget ran out");
                 log.accept("[" + host + "] budget spent: " + n + " cell(s) NOT_RUN");
@@ -156,6 +172,11 @@ public final class HostRun {
             if (hostGone) {
                 store.close(nightId, host, "INFRA_ERROR", "host unhealthy: " + healthReason(host));
                 return;
+            }
+            if (r.orchestratorProblem() != null) {
+                // the verdict is kept (in the fallback result); the host is fine; this orchestrator is not
+                onOrchestratorProblem.accept(r.orchestratorProblem());
+                throw new OrchestratorUnhealthyException(r.orchestratorProblem());
             }
         }
     }

@@ -116,7 +116,7 @@ public final class LabCells implements CellRunner, HostControl {
                 log.accept("[" + cell.host() + "] ORCHESTRATOR PROBLEM: " + r.reportsStorageFailure + "; the cell's verdict "
                         + r.verdict + " is kept in " + r.fallbackDir);
                 return new CellResult(r.verdict, r.reason + " [reports: " + r.reportsStorageFailure + "]", r.fallbackDir,
-                        r.target == null ? release : r.target.kernel);
+                        r.target == null ? release : r.target.kernel, r.reportsStorageFailure);
             }
             return new CellResult(r.verdict, r.reason, run.dir().toString(), r.target == null ? release : r.target.kernel);
         } catch (ConfigurationException e) {

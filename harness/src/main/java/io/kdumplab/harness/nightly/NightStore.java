@@ -328,6 +328,21 @@ public final class NightStore {
         }
     }
 
+    /** The orchestrator's own condition (its reports disk), for status and for the other orchestrators to see. */
+    public void orchestratorHealth(String name, boolean healthy, String reason) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "insert into orchestrator_health (name, healthy, reason, since) values (?, ?, ?, now())"
+                        + " on conflict (name) do update set since = case when orchestrator_health.healthy = excluded.healthy"
+                        + " then orchestrator_health.since else now() end, healthy = excluded.healthy, reason = excluded.reason")) {
+            ps.setString(1, name);
+            ps.setBoolean(2, healthy);
+            ps.setString(3, reason);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw db.failure("recording the health of orchestrator " + name, e);
+        }
+    }
+
     /** Null when the host was never checked; else {healthy, reason, since}. */
     public Object[] health(String host) {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(

@@ -65,6 +65,19 @@ public final class Nightly {
             public HostControl control(String nightId) {
                 return (HostControl) of(nightId);
             }
+
+            @Override
+            public String orchestratorProblem() {
+                if (reports == null) {
+                    return null;
+                }
+                try {
+                    io.kdumplab.harness.run.PlanCheck.requireFreeSpace(reports, io.kdumplab.harness.run.ReportsStorage.MIN_FREE_BYTES);
+                    return null;
+                } catch (io.kdumplab.harness.failure.ConfigurationException e) {
+                    return e.getMessage();
+                }
+            }
         };
     }
 

@@ -53,6 +53,11 @@ public final class NightlyEngine implements AutoCloseable {
         CellRunner runner(String nightId);
 
         HostControl control(String nightId);
+
+        /** This orchestrator's own problem (its reports disk below the minimum), or null. */
+        default String orchestratorProblem() {
+            return null;
+        }
     }
 
     private final NightStore store;
@@ -63,6 +68,8 @@ public final class NightlyEngine implements AutoCloseable {
     private final Consumer<String> log;
     private final Map<String, OneTimeTask<String>> tasks = new HashMap<>();
     private final Scheduler scheduler;
+    private final java.util.concurrent.ScheduledExecutorService healthCheck;
+    private volatile String problem;
 
     public NightlyEngine(Database db, List<String> labs, Settings settings, Runners runners, Consumer<String> log) {
         this.store = new NightStore(db);
@@ -77,11 +84,17 @@ public final class NightlyEngine implements AutoCloseable {
                     // a host run that failed (the database went away, the lease was lost) is tried again soon, bounded
                     .onFailure(new FailureHandler.MaxRetriesFailureHandler<>(20,
                             new FailureHandler.OnFailureRetryLater<>(Duration.ofSeconds(10))))
+                    // (an unhealthy orchestrator's give-back is one failure per outage: it takes nothing while paused)
                     .onDeadExecutionRevive()
                     .execute((instance, ctx) -> hostRun(instance.getData()));
             tasks.put(lab, t);
             known.add(t);
         }
+        this.healthCheck = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "orchestrator-health");
+            t.setDaemon(true);
+            return t;
+        });
         this.scheduler = Scheduler.create(db.dataSource(), known)
                 .schedulerName(new SchedulerName.Fixed(holder))
                 .threads(settings.threads())
@@ -141,12 +154,66 @@ public final class NightlyEngine implements AutoCloseable {
 
     public void start() {
         scheduler.start();
+        long every = Math.max(1000, settings.heartbeat().toMillis());
+        healthCheck.scheduleWithFixedDelay(this::checkHealth, 0, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A full reports disk is the orchestrator's problem, not its hosts': it stops taking hosts (the scheduler
+     * pauses, other orchestrators pick them) and says so in the database; it resumes once there is space again.
+     */
+    private synchronized void checkHealth() {
+        String now;
+        try {
+            now = runners.orchestratorProblem();
+        } catch (RuntimeException e) {
+            now = e.getMessage();
+        }
+        if (now == null && problem != null) {
+            problem = null;
+            recordHealth(true, "healthy again");
+            log.accept("orchestrator " + holder + " healthy again: taking hosts");
+            scheduler.resume();
+        } else if (now != null && !now.equals(problem)) {
+            unhealthy(now);
+        }
+    }
+
+    private synchronized void unhealthy(String why) {
+        boolean first = problem == null;
+        problem = why;
+        recordHealth(false, why);
+        if (first) {
+            log.accept("ORCHESTRATOR UNHEALTHY: " + holder + ": " + why + "; taking no host until it is fixed");
+            scheduler.pause();
+        }
+    }
+
+    private void recordHealth(boolean healthy, String why) {
+        try {
+            store.orchestratorHealth(holder, healthy, why);
+        } catch (RuntimeException e) {
+            log.accept("could not record the orchestrator's health: " + e.getMessage());
+        }
+    }
+
+    /** Null while healthy. */
+    public String problem() {
+        return problem;
     }
 
     private void hostRun(String data) {
         String[] parts = data.split("\n", 2);
         try {
-            new HostRun(store, leases, holder, runners.runner(parts[0]), runners.control(parts[0]), log).run(parts[0], parts[1]);
+            if (problem != null) {
+                throw new OrchestratorUnhealthyException(problem); // picked just before the pause: given back at once
+            }
+            new HostRun(store, leases, holder, runners.runner(parts[0]), runners.control(parts[0]), log)
+                    .withOrchestratorHealth(() -> problem, this::unhealthy).run(parts[0], parts[1]);
+        } catch (OrchestratorUnhealthyException e) {
+            log.accept("[" + parts[1] + "] host run of " + parts[0] + " given back: this orchestrator is unhealthy (" + e.getMessage()
+                    + "); another orchestrator takes it, or this one once it is fixed");
+            throw e;
         } catch (RuntimeException | Error e) {
             // db-scheduler retries the execution (bounded); say why here, its own logging is off
             log.accept("[" + parts[1] + "] host run of " + parts[0] + " stopped: " + e);
@@ -173,6 +240,7 @@ public final class NightlyEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        healthCheck.shutdownNow();
         scheduler.stop();
         leases.close();
     }

@@ -154,12 +154,12 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Which database this is, the same from every orchestrator connected to it (the cluster's system identifier and
-     * the database's name): fencing tokens are comparable only within one.
+     * Which database this is, the same from every orchestrator connected to it (a random id written once, with the
+     * schema): fencing tokens are comparable only within one.
      */
     public String identity() {
         try (Connection c = pool.getConnection(); Statement st = c.createStatement();
-             var rs = st.executeQuery("select (select system_identifier from pg_control_system())::text || ':' || current_database()")) {
+             var rs = st.executeQuery("select id from database_identity")) {
             rs.next();
             return rs.getString(1);
         } catch (SQLException e) {

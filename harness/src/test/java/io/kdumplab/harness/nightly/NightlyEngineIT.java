@@ -167,6 +167,59 @@ public class NightlyEngineIT {
     }
 
     @Test
+    public void anOrchestratorWhoseReportsDiskFillsGivesItsHostBackAndTheNightFinishesElsewhere() throws Exception {
+        Path small = Files.createDirectories(dir.resolve("small-reports"));
+        assertEquals(io.kdumplab.harness.util.Processes.run(List.of("mount", "-t", "tmpfs", "-o", "size=70m", "tmpfs",
+                small.toString()), Duration.ofSeconds(20), null).exitCode(), 0);
+        try {
+            Path events = dir.resolve("fulldisk.events");
+            String id = enqueue(plan("fulldisk", List.of("sim-1"), 6));
+            List<String> args = new ArrayList<>(List.of("nightly", "worker", "--lab", "fulldisk", "--simulate-cells", "1500",
+                    "--events", events.toString(), "--reports", small.toString()));
+            args.addAll(List.of(FAST));
+            Process a = HarnessProcess.start(tdb, dir.resolve("fulldisk-a.log"), args.toArray(String[]::new));
+            NightStore store = new NightStore(db);
+            await("A running a cell", Duration.ofSeconds(60), () -> store.attempts(id).stream().anyMatch(x -> x.state().equals("RUNNING")));
+            String aHolder = store.attempts(id).get(0).holder();
+            Process b = worker("fulldisk", "fulldisk-b", 1500, events);
+            // A's reports filesystem fills up (as a run's console logs would fill it)
+            io.kdumplab.harness.util.Processes.run(List.of("dd", "if=/dev/zero", "of=" + small.resolve("filler"), "bs=1M"),
+                    Duration.ofSeconds(30), null);
+            await("the night finished", Duration.ofSeconds(120), () -> store.unfinished(id) == 0);
+            String aLog = Files.readString(dir.resolve("fulldisk-a.log"));
+            assertTrue(aLog.contains("ORCHESTRATOR UNHEALTHY") && aLog.contains("a run needs at least 64 MiB"), aLog);
+            assertTrue(aLog.contains("given back: this orchestrator is unhealthy"), aLog);
+            for (CellRow c : store.cells(id, null)) {
+                assertEquals(c.state(), NightStore.DONE, c.key());
+                assertEquals(c.verdict(), "PASS", c.key() + ": " + c.reason());
+            }
+            assertTrue(store.attempts(id).stream().anyMatch(x -> !x.holder().equals(aHolder)), "another orchestrator took over");
+            Object[] hostHealth = store.health("sim-1");
+            assertTrue(hostHealth == null || (Boolean) hostHealth[0], "the host is not held against: " + java.util.Arrays.toString(hostHealth));
+            try (var c = db.connection(); var st = c.createStatement();
+                 var rs = st.executeQuery("select healthy, reason from orchestrator_health where name = '" + aHolder + "'")) {
+                assertTrue(rs.next(), "A's health is in the database");
+                assertFalse(rs.getBoolean(1));
+                assertTrue(rs.getString(2).contains(small.toString()), rs.getString(2));
+            }
+            // space again: A says so and takes hosts again
+            Files.delete(small.resolve("filler"));
+            await("A healthy again", Duration.ofSeconds(30), () -> {
+                try {
+                    return Files.readString(dir.resolve("fulldisk-a.log")).contains("healthy again");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            a.destroy();
+            b.destroy();
+            assertTrue(a.waitFor(30, TimeUnit.SECONDS) && b.waitFor(30, TimeUnit.SECONDS));
+        } finally {
+            io.kdumplab.harness.util.Processes.run(List.of("umount", "-l", small.toString()), Duration.ofSeconds(20), null);
+        }
+    }
+
+    @Test
     public void aFrozenOrchestratorResumedAfterLosingItsLeaseFiresNoNmiAndItsLateResultIsRejected() throws Exception {
         Path events = dir.resolve("stop.events");
         String id = enqueue(plan("sigstop", List.of("sim-2"), 2));
