@@ -108,7 +108,7 @@ public final class BisectCommand implements Runnable {
                         if (!quiet) {
                             System.err.println("[hold] " + m);
                         }
-                    })) {
+                    }).releasingOnShutdown(settings.bootTimeout().plusMinutes(2))) {
                 s = new BisectRun(list, host, sc, d, settings, line -> {
                     if (!quiet) {
                         System.err.println(line);
@@ -184,7 +184,7 @@ public final class BisectCommand implements Runnable {
             TargetHost host = target.resolve(false);
             try (HostLeaseOptions.Held held = lease.take(host, io.kdumplab.harness.lease.LeaseKind.BISECT, "bisect-restore",
                     dir.getFileName().toString(), BisectRun.firstContact(dir, settings.bootTimeout()),
-                    m -> System.err.println("[hold] " + m))) {
+                    m -> System.err.println("[hold] " + m)).releasingOnShutdown(Duration.ofSeconds(bootTimeout).plusMinutes(2))) {
                 new BisectRun(v.builds(), host, io.kdumplab.harness.run.Scenario.seed(), dir, settings,
                         System.err::println).withFence(held.fence()).restoreOnly();
             }

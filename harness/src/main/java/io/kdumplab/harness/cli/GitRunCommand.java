@@ -88,7 +88,7 @@ public final class GitRunCommand implements Callable<Integer> {
                     if (!quiet) {
                         System.err.println("[hold] " + m);
                     }
-                })) {
+                }).releasingOnShutdown(Duration.ofSeconds(60))) {
             return trials(host, sc, held);
         }
     }

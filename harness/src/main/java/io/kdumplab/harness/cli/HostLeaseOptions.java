@@ -60,10 +60,10 @@ public final class HostLeaseOptions {
                 progress.accept("host lease on " + host.name() + " taken (token " + lease.token() + ", " + database.describe() + ")");
                 fence = database.identity() + "/" + lease.token();
             }
-            Duration left = noWait ? Duration.ZERO : wait.minusNanos(System.nanoTime() - t0);
+            Duration left = wait.minusNanos(System.nanoTime() - t0);
             HostClaim claim = HostClaim.take(Devices.of(host), who, fence, Duration.ofSeconds(claimTtlSeconds), reach,
-                    left.isNegative() ? Duration.ZERO : left, progress);
-            return new Held(database, leases, lease, claim);
+                    noWait ? Duration.ZERO : left.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : left, progress);
+            return new Held(database, leases, lease, claim, new java.util.concurrent.CountDownLatch(1));
         } catch (LeaseUnavailableException e) {
             closeQuietly(lease, leases, database);
             throw new InfrastructureException("lease", e.getMessage(), noWait ? "try again later, or wait: leave out --no-wait"
@@ -102,7 +102,27 @@ public final class HostLeaseOptions {
     }
 
     /** The lease (when there is a database), the claim on the host, and the database (the history of runs goes there too). */
-    public record Held(Database database, HostLeases leases, Lease lease, HostClaim claim) implements AutoCloseable {
+    public record Held(Database database, HostLeases leases, Lease lease, HostClaim claim,
+                       java.util.concurrent.CountDownLatch closed) implements AutoCloseable {
+        /**
+         * On SIGINT/SIGTERM the JVM halts once its shutdown hooks end, perhaps before the main thread gets to close
+         * this hold: a hook of its own waits for that close (the run's restore comes first) up to `grace`, then
+         * releases the hold itself, so that the next run is not kept waiting for the claim's deadline.
+         */
+        public Held releasingOnShutdown(Duration grace) {
+            Thread hook = new Thread(() -> {
+                try {
+                    if (!closed.await(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        close();
+                    }
+                } catch (InterruptedException e) {
+                    close();
+                }
+            }, "hold-release");
+            Runtime.getRuntime().addShutdownHook(hook);
+            return this;
+        }
+
         public Fence fence() {
             List<Fence> all = new ArrayList<>();
             if (lease != null) {
@@ -124,14 +144,23 @@ public final class HostLeaseOptions {
         }
 
         /** The claim first (on the host), then the lease: a waiter on this machine finds the host free on both. */
+        /** Once; the shutdown hook's waiter is let go only when everything is given back. */
         @Override
-        public void close() {
+        public synchronized void close() {
+            if (closed.getCount() == 0) {
+                return;
+            }
             try {
                 claim.close();
             } catch (HarnessException | IllegalStateException ignored) {
                 // it lapses by its deadline
+            } finally {
+                try {
+                    closeQuietly(lease, leases, database);
+                } finally {
+                    closed.countDown();
+                }
             }
-            closeQuietly(lease, leases, database);
         }
     }
 }

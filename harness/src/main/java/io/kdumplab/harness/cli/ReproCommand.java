@@ -96,7 +96,7 @@ public final class ReproCommand implements Callable<Integer> {
                     if (!quiet) {
                         System.err.println("[hold] " + m);
                     }
-                })) {
+                }).releasingOnShutdown(Duration.ofSeconds(60))) {
             if (kernelArtifacts != null) {
                 held.fence().check("installing " + kernel);
                 kernels.install(kernelArtifacts, kernel);

@@ -352,9 +352,10 @@ public final class HostClaim implements Hold {
         return v.length() > 120 ? v.substring(0, 120) : v;
     }
 
+    /** The kernel's host name: no resolver involved (a lookup can stall for seconds on a lab network). */
     static String localMachine() {
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).strip();
         } catch (IOException e) {
             String env = System.getenv("HOSTNAME");
             return env == null ? "unknown" : env;

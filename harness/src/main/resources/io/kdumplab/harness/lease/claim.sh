@@ -19,10 +19,14 @@ deadline=$(field deadline)
 since=$(field since)
 old_fence=$(field fence)
 show() { [ -f "$f" ] && sed 's/^/holder./' "$f"; echo "now=$now"; }
+# write SINCE [KEEP]: the new deadline is now + SECONDS, or the present one if KEEP and it is later (a renewal
+# never shortens a claim extended to cover an outage)
 write() {
+    until=$((now + ttl))
+    [ "${2:-}" = keep ] && [ "${deadline:-0}" -gt "$until" ] && until=$deadline
     t=$f.new.$$
     { echo "token=$tok"; echo "machine=$machine"; echo "user=$user"; echo "mode=$mode"; echo "run=$run"
-      echo "pid=$pid"; echo "fence=$fence"; echo "since=$1"; echo "deadline=$((now + ttl))"; } > "$t" &&
+      echo "pid=$pid"; echo "fence=$fence"; echo "since=$1"; echo "deadline=$until"; } > "$t" &&
         mv -f "$t" "$f" && { sync "$f" "$d" 2>/dev/null || sync; }
 }
 # the holder's database lease was taken over by ours (same database, newer fencing token): the database has already
@@ -45,7 +49,7 @@ take)
     fi ;;
 renew)
     if [ -n "$cur" ] && [ "$cur" = "$tok" ]; then
-        write "$since" && { echo "status=renewed"; show; }
+        write "$since" keep && { echo "status=renewed"; show; }
     else
         echo "status=lost"; show
     fi ;;

@@ -78,6 +78,8 @@ public class HostClaimTest {
             a.beforeOutage("the NMI", Duration.ofHours(1));
             long after = deadline();
             assertTrue(after >= before + 3500, before + " -> " + after);
+            a.beforeOutage("a short reboot", Duration.ofSeconds(1)); // a renewal never shortens the claim
+            assertEquals(deadline(), after);
         }
     }
 
