@@ -54,7 +54,7 @@ public final class Inventory {
     public TargetHost resolve(String name, VirtualLabs labs) {
         InventoryFile.Host h = entry(name);
         String crash = h.crashkernel() == null ? TargetHost.SEED_CRASHKERNEL : h.crashkernel();
-        String dumpDir = h.dumpDir() == null ? "/var/crash" : h.dumpDir();
+        String dumpDir = h.dumpDir(); // null: the host's own kdump configuration says (read at preflight)
         InventoryFile.Console c = h.console() == null ? new InventoryFile.Console("sol", null, null, null, null) : h.console();
         if (h.lab() != null) {
             VirtualLabs.Endpoints s = labs.endpoints(h.lab());

@@ -43,7 +43,7 @@ final class CollectEvidence implements Step<Optional<RunResult.Evidence>> {
     @Override
     public Optional<RunResult.Evidence> run(RunContext ctx, Deadline d) {
         var shell = ctx.device().shell();
-        String dumpDir = ctx.host().dumpDir();
+        String dumpDir = facts.dumpDir();
         String listing = shell.run("stat -c '%Y %s %n' " + facts.distro().dumpGlob(dumpDir) + " 2>/dev/null", Duration.ofSeconds(30)).out();
         Optional<String[]> fresh = listing.lines().map(l -> l.split(" ", 3)).filter(f -> f.length == 3)
                 .filter(f -> Long.parseLong(f[0]) >= trigger.guestClockSeconds() - 5).reduce((a, b) -> b);

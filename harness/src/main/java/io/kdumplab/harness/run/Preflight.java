@@ -46,6 +46,7 @@ final class Preflight implements Step<HostFacts> {
             r.target.cmdline = cmdline;
         });
         ctx.info("ssh: " + shell.describe() + " (host key verified), kernel " + kernel + ", " + distro.family() + " family");
+        String dumpDir = dumpDir(ctx, distro, shell);
         if (!ctx.scenario().wedge().enabled() && shell.run("grep -q '^panic_wedge ' /proc/modules", Duration.ofSeconds(15)).ok()) {
             // the build under test carries the test-only fault (a bisection's simulated regression)
             ctx.recorder().note("panic_wedge was already loaded on the host when the run began (not by this run)");
@@ -75,6 +76,33 @@ final class Preflight implements Step<HostFacts> {
                     + ") and that the kernel's console= points at it", e);
         }
         ctx.info("console: " + ctx.host().console().describe() + " attached and receiving");
-        return new HostFacts(kernel, cmdline, distro);
+        return new HostFacts(kernel, cmdline, distro, dumpDir);
+    }
+
+    /**
+     * Where this run's dump will be, from the host's kdump configuration (the inventory's dump_dir overrides it, and
+     * a disagreement is noted). A dump sent to another machine or device is refused here, before anything is
+     * touched: the harness would look in a local directory and grade a saved dump as a FAIL.
+     */
+    private static String dumpDir(RunContext ctx, io.kdumplab.harness.device.distro.DistroBackend distro,
+                                  io.kdumplab.harness.device.CommandShell shell) {
+        var target = distro.dumpTarget(shell.run(distro.dumpTargetCommand(), Duration.ofSeconds(15)).out());
+        String declared = ctx.host().dumpDir();
+        ctx.recorder().update(r -> r.target.dumpTarget = target.describe());
+        if (!target.local()) {
+            throw new io.kdumplab.harness.failure.ConfigurationException(ctx.host().name() + ": kdump writes its dumps to "
+                    + target.describe() + "; the harness finds a run's dump in a local directory of the host only (so far), "
+                    + "and would grade a dump saved elsewhere as a FAIL",
+                    "point this host's kdump at a local directory for the test, or leave it out of the run; nothing was touched");
+        }
+        String dir = declared != null ? declared : target.location();
+        if (declared != null && !declared.equals(target.location())) {
+            ctx.recorder().note("inventory dump_dir " + declared + " overrides the host's configured " + target.describe());
+            ctx.info("note: the inventory's dump_dir " + declared + " overrides the host's kdump configuration ("
+                    + target.describe() + ")");
+        }
+        ctx.recorder().update(r -> r.target.dumpDir = dir);
+        ctx.info("dump target: " + target.describe() + (declared != null ? "; looking in " + dir : ""));
+        return dir;
     }
 }

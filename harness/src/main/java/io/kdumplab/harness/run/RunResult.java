@@ -77,6 +77,10 @@ public final class RunResult {
         /** /sys/kernel/kexec_crash_size: the reservation in effect (the last crashkernel= on the command line wins). */
         public Long crashKernelReservedBytes;
         public String kernelAfterRun;
+        /** Where the host's kdump writes dumps, from its own configuration. */
+        public String dumpTarget;
+        /** Where this run looked for its dump: the inventory's dump_dir, else the configured local directory. */
+        public String dumpDir;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

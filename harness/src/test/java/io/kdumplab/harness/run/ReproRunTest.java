@@ -279,6 +279,19 @@ public class ReproRunTest {
     }
 
     @Test
+    public void aDumpSentToAnotherMachineIsRefusedBeforeAnythingIsTouchedNeverGradedFail() throws Exception {
+        FakeDevice f = healthyHost();
+        f.answers.put("kdump-tools 2>/dev/null", c -> FakeDevice.ok(c, "coredir=/var/crash\nssh=kdump@dumpsrv.lab\nnfs="));
+        RunResult r = run(f, true);
+        assertEquals(r.verdict, "CONFIG_ERROR", r.reason);
+        assertEquals(r.failedStep, "preflight");
+        assertTrue(r.reason.contains("ssh kdump@dumpsrv.lab:/var/crash (/etc/default/kdump-tools SSH=)"), r.reason);
+        assertTrue(f.nmis.isEmpty(), "no NMI");
+        assertTrue(f.commands.stream().noneMatch(c -> c.contains("sysctl -qw") || c.contains("insmod") || c.contains("/dev/kmsg")),
+                "nothing touched: " + f.commands);
+    }
+
+    @Test
     public void aRunThatChangedNothingRestoresNothing() throws Exception {
         // kdump not ready, and not ours to configure: the run stops before its first change to the host
         FakeDevice f = healthyHost();

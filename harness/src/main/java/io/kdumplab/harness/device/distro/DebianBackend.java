@@ -19,6 +19,29 @@ public final class DebianBackend implements DistroBackend {
                 + " && update-grub 2>&1 | tail -n 3";
     }
 
+    /** kdump-tools sources this file: the shell that reads it says what the tools will do. */
+    static final String CONFIG = "/etc/default/kdump-tools";
+
+    @Override
+    public String dumpTargetCommand() {
+        return "sh -c '. " + CONFIG + " 2>/dev/null; printf \"coredir=%s\\nssh=%s\\nnfs=%s\\n\" "
+                + "\"${KDUMP_COREDIR:-/var/crash}\" \"${SSH:-}\" \"${NFS:-}\"'";
+    }
+
+    /** SSH= sends the dump to KDUMP_COREDIR on that machine; NFS= mounts the share and writes into it. */
+    @Override
+    public DumpTarget dumpTarget(String output) {
+        java.util.Map<String, String> kv = DistroBackend.keyValues(output);
+        String dir = kv.getOrDefault("coredir", "/var/crash");
+        if (!kv.getOrDefault("ssh", "").isBlank()) {
+            return new DumpTarget(DumpTarget.Kind.SSH, kv.get("ssh") + ":" + dir, CONFIG + " SSH=");
+        }
+        if (!kv.getOrDefault("nfs", "").isBlank()) {
+            return new DumpTarget(DumpTarget.Kind.NFS, kv.get("nfs"), CONFIG + " NFS=");
+        }
+        return new DumpTarget(DumpTarget.Kind.LOCAL, dir, CONFIG + " KDUMP_COREDIR");
+    }
+
     @Override
     public String enableAndLoadKdumpCommand() {
         return "sed -i 's/^#\\?USE_KDUMP=.*/USE_KDUMP=1/' /etc/default/kdump-tools && systemctl enable kdump-tools >/dev/null 2>&1; "

@@ -18,11 +18,29 @@ public interface DistroBackend {
     /** Enables kdump at boot and (re)loads the capture kernel now. */
     String enableAndLoadKdumpCommand();
 
+    /** A read-only command printing the host's kdump dump-target configuration, for {@link #dumpTarget}. */
+    String dumpTargetCommand();
+
+    /** The dump target from the output of {@link #dumpTargetCommand}. */
+    DumpTarget dumpTarget(String output);
+
     /** Shell glob of dump files. */
     String dumpGlob(String dumpDir);
 
     /** Shell glob of the dmesg files the dump tooling writes beside the dump. */
     String dmesgGlob(String dumpDir);
+
+    /** key=value lines (a command's output) as a map; other lines are ignored. */
+    static java.util.Map<String, String> keyValues(String output) {
+        java.util.Map<String, String> kv = new java.util.HashMap<>();
+        for (String line : output.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                kv.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+            }
+        }
+        return kv;
+    }
 
     static DistroBackend detect(CommandShell ssh, String declared) {
         String family = declared;

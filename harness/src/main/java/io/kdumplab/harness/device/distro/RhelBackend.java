@@ -20,6 +20,43 @@ public final class RhelBackend implements DistroBackend {
         return "systemctl enable kdump >/dev/null 2>&1; kdumpctl restart";
     }
 
+    static final String CONFIG = "/etc/kdump.conf";
+
+    @Override
+    public String dumpTargetCommand() {
+        return "cat " + CONFIG + " 2>/dev/null || true";
+    }
+
+    /**
+     * kdump.conf: `path` (default /var/crash) under the target; the target is the root filesystem unless a line
+     * names `ssh user@host`, `nfs server:/export`, or a device (`raw`, `ext4 UUID=...`, `xfs ...`, ...).
+     */
+    @Override
+    public DumpTarget dumpTarget(String output) {
+        String path = "/var/crash";
+        DumpTarget remote = null;
+        for (String raw : output.split("\n")) {
+            String line = raw.replaceFirst("#.*", "").strip();
+            String[] w = line.split("\\s+", 2);
+            if (w.length < 2) {
+                continue;
+            }
+            switch (w[0]) {
+                case "path" -> path = w[1].strip();
+                case "ssh" -> remote = new DumpTarget(DumpTarget.Kind.SSH, w[1].strip(), CONFIG + " ssh");
+                case "nfs" -> remote = new DumpTarget(DumpTarget.Kind.NFS, w[1].strip(), CONFIG + " nfs");
+                case "raw", "ext2", "ext3", "ext4", "xfs", "btrfs", "minix", "virtiofs" ->
+                        remote = new DumpTarget(DumpTarget.Kind.DEVICE, w[0] + " " + w[1].strip(), CONFIG + " " + w[0]);
+                default -> { }
+            }
+        }
+        if (remote != null) {
+            return new DumpTarget(remote.kind(), remote.location() + (remote.kind() == DumpTarget.Kind.NFS
+                    || remote.kind() == DumpTarget.Kind.SSH ? ":" + path : ", path " + path), remote.source());
+        }
+        return new DumpTarget(DumpTarget.Kind.LOCAL, path, CONFIG + " path");
+    }
+
     @Override
     public String dumpGlob(String dumpDir) {
         return dumpDir + "/*/vmcore";
