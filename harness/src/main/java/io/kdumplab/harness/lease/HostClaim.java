@@ -303,8 +303,9 @@ public final class HostClaim implements Hold {
         CommandResult r;
         try {
             r = device.runRoot(command, CALL);
-        } catch (HarnessException first) {
-            // a cut or stale connection (the host rebooted under us): one reconnect, then the caller decides
+        } catch (HarnessException | IllegalStateException first) {
+            // a cut or stale connection (the host rebooted under us; a failed reconnect leaves the old, closed shell):
+            // one reconnect, then the caller decides
             device.reconnectShell(Deadline.in("SSH back to " + device.host() + " for its claim", RECONNECT));
             r = device.runRoot(command, CALL);
         }

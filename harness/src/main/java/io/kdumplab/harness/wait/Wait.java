@@ -31,6 +31,16 @@ public final class Wait {
         }
     }
 
+    /**
+     * Programming errors, by type: the world outside (a host that is still booting, a refused connection, a
+     * library's own exceptions while a service starts) is waited out; these never come from it.
+     */
+    static boolean isBug(Exception e) {
+        return e instanceof NullPointerException || e instanceof ClassCastException || e instanceof IndexOutOfBoundsException
+                || e instanceof ArithmeticException || e instanceof java.util.NoSuchElementException
+                || e instanceof UnsupportedOperationException || e instanceof ArrayStoreException;
+    }
+
     public static <T> T until(Deadline deadline, Duration pollEvery, Probe<T> probe) {
         String lastSeen = "nothing yet";
         WaitProgress progress = new WaitProgress(deadline);
@@ -46,6 +56,9 @@ public final class Wait {
                 Thread.currentThread().interrupt();
                 throw new WaitTimeoutException(deadline.name() + " (interrupted)", deadline.timeout(), lastSeen);
             } catch (Exception e) {
+                if (isBug(e)) {
+                    throw (RuntimeException) e; // a harness bug inside a probe is a bug, not a reason to keep waiting
+                }
                 lastSeen = e.getClass().getSimpleName() + ": " + e.getMessage();
             }
             if (r != null && r.fatal() != null) {

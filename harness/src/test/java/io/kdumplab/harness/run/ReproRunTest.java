@@ -321,6 +321,19 @@ public class ReproRunTest {
     }
 
     @Test
+    public void aHarnessBugInsideAWaitIsHarnessErrorAtOnceNotATimeout() throws Exception {
+        // the capture kernel's readiness is waited for: a bug in that probe must not pass for "not loaded yet"
+        FakeDevice f = healthyHost();
+        f.answers.put("kexec_crash_loaded", c -> {
+            throw new IndexOutOfBoundsException("a bug in the probe");
+        });
+        RunResult r = run(f, false);
+        assertEquals(r.verdict, "HARNESS_ERROR", r.reason);
+        assertEquals(r.failedStep, "kdump-readiness", r.reason);
+        assertTrue(r.reason.contains("IndexOutOfBoundsException") || r.reason.contains("a bug in the probe"), r.reason);
+    }
+
+    @Test
     public void cancelledRunSendsNoNmiAndIsIncomplete() throws Exception {
         FakeDevice f = healthyHost();
         Path reports = Files.createTempDirectory("runs");

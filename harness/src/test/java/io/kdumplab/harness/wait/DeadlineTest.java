@@ -76,4 +76,18 @@ public class DeadlineTest {
         org.testng.Assert.assertEquals(e.getMessage(), "ipmi_sim exited");
         org.testng.Assert.assertEquals(calls[0], 3, "no poll after the fatal one");
     }
+
+    @Test
+    public void aHarnessBugInAProbeEndsTheWaitAtOnceAsItselfNotAsATimeout() {
+        FakeClock clock = new FakeClock();
+        int[] calls = {0};
+        expectThrows(NullPointerException.class, () -> Wait.until(Deadline.in("SSH back", Duration.ofSeconds(60), clock),
+                Duration.ofSeconds(1), () -> {
+                    calls[0]++;
+                    String notSetYet = null;
+                    return notSetYet.isEmpty() ? Wait.Result.ready(true) : Wait.Result.notYet("?");
+                }));
+        assertEquals(calls[0], 1, "not polled again");
+        assertEquals(clock.now, 0L, "no time waited");
+    }
 }
