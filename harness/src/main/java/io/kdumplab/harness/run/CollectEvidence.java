@@ -68,7 +68,7 @@ final class CollectEvidence implements Step<Optional<RunResult.Evidence>> {
         if (r.ok()) {
             String dmesg = shell.run("cat " + TMP + "/dmesg.txt", Duration.ofSeconds(30)).stdout();
             List<String> lines = dmesg.lines().toList();
-            ev.panicMessage = lines.stream().filter(l -> l.contains("Kernel panic - not syncing")).reduce((a, b) -> b)
+            ev.panicMessage = lines.stream().filter(io.kdumplab.harness.verdict.KernelMessages::isPanicBanner).reduce((a, b) -> b)
                     .map(l -> l.replaceFirst("^\\[\\s*[0-9.]+\\]\\s*", "")).orElse(null);
             ev.lastKernelLines = new ArrayList<>(lines.subList(Math.max(0, lines.size() - 20), lines.size()));
             ev.panicMessageSource = ev.panicMessage == null ? null : "vmcore-dmesg";

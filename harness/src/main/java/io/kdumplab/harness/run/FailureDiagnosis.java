@@ -25,7 +25,7 @@ final class FailureDiagnosis {
         Optional<ConsoleLine> captureBanner = find(lines, from, stop, Phase.CAPTURE_KERNEL.pattern().pattern());
         List<String> captureLines = captureBanner.map(b -> lines.subList(b.index(), stopOf(lines, stop)).stream()
                 .map(ConsoleLine::text).toList()).orElse(List.of());
-        String firstPanic = find(lines, from, captureBanner.map(ConsoleLine::index).orElse(stop), "Kernel panic - not syncing")
+        String firstPanic = find(lines, from, captureBanner.map(ConsoleLine::index).orElse(stop), io.kdumplab.harness.verdict.KernelMessages.PANIC_BANNER)
                 .map(ConsoleLine::text).orElse(null);
         long printedBefore = lines.subList(0, from).stream()
                 .filter(l -> Phase.SPAMMER_ON.pattern().matcher(l.text()).find()).count();
@@ -46,7 +46,7 @@ final class FailureDiagnosis {
         }
         Optional<ConsoleLine> capture = find(lines, from, lines.size(), Phase.CAPTURE_KERNEL.pattern().pattern());
         int rebootFrom = capture.map(l -> l.index() + 1).orElse(from);
-        return find(lines, rebootFrom, lines.size(), "Command line: (?!.*elfcorehdr=)").map(ConsoleLine::index).orElse(lines.size());
+        return find(lines, rebootFrom, lines.size(), io.kdumplab.harness.verdict.KernelMessages.NORMAL_BOOT).map(ConsoleLine::index).orElse(lines.size());
     }
 
     private static int stopOf(List<ConsoleLine> lines, int stop) {

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.run;
 
+import io.kdumplab.harness.verdict.KernelMessages;
+
 import java.util.regex.Pattern;
 
 /**
@@ -11,12 +13,12 @@ import java.util.regex.Pattern;
 public enum Phase {
     SPAMMER_ON("printk_spammer: t=\\d+ seq=\\d+"),
     NMI_SENT(null),
-    NMI_SEEN("NMI received|Uhhuh\\. NMI|NMI: Not continuing|Kernel panic - not syncing: NMI"),
-    PANIC("Kernel panic - not syncing"),
-    CAPTURE_KERNEL("Command line: .*elfcorehdr="),
+    NMI_SEEN(KernelMessages.NMI_SEEN),
+    PANIC(KernelMessages.PANIC_BANNER),
+    CAPTURE_KERNEL(KernelMessages.CAPTURE_BOOT),
     DUMP_SAVING("running makedumpfile|kdump: saving vmcore|Copying data"),
     DUMP_SAVED("kdump-tools: saved vmcore|saving vmcore complete|The dumpfile is saved"),
-    REBOOT("reboot: Restarting system|Command line: (?!.*elfcorehdr=)"),
+    REBOOT("reboot: Restarting system|" + KernelMessages.NORMAL_BOOT),
     POWER_CYCLE(null),
     SSH_BACK(null);
 

@@ -17,10 +17,10 @@ import java.util.regex.Pattern;
  * with SSH gone), which the BMC's power cycle recovers.
  */
 final class WatchOutcome implements Step<WatchOutcome.Watched> {
-    private static final Pattern ANY_BOOT = Pattern.compile("Command line: ");
+    private static final Pattern ANY_BOOT = io.kdumplab.harness.verdict.KernelMessages.BOOT_PATTERN;
     /** A panic or oops: in the capture kernel it ends the wait for the dump. */
-    static final Pattern DEATH = Pattern.compile("Kernel panic - not syncing|Oops: |BUG: |general protection fault");
-    private static final Pattern PANIC_BANNER = Pattern.compile("Kernel panic - not syncing");
+    static final Pattern DEATH = io.kdumplab.harness.verdict.KernelMessages.DEATH_PATTERN;
+    private static final Pattern PANIC_BANNER = io.kdumplab.harness.verdict.KernelMessages.PANIC_BANNER_PATTERN;
     /** Silence after a capture kernel's panic before it counts as dead (a panic=N kernel would reboot by then). */
     static final Duration CAPTURE_DEATH_SILENCE = Duration.ofSeconds(5);
     /** Silence after the first kernel's panic banner before it counts as a hang (a capture kernel starts within ~5 s). */
@@ -75,9 +75,9 @@ final class WatchOutcome implements Step<WatchOutcome.Watched> {
         Outcome outcome;
         int powerCycleLine = -1;
         Optional<String> bootNow;
-        if (boot.isPresent() && boot.get().text().contains("elfcorehdr=")) {
+        if (boot.isPresent() && io.kdumplab.harness.verdict.KernelMessages.isCaptureBoot(boot.get().text())) {
             outcome = Outcome.CAPTURE_STARTED;
-            String cmd = boot.get().text().replaceFirst(".*Command line: ", "").strip();
+            String cmd = boot.get().text().replaceFirst(".*" + io.kdumplab.harness.verdict.KernelMessages.BOOT, "").strip();
             ctx.recorder().update(r -> r.target.captureKernelCmdline = cmd);
             ctx.info("capture kernel started: " + cmd);
             int captureLine = boot.get().index();

@@ -11,7 +11,7 @@ public final class Diagnoses {
 
     /** A console backlog above this many spammer messages at the NMI counts as "backed up". */
     static final long BACKLOG = 100;
-    private static final Pattern OOM = Pattern.compile("Out of memory|deadlocked on memory|oom-kill|Kernel panic - not syncing: .*memory");
+    private static final Pattern OOM = Pattern.compile("Out of memory|deadlocked on memory|oom-kill|" + KernelMessages.PANIC_BANNER + ": .*memory");
 
     /**
      * What the run observed, as plain values (the run layer fills it in).
@@ -100,7 +100,7 @@ public final class Diagnoses {
             stop = Diagnosis.Stop.BEFORE_CAPTURE_KERNEL;
         }
 
-        String capturePanic = in.captureKernelLines().stream().filter(l -> l.contains("Kernel panic - not syncing"))
+        String capturePanic = in.captureKernelLines().stream().filter(KernelMessages::isPanicBanner)
                 .findFirst().map(Diagnoses::untimed).orElse(null);
         boolean captureOom = in.captureKernelLines().stream().anyMatch(l -> OOM.matcher(l).find());
         String panic = capturePanic != null ? capturePanic : in.firstKernelPanic() == null ? null : untimed(in.firstKernelPanic());
