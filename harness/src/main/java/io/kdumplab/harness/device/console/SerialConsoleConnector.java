@@ -4,9 +4,10 @@ import jssc.SerialPort;
 import jssc.SerialPortException;
 
 import java.io.IOException;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -16,6 +17,7 @@ import java.util.function.Consumer;
  * that is noted, not fatal.
  */
 public final class SerialConsoleConnector implements ConsoleConnector {
+    static final long MAX_QUEUED_BYTES = 64L << 20;
     private final String device;
     private final int baud;
     private final Consumer<String> log;
@@ -43,17 +45,29 @@ public final class SerialConsoleConnector implements ConsoleConnector {
         } catch (SerialPortException e) {
             throw new IOException("cannot open serial device " + device + ": " + e.getExceptionType(), e);
         }
-        BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(4096);
+        // unbounded in chunks, bounded in bytes: at 115200 baud a reader would have to stall for over an hour to
+        // reach the bound; if it ever does, the loss is counted and said, never silent
+        BlockingQueue<byte[]> chunks = new LinkedBlockingQueue<>();
+        AtomicLong queued = new AtomicLong();
+        AtomicLong dropped = new AtomicLong();
         try {
             port.addEventListener(ev -> {
                 if (ev.isRXCHAR() && ev.getEventValue() > 0) {
                     try {
                         byte[] b = port.readBytes(ev.getEventValue());
                         if (b != null) {
-                            chunks.offer(b);
+                            if (queued.addAndGet(b.length) > MAX_QUEUED_BYTES) {
+                                queued.addAndGet(-b.length);
+                                if (dropped.getAndAdd(b.length) == 0) {
+                                    log.accept("serial " + device + ": the console reader fell behind by "
+                                            + (MAX_QUEUED_BYTES >> 20) + " MiB; dropping bytes (counted) until it catches up");
+                                }
+                            } else {
+                                chunks.add(b);
+                            }
                         }
                     } catch (SerialPortException ignored) {
-                        chunks.offer(new byte[0]);
+                        chunks.add(new byte[0]);
                     }
                 }
             }, SerialPort.MASK_RXCHAR);
@@ -61,22 +75,41 @@ public final class SerialConsoleConnector implements ConsoleConnector {
             throw new IOException("cannot listen on " + device, e);
         }
         return new ConsoleLink() {
+            /** What the last read could not take of its chunk: handed out first next time, never cut off. */
+            private byte[] pending;
+            private int pendingFrom;
+
             @Override
             public int read(byte[] buf) throws IOException {
                 try {
                     while (true) {
-                        byte[] b = chunks.poll(1, TimeUnit.SECONDS);
-                        if (b == null) {
-                            if (!port.isOpened()) {
+                        byte[] b;
+                        int from;
+                        if (pending != null) {
+                            b = pending;
+                            from = pendingFrom;
+                        } else {
+                            b = chunks.poll(1, TimeUnit.SECONDS);
+                            from = 0;
+                            if (b == null) {
+                                if (!port.isOpened()) {
+                                    return -1;
+                                }
+                                continue;
+                            }
+                            if (b.length == 0) {
                                 return -1;
                             }
-                            continue;
+                            queued.addAndGet(-b.length);
                         }
-                        if (b.length == 0) {
-                            return -1;
+                        int n = Math.min(b.length - from, buf.length);
+                        System.arraycopy(b, from, buf, 0, n);
+                        if (from + n < b.length) {
+                            pending = b;
+                            pendingFrom = from + n;
+                        } else {
+                            pending = null;
                         }
-                        int n = Math.min(b.length, buf.length);
-                        System.arraycopy(b, 0, buf, 0, n);
                         return n;
                     }
                 } catch (InterruptedException e) {
