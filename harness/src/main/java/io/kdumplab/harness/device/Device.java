@@ -88,6 +88,19 @@ public final class Device implements AutoCloseable {
         }
     }
 
+    /**
+     * Cuts every link a step may be blocked on (a step ran out of time): the shell and the BMC session; the next
+     * user reconnects (steps open a fresh BMC session each time). The console capture is the run's record and keeps
+     * reading; its waits have deadlines of their own.
+     */
+    public void cutLinks() {
+        cutShell();
+        Bmc b = bmc;
+        if (b != null) {
+            b.close();
+        }
+    }
+
     public boolean hasShell() {
         return shell != null;
     }

@@ -142,7 +142,7 @@ public final class ReproRun {
         RunLog log = new RunLog(dir.resolve("harness.log"), options.progress());
         UndoLog undo = new UndoLog();
         RunContext ctx = new RunContext(host, scenario, options, dir, device, recorder, log, clock, cancel, undo);
-        StepRunner steps = new StepRunner(ctx, device::cutShell);
+        StepRunner steps = new StepRunner(ctx, device::cutLinks);
         runner = steps;
         Thread onSignal = new Thread(() -> {
             cancel("interrupted (SIGINT/SIGTERM)");
