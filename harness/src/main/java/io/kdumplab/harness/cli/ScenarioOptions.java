@@ -44,12 +44,11 @@ public final class ScenarioOptions {
     Scenario build() {
         Scenario s = scenarioFile != null ? ScenarioLoader.load(scenarioFile) : Scenario.seed();
         if (control != null) {
-            s = switch (control) {
-                case "sysrq-c" -> s.withTrigger(Scenario.Trigger.SYSRQ_C);
-                case "nmi-watchdog-0" -> s.withNmiWatchdogOff();
-                default -> throw new ConfigurationException("unknown control '" + control + "'",
+            if (!control.equals("sysrq-c") && !control.equals("nmi-watchdog-0")) {
+                throw new ConfigurationException("unknown control '" + control + "'",
                         "use --control sysrq-c or --control nmi-watchdog-0");
-            };
+            }
+            s = Scenario.named(control, s).orElseThrow();
         }
         if (nmiCount != null || nmiSpacing != null) {
             s = s.withNmi(nmiCount != null ? nmiCount : s.nmi().count(), nmiSpacing != null ? nmiSpacing : s.nmi().spacingMs());

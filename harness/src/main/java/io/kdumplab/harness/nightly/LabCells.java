@@ -72,13 +72,8 @@ public final class LabCells implements CellRunner, HostControl {
     }
 
     public static Scenario scenario(NightlyPlan plan, String name) {
-        return switch (name) {
-            case "seed" -> Scenario.seed();
-            case "nmi-burst" -> Scenario.seed().withNmi(2, 5);
-            case "sysrq-c" -> Scenario.seed().withTrigger(Scenario.Trigger.SYSRQ_C);
-            case "nmi-watchdog-0" -> Scenario.seed().withNmiWatchdogOff();
-            default -> ScenarioLoader.load(plan.file().getParent().resolve(name));
-        };
+        return Scenario.named(name, Scenario.seed())
+                .orElseGet(() -> ScenarioLoader.load(plan.file().getParent().resolve(name)));
     }
 
     @Override

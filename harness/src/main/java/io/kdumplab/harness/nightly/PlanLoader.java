@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  */
 public final class PlanLoader {
     /** The named scenarios; anything else must be a scenario file (relative to the plan). */
-    public static final List<String> NAMED_SCENARIOS = List.of("seed", "nmi-burst", "sysrq-c", "nmi-watchdog-0");
+    public static final List<String> NAMED_SCENARIOS = io.kdumplab.harness.run.Scenario.NAMED;
     private static final Set<String> TOP = Set.of("name", "inventory", "budget", "repeats", "hosts", "kernels", "scenarios", "hang_after");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([hms])");
     private static final Pattern RELEASE = Pattern.compile("[A-Za-z0-9._+~-]+");

@@ -41,6 +41,20 @@ public record Scenario(String name, Trigger trigger, Spammer spammer, Map<String
     public record Timeouts(int preflight, int kdumpReady, int reboot, int spammerBuild, int spammerOnConsole,
                            int captureKernel, int dumpSaved, int sshBack, int evidence) {}
 
+    /** The scenarios with names (nightly plans, `--control`): the seed, a nested-NMI burst and the two controls. */
+    public static final java.util.List<String> NAMED = java.util.List.of("seed", "nmi-burst", "sysrq-c", "nmi-watchdog-0");
+
+    /** A named scenario derived from `base` (the seed, or a scenario file's); empty for an unknown name. */
+    public static java.util.Optional<Scenario> named(String name, Scenario base) {
+        return java.util.Optional.ofNullable(switch (name) {
+            case "seed" -> base;
+            case "nmi-burst" -> base.withNmi(2, 5);
+            case "sysrq-c" -> base.withTrigger(Trigger.SYSRQ_C);
+            case "nmi-watchdog-0" -> base.withNmiWatchdogOff();
+            default -> null;
+        });
+    }
+
     public static Scenario seed() {
         Map<String, String> sysctls = new LinkedHashMap<>();
         sysctls.put("kernel.unknown_nmi_panic", "1");
