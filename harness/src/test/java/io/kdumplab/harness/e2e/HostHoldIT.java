@@ -26,7 +26,8 @@ import static org.testng.Assert.assertTrue;
  * One host, one run, whatever machine it is run from: repro processes on the
  * lab, as users start them. With no database configured two runs started 2 s
  * apart run one after the other (the second waits naming the first) and a
- * third with --no-wait is refused naming the holder; orchestrators on separate
+ * third with --no-wait is refused naming the holder, and `host status` shows
+ * the holder, the queue and the claim; orchestrators on separate
  * databases exclude each other through the claim on the host alone, and the
  * claim of one killed with -9 is taken over after its deadline. The second
  * run is the sysrq-c control (what ReproIT asserted of it before).
@@ -79,6 +80,16 @@ public class HostHoldIT {
         assertTrue(outC.contains(runA), "the refusal names the holder's run id " + runA + ": " + outC);
         // the JVM's own start is part of the 10 s a user waits
         assertTrue(refusedMs < 10_000, "refused in " + refusedMs + " ms: " + outC);
+
+        // who holds the host is one command away: the lease, the queue (the second run waits in it), the claim
+        Path logStatus = work.resolve("status.log");
+        Process status = harness(logStatus, Map.of(), "host", "status", "--lab", LabFixture.NAME);
+        assertTrue(status.waitFor(60, TimeUnit.SECONDS));
+        String st = Files.readString(logStatus);
+        assertEquals(status.exitValue(), 0, st);
+        assertTrue(st.contains("lease  : held by repro run " + runA), st);
+        assertTrue(st.contains("queue 1: repro run ") && st.contains("(ON_DEMAND, waiting since"), st);
+        assertTrue(st.contains("claim  : repro run " + runA + " by "), st);
 
         assertTrue(a.waitFor(10, TimeUnit.MINUTES), "first run ends");
         assertTrue(b.waitFor(10, TimeUnit.MINUTES), "second run ends after the first");
