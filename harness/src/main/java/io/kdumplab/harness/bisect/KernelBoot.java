@@ -44,8 +44,7 @@ public final class KernelBoot {
                 .orElseThrow(() -> new ConfigurationException("--kernel-artifacts " + artifacts + " has no build of " + release,
                         "builds there: " + list.builds().stream().map(Build::kernelRelease).toList()));
         try (SshShell ssh = power.connectWaiting(bootTimeout)) {
-            String family = ssh.run(". /etc/os-release; echo \"$ID $ID_LIKE\"", Duration.ofSeconds(15)).out()
-                    .matches(".*\\b(rhel|fedora|centos|rocky|almalinux)\\b.*") ? "rhel" : "debian";
+            String family = io.kdumplab.harness.device.distro.DistroBackend.detect(ssh, host.distro()).family();
             log.accept("installing " + release + " from " + artifacts);
             new KernelInstaller(Duration.ofMinutes(30)).install(ssh, family, build);
         }
@@ -80,9 +79,9 @@ public final class KernelBoot {
         }
     }
 
-    private static BootEntries entries(SshShell ssh) {
-        // the family from os-release, as everywhere (a Debian host with grubby installed is still Debian)
-        return BootEntries.forFamily(io.kdumplab.harness.device.distro.DistroBackend.detect(ssh, null).family());
+    private BootEntries entries(SshShell ssh) {
+        // the inventory's distro, else os-release, as everywhere (a Debian host with grubby installed is still Debian)
+        return BootEntries.forFamily(io.kdumplab.harness.device.distro.DistroBackend.detect(ssh, host.distro()).family());
     }
 
     /**
