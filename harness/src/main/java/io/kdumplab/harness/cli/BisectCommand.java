@@ -57,15 +57,7 @@ public final class BisectCommand implements Runnable {
         String good;
         @Option(names = "--bad", description = "known bad build (default: the last)")
         String bad;
-        @Option(names = {"--repro-rate", "--min-repro-rate"}, defaultValue = "0.5",
-                description = "share of trials in which a bad build fails, as far as you know (default ${DEFAULT-VALUE}; 1 = deterministic);"
-                        + " it only shapes the prior: the rate is learnt, a guess twice too high still gives a calibrated answer, one too"
-                        + " low costs time. 1 is trusted: if the bug ever passed on a bad build, give 0.8 or your best guess")
-        double minReproRate;
-        @Option(names = "--error-rate", defaultValue = "0.05", description = "accepted chance of naming the wrong build (default ${DEFAULT-VALUE})")
-        double errorRate;
-        @Option(names = "--retries", defaultValue = "2", description = "retries of an INFRA_ERROR / KDUMP_NOT_READY trial before the build is skipped")
-        int retries;
+        @Mixin BisectRateOptions rate = new BisectRateOptions();
         @Option(names = "--max-trials", defaultValue = "0",
                 description = "stop (inconclusive) after this many judged trials (default: derived from the rate and --error-rate)")
         int maxTrials;
@@ -95,7 +87,7 @@ public final class BisectCommand implements Runnable {
             int g = good == null ? 0 : all.indexOf(good, "--good");
             int b = bad == null ? all.size() - 1 : all.indexOf(bad, "--bad");
             BuildList list = all.slice(g, b);
-            BisectSettings settings = new BisectSettings(minReproRate, errorRate, retries, maxTrials, goodTrials,
+            BisectSettings settings = new BisectSettings(rate.minReproRate, rate.errorRate, rate.retries, maxTrials, goodTrials,
                     safeKernel, Duration.ofSeconds(installTimeout), Duration.ofSeconds(bootTimeout), scenario.hangAfter(),
                     costs.costs(), budget == null ? 0 : budgetSeconds(budget));
             var sc = scenario.build();

@@ -42,12 +42,7 @@ public final class GitRunCommand implements Callable<Integer> {
     String prepare;
     @Option(names = "--prepare-timeout", defaultValue = "7200", description = "seconds for --prepare")
     int prepareTimeout;
-    @Option(names = "--min-repro-rate", defaultValue = "1.0", description = "lowest share of trials in which a bad commit fails (default 1)")
-    double minReproRate;
-    @Option(names = "--error-rate", defaultValue = "0.05", description = "accepted chance of calling a bad commit good")
-    double errorRate;
-    @Option(names = "--retries", defaultValue = "2", description = "retries of a trial that could not be judged")
-    int retries;
+    @Mixin BisectRateOptions rate = new BisectRateOptions();
     @Option(names = "--no-configure", description = "never change the boot configuration or reboot for kdump")
     boolean noConfigure;
     @Option(names = "--reports", defaultValue = "${env:HARNESS_REPORTS:-reports}")
@@ -74,7 +69,7 @@ public final class GitRunCommand implements Callable<Integer> {
     }
 
     private int judge() {
-        if (minReproRate <= 0 || minReproRate > 1 || errorRate <= 0 || errorRate >= 0.5) {
+        if (rate.minReproRate <= 0 || rate.minReproRate > 1 || rate.errorRate <= 0 || rate.errorRate >= 0.5) {
             throw new ConfigurationException("--min-repro-rate must be in (0, 1] and --error-rate in (0, 0.5)",
                     "e.g. --min-repro-rate 0.3 --error-rate 0.05");
         }
@@ -121,7 +116,7 @@ public final class GitRunCommand implements Callable<Integer> {
                 return ExitCodes.INFRA;
             }
         }
-        int needed = io.kdumplab.harness.bisect.BisectSettings.passesToRuleOut(minReproRate, errorRate);
+        int needed = io.kdumplab.harness.bisect.BisectSettings.passesToRuleOut(rate.minReproRate, rate.errorRate);
         int passes = 0;
         int unjudged = 0;
         while (true) {
@@ -149,7 +144,7 @@ public final class GitRunCommand implements Callable<Integer> {
                 }
                 case RETRY -> {
                     unjudged++;
-                    if (unjudged > retries) {
+                    if (unjudged > rate.retries) {
                         System.err.println("git-run: " + unjudged + " trial(s) could not be judged: skip (exit 125)");
                         return ExitCodes.INFRA;
                     }

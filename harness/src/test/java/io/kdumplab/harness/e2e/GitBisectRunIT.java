@@ -50,7 +50,7 @@ public class GitBisectRunIT {
         }
         Path reports = Files.createDirectories(repo.resolve(".reports"));
         Files.writeString(repo.resolve(".git/info/exclude"), ".reports/\n");
-        String harness = HarnessProcess.commandLine() + " bisect git-run --lab " + LabFixture.NAME + " --scenario scenario.yaml"
+        String harness = HarnessProcess.commandLine() + " bisect git-run --lab " + LabFixture.NAME + " --min-repro-rate 1 --scenario scenario.yaml"
                 + " --reports '" + reports + "' --hang-after 30 --prepare 'test ! -e BROKEN'";
         git(repo, "bisect", "start", "HEAD", "HEAD~5");
         TimedOutput run = TimedOutput.run(List.of("bash", "-c", "git bisect run " + harness), Duration.ofMinutes(25), repo);
