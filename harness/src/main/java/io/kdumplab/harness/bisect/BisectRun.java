@@ -369,7 +369,11 @@ public final class BisectRun {
         restored = true;
         ReproRun run = currentRun;
         if (run != null) {
-            log.info("interrupted during run " + run.result().runId + "; it restores its own sysctls and modules");
+            // in order: the run's own restore (its signal hook has cancelled it), then the bisection's, then the hold
+            log.info("interrupted during run " + run.result().runId + "; it restores its own sysctls and modules first");
+            if (!run.awaitDone(Duration.ofSeconds(60))) {
+                log.info("run " + run.result().runId + " did not finish its restore within 60 s; restoring the boot setup anyway");
+            }
         }
         long t0 = System.nanoTime();
         try (SshShell ssh = power.connectWaiting(settings.bootTimeout())) {

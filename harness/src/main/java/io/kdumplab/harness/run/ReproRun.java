@@ -118,6 +118,16 @@ public final class ReproRun {
         return result;
     }
 
+    /** Waits (bounded) until the run has ended, its restore included; true if it has. */
+    public boolean awaitDone(Duration max) {
+        try {
+            return done.await(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Stops the run between steps (or interrupts the running one); restore still runs. */
     public void cancel(String why) {
         cancel.cancel(why);
