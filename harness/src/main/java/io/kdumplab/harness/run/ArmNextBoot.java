@@ -28,6 +28,7 @@ final class ArmNextBoot implements Step<Void> {
     @Override
     public Void run(RunContext ctx, Deadline d) {
         try {
+            ctx.options().fence().check("arming the next boot entry");
             String armed = ctx.options().nextBoot().arm(ctx.device());
             if (armed != null) {
                 ctx.info(armed);

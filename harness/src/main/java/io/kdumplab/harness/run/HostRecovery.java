@@ -74,6 +74,7 @@ final class HostRecovery {
     /** A reboot the run asked for (boot configuration changed); a power cycle if SSH does not come back. */
     static void reboot(RunContext ctx, Deadline d) {
         String boot = ctx.device().bootId();
+        ctx.options().fence().beforeOutage("a reboot", Duration.ofSeconds(ctx.scenario().timeouts().reboot()));
         ctx.info("rebooting " + ctx.host().name() + " to apply the boot configuration");
         ctx.device().shell().runExpectingDisconnect(ctx.device().asRoot("systemctl reboot"));
         ctx.device().cutShell();

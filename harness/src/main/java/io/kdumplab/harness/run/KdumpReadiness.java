@@ -89,6 +89,7 @@ final class KdumpReadiness implements Step<HostFacts> {
             args.add("console=ttyS0,115200n8");
         }
         if (!args.isEmpty()) {
+            ctx.options().fence().check("changing the boot configuration");
             ctx.info("configuring kdump: adding '" + String.join(" ", args) + "' to the boot configuration ("
                     + facts.distro().family() + ")");
             ctx.device().root(facts.distro().addKernelArgsCommand(String.join(" ", args)), Duration.ofSeconds(120));
