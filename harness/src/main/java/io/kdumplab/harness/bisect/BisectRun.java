@@ -339,7 +339,7 @@ public final class BisectRun {
             log.info(back ? "back on SSH with a new boot after " + Math.round(seconds(bootStart)) + " s" : "no SSH after the reboot");
             if (!back) {
                 log.info(b.label() + " did not come back on SSH; power-cycling through the BMC (the old default boots)");
-                fence.beforeOutage("a power cycle", settings.bootTimeout());
+                fence.beforeRecovery("a power cycle", settings.bootTimeout());
                 power.powerCycle(settings.bootTimeout());
                 throw new BootEntries.BuildProblem(b.label() + " did not boot to SSH within " + settings.bootTimeout().toSeconds() + " s");
             }
@@ -384,7 +384,7 @@ public final class BisectRun {
                 boot.bootOnce(ssh, start.safeKernel());
                 log.info("booting the safe kernel " + start.safeKernel());
                 if (!power.reboot(ssh, settings.bootTimeout())) {
-                    fence.beforeOutage("a power cycle", settings.bootTimeout());
+                    fence.beforeRecovery("a power cycle", settings.bootTimeout());
                     power.powerCycle(settings.bootTimeout());
                 }
             }

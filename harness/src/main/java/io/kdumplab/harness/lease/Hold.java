@@ -21,6 +21,11 @@ public interface Hold extends Fence, AutoCloseable {
             }
 
             @Override
+            public void beforeRecovery(String action, java.time.Duration outage) {
+                fence.beforeRecovery(action, outage);
+            }
+
+            @Override
             public void close() {
             }
         };

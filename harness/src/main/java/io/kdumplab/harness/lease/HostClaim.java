@@ -42,8 +42,11 @@ public final class HostClaim implements Hold {
     public static final String DIR = "/var/lib/kdump-harness";
     public static final Duration DEFAULT_TTL = Duration.ofMinutes(15);
     private static final Duration POLL = Duration.ofSeconds(5);
-    private static final Duration CALL = Duration.ofSeconds(20);
-    private static final Duration RECONNECT = Duration.ofSeconds(15);
+    /** A claim operation is a few file operations: a host that takes longer is not answering. */
+    private static final Duration CALL = Duration.ofSeconds(8);
+    private static final Duration RECONNECT = Duration.ofSeconds(5);
+    /** After a failed call the host counts as unreachable this long (the renewer keeps trying meanwhile). */
+    private static final Duration UNREACHABLE_FOR = Duration.ofSeconds(20);
     private static final String SCRIPT = script();
 
     /** Who is claiming: written on the host for whoever comes next. */
@@ -65,6 +68,9 @@ public final class HostClaim implements Hold {
     /** This machine's estimate of the claim's deadline (System.nanoTime), from the host's answer. */
     private volatile long deadlineNanos;
     private ScheduledExecutorService renewer;
+    /** One operation at a time on the claim's connection; a check does not queue behind a slow renewal. */
+    private final java.util.concurrent.locks.ReentrantLock line = new java.util.concurrent.locks.ReentrantLock();
+    private volatile long unreachableUntilNanos;
 
     HostClaim(Device device, String dir, Who who, Duration ttl, Consumer<String> log) {
         this.device = device;
@@ -203,39 +209,77 @@ public final class HostClaim implements Hold {
         }
     }
 
-    /** Before every destructive action: the claim is still ours, on the host or (unreachable) by its deadline. */
-    @Override
-    public void check(String action) {
+    /**
+     * Before every destructive action: the claim is still ours, read from the host; when the host does not answer
+     * (or just did not), by its deadline: nobody can take it over before then. Returns whether the host answered.
+     */
+    private boolean verify(String action) {
+        boolean answered = false;
         if (lostBecause == null) {
+            String why = null;
             try {
-                Answer a = call("read", ttl);
-                if (a.holder == null || !a.holder.token().equals(token)) {
-                    markLost(a.holder == null ? "the claim file is gone" : "now claimed by " + a.holder.describe());
+                Answer a = callIfFree("read", ttl);
+                if (a == null) {
+                    why = "a renewal is still waiting for it";
+                } else {
+                    answered = true;
+                    if (a.holder == null || !a.holder.token().equals(token)) {
+                        markLost(a.holder == null ? "the claim file is gone" : "now claimed by " + a.holder.describe());
+                    }
                 }
             } catch (HarnessException unreachable) {
-                if (System.nanoTime() > deadlineNanos) {
-                    markLost("the host did not answer and the claim's deadline has passed (" + unreachable.getMessage() + ")");
-                }
+                why = unreachable.getMessage();
+            }
+            if (why != null) {
+                byDeadline(why);
             }
         }
         if (lostBecause != null) {
             throw new CancelledException("the claim on " + device.host() + " is lost: " + lostBecause + "; not doing " + action);
         }
+        return answered;
+    }
+
+    private void byDeadline(String why) {
+        if (System.nanoTime() > deadlineNanos) {
+            markLost("the host did not answer and the claim's deadline has passed (" + why + ")");
+        }
+    }
+
+    @Override
+    public void check(String action) {
+        verify(action);
     }
 
     /** Checks, then extends the claim to cover an outage the action causes (a crash and its reboot, a power cycle). */
     @Override
     public void beforeOutage(String action, Duration outage) {
-        check(action);
+        if (!verify(action)) {
+            return; // not reachable right now: the claim's present deadline stands, as the check just accepted
+        }
         Duration cover = outage.plus(Duration.ofMinutes(1));
         try {
             Answer a = call("renew", cover.compareTo(ttl) > 0 ? cover : ttl);
             if (a.status.equals("lost")) {
                 markLost(a.holder == null ? "the claim file is gone" : "now claimed by " + a.holder.describe());
-                check(action);
+                verify(action);
             }
         } catch (HarnessException unreachable) {
-            // not reachable right now: the claim's present deadline stands, as check() just accepted
+            // gone between the check and the renewal: the present deadline stands
+        }
+    }
+
+    /**
+     * Recovering a host that does not answer (hung, or its capture kernel died): no SSH is tried, which would only
+     * delay the power cycle; the claim holds by its deadline, which the NMI's extension set past the outage.
+     */
+    @Override
+    public void beforeRecovery(String action, Duration outage) {
+        if (lostBecause == null) {
+            byDeadline("it is being recovered through its BMC");
+        }
+        if (lostBecause != null) {
+            throw new CancelledException("the claim on " + device.host() + " is lost: " + lostBecause + "; not doing " + action);
         }
     }
 
@@ -273,14 +317,19 @@ public final class HostClaim implements Hold {
             renewer.shutdownNow();
         }
         try {
-            if (lostBecause == null) {
-                Answer a = call("release", ttl);
-                if (!a.status.equals("released")) {
-                    log.accept("claim on " + device.host() + " was not ours any more at release: " + a.raw.strip());
+            if (lostBecause == null && System.nanoTime() < unreachableUntilNanos) {
+                log.accept("claim on " + device.host() + " not released (the host does not answer); it lapses by its deadline,"
+                        + " or the next holder of the same database takes it over at once");
+            } else if (lostBecause == null) {
+                // one try on the present connection, no reconnect: a run's end must not wait for a dead host
+                CommandResult r = device.runRoot(command("release", ttl), CALL);
+                if (!r.stdout().contains("status=released")) {
+                    log.accept("claim on " + device.host() + " was not ours any more at release: " + r.stdout().strip());
                 }
             }
-        } catch (HarnessException e) {
-            log.accept("claim on " + device.host() + " not released (" + e.getMessage() + "); it lapses by its deadline");
+        } catch (HarnessException | IllegalStateException e) {
+            log.accept("claim on " + device.host() + " not released (" + e.getMessage() + "); it lapses by its deadline,"
+                    + " or the next holder of the same database takes it over at once");
         } finally {
             device.close();
         }
@@ -294,12 +343,50 @@ public final class HostClaim implements Hold {
         }
     }
 
-    /** One claim operation on the host; one at a time (the renewer and the run share this connection). */
-    private synchronized Answer call(String op, Duration seconds) {
+    private String command(String op, Duration seconds) {
         List<String> args = new ArrayList<>(List.of("sh", "-c", SCRIPT, "claim.sh", dir, op, token,
                 String.valueOf(Math.max(1, seconds.toSeconds())), clean(who.machine()), clean(who.user()), clean(who.mode()),
                 clean(who.run()), String.valueOf(who.pid()), clean(fence)));
-        String command = ShellWords.join(args);
+        return ShellWords.join(args);
+    }
+
+    /**
+     * As call, or null when another operation (a renewal waiting for a silent host: at most CALL + RECONNECT + CALL)
+     * still holds the line after that long.
+     */
+    private Answer callIfFree(String op, Duration seconds) {
+        try {
+            if (!line.tryLock(CALL.multipliedBy(2).plus(RECONNECT).toMillis(), TimeUnit.MILLISECONDS)) {
+                return null;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        try {
+            return call(op, seconds);
+        } finally {
+            line.unlock();
+        }
+    }
+
+    /** One claim operation on the host; one at a time (the renewer and the run share this connection). */
+    private Answer call(String op, Duration seconds) {
+        line.lock();
+        try {
+            Answer a = callLocked(op, seconds);
+            unreachableUntilNanos = 0;
+            return a;
+        } catch (HarnessException | IllegalStateException e) {
+            unreachableUntilNanos = System.nanoTime() + UNREACHABLE_FOR.toNanos();
+            throw e;
+        } finally {
+            line.unlock();
+        }
+    }
+
+    private Answer callLocked(String op, Duration seconds) {
+        String command = command(op, seconds);
         CommandResult r;
         try {
             r = device.runRoot(command, CALL);

@@ -25,6 +25,14 @@ public interface Fence {
         check(action);
     }
 
+    /**
+     * Before recovering a host that does not answer (a power cycle of a hung or dead host): what can be checked
+     * without the host, at once (the recovery must not wait for SSH timeouts).
+     */
+    default void beforeRecovery(String action, Duration outage) {
+        check(action);
+    }
+
     /** All of them, in order (the database lease first, then the claim on the host). */
     static Fence all(List<Fence> fences) {
         List<Fence> copy = List.copyOf(fences);
@@ -37,6 +45,11 @@ public interface Fence {
             @Override
             public void beforeOutage(String action, Duration outage) {
                 copy.forEach(f -> f.beforeOutage(action, outage));
+            }
+
+            @Override
+            public void beforeRecovery(String action, Duration outage) {
+                copy.forEach(f -> f.beforeRecovery(action, outage));
             }
         };
     }

@@ -147,6 +147,23 @@ public class HostClaimTest {
         a.close();
     }
 
+    public void recoveringADeadHostChecksTheClaimByItsDeadlineWithoutTouchingTheHost() throws Exception {
+        HostClaim a = take("run-A", null, Duration.ofSeconds(2), Duration.ZERO);
+        host.answers.put("claim.sh", c -> {
+            throw new IllegalStateException("no SSH may be tried while recovering a dead host");
+        });
+        int before = host.commands.size();
+        long t0 = System.nanoTime();
+        a.beforeRecovery("a power cycle", Duration.ofMinutes(5));
+        assertTrue(System.nanoTime() - t0 < Duration.ofMillis(100).toNanos(), "at once");
+        assertEquals(host.commands.size(), before, "nothing sent to the host");
+        Thread.sleep(2600);
+        CancelledException e = expectThrows(CancelledException.class, () -> a.beforeRecovery("a power cycle", Duration.ofMinutes(5)));
+        assertTrue(e.getMessage().contains("deadline has passed"), e.getMessage());
+        host.hostDown = true;
+        a.close();
+    }
+
     public void holderOfReadsTheClaimAndAnExpiredOneCountsAsFree() throws Exception {
         assertNull(HostClaim.holderOf(host.device("h1"), dir.toString(), Duration.ofSeconds(5)));
         try (HostClaim a = take("run-A", null, Duration.ofMinutes(15), Duration.ZERO)) {
