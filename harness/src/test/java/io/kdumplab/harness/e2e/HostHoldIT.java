@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -35,6 +36,42 @@ import static org.testng.Assert.assertTrue;
 @Test(groups = "lab", singleThreaded = true)
 public class HostHoldIT {
     private static final Pattern RUN_ID = Pattern.compile("run (\\d{8}-\\d{6}-virtual-lab-[0-9a-f]+)");
+
+    /** Watches every process's arguments for the BMC password while the runs go on. */
+    static final class PasswordWatch {
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        private final List<String> leaks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final Thread thread;
+
+        PasswordWatch(String password) {
+            thread = new Thread(() -> {
+                while (!done.get()) {
+                    try (var procs = Files.list(Path.of("/proc"))) {
+                        procs.filter(p -> p.getFileName().toString().matches("\\d+")).forEach(p -> {
+                            try {
+                                String cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
+                                if (cmd.contains(password)) {
+                                    leaks.add(cmd);
+                                }
+                            } catch (Exception ignored) {
+                                // the process is gone
+                            }
+                        });
+                        Thread.sleep(200);
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            }, "password-watch");
+            thread.start();
+        }
+
+        List<String> stop() throws InterruptedException {
+            done.set(true);
+            thread.join();
+            return leaks;
+        }
+    }
 
     private static Process harness(Path log, Map<String, String> env, String... args) throws Exception {
         ProcessBuilder pb = HarnessProcess.builder(log.getParent(), log, args);
@@ -64,6 +101,9 @@ public class HostHoldIT {
         Path logA = work.resolve("a.log");
         Path logB = work.resolve("b.log");
         Path logC = work.resolve("c.log");
+        String password = io.kdumplab.harness.inventory.Inventory.virtualLab(LabFixture.NAME, "tcp")
+                .resolve("virtual-lab", LabFixture.lab().running()).bmc().password().reveal();
+        PasswordWatch watch = new PasswordWatch(password);
         Process a = harness(logA, Map.of(), "repro", "--lab", LabFixture.NAME, "--reports", reports.toString());
         Thread.sleep(2000);
         Process b = harness(logB, Map.of(), "repro", "--lab", LabFixture.NAME, "--control", "sysrq-c", "--reports",
@@ -93,6 +133,7 @@ public class HostHoldIT {
 
         assertTrue(a.waitFor(10, TimeUnit.MINUTES), "first run ends");
         assertTrue(b.waitFor(10, TimeUnit.MINUTES), "second run ends after the first");
+        List<String> leaks = watch.stop();
         outA = Files.readString(logA);
         String outB = Files.readString(logB);
         assertEquals(a.exitValue(), 0, outA);
@@ -112,6 +153,27 @@ public class HostHoldIT {
         assertTrue(consoleA.contains("kdump-harness-" + runA) && consoleB.contains("kdump-harness-" + runB), "own markers");
         assertFalse(consoleA.contains("kdump-harness-" + runB), "the first run's console has no marker of the second");
         assertFalse(consoleB.contains("kdump-harness-" + runA), "the second run's console has no marker of the first");
+
+        // the seed scenario's evidence (the first run): the vmcore read back, no password anywhere
+        assertTrue(ra.evidence.vmcorePath != null && ra.evidence.vmcoreSize > 1_000_000, "vmcore " + ra.evidence.vmcoreSize);
+        assertTrue(ra.evidence.readable);
+        assertTrue(ra.evidence.panicMessage != null && ra.evidence.panicMessage.contains("NMI"), String.valueOf(ra.evidence.panicMessage));
+        assertEquals(ra.nmiSentAt.size(), 1);
+        assertTrue(ra.hostBackInService);
+        assertTrue(ra.diagnosis == null, "a PASS carries no diagnosis");
+        assertTrue(ra.reason.startsWith("vmcore saved and readable: "), ra.reason);
+        assertTrue(ra.target.captureKernelCmdline.contains("elfcorehdr="));
+        assertTrue(consoleA.contains("printk_spammer: t=0 seq="), "spammer lines on the console");
+        assertTrue(consoleA.contains("elfcorehdr="), "capture kernel start on the console");
+        assertTrue(ra.console.spammerLines > 100, "spammer lines counted: " + ra.console.spammerLines);
+        assertTrue(ra.steps.stream().allMatch(x -> x.durationMillis != null && x.timeoutSeconds > 0));
+        for (String f : new String[] {"result.json", "harness.log", "console.log", "console.index.tsv"}) {
+            assertFalse(Files.readString(reports.resolve(runA).resolve(f), java.nio.charset.StandardCharsets.ISO_8859_1)
+                    .contains(password), "password in " + f);
+        }
+        assertFalse(outA.contains(password) || outB.contains(password), "password in the output");
+        assertTrue(leaks.isEmpty(), "password in process arguments: " + leaks);
+        assertTrue(Files.readString(reports.resolve(runA).resolve("result.json")).contains("\"bmc_password_source\" : \"file "));
 
         // what ReproIT asserted of the sysrq-c control: the banner, the capture kernel, the cached spammer
         assertTrue(rb.phases.stream().anyMatch(p -> p.phase.equals("PANIC") && p.text.contains("sysrq triggered crash")),
