@@ -247,7 +247,7 @@ public class LeftOverLabIT {
         List<String> kernels = new java.util.ArrayList<>(lab.image().kernels().bisection());
         Path builds = work.resolve("builds");
         new io.kdumplab.harness.lab.DemoBuilds(io.kdumplab.harness.lab.LabPaths.fromEnvironment().cacheRoot(), System.err::println)
-                .create(builds, kernels.subList(kernels.size() - 2, kernels.size()), 1, 100);
+                .create(builds, kernels.subList(kernels.size() - 3, kernels.size()), 1, 100);
         String inventory = Files.readString(Path.of("..", "inventories", "virtual-lab.yaml")).replace("lab: default",
                 "lab: " + LabFixture.NAME);
         Path inv = Files.writeString(work.resolve("virtual-lab.yaml"), inventory);
