@@ -258,8 +258,11 @@ public class LeftOverLabIT {
         java.util.List<long[]> seen = new java.util.ArrayList<>();
         String out = waitForLine(log, "installing ", Duration.ofMinutes(6), p, seen);
         System.err.println("bisect run on a left-over lab: first install " + (System.nanoTime() - t0) / 1_000_000_000L + " s in");
+        // what it does on SIGTERM mid-install is not this test's subject (the class's clean-up resets the guest)
         new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
-        p.waitFor(180, TimeUnit.SECONDS);
+        if (!p.waitFor(15, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
         assertTrue(out.contains("is left over") && out.contains("bringing it up"), out);
         assertTrue(out.contains("claim on virtual-lab taken (bisect run bisection"), out);
         long longest = 0;
