@@ -251,21 +251,28 @@ public final class HostClaim implements Hold {
         verify(action);
     }
 
-    /** Checks, then extends the claim to cover an outage the action causes (a crash and its reboot, a power cycle). */
+    /**
+     * Checks and extends the claim in one operation (the renewal succeeds only for the claim's holder) to cover an
+     * outage the action causes (a crash and its reboot, a power cycle): one script run on a host whose console is
+     * flooded, right before the NMI.
+     */
     @Override
     public void beforeOutage(String action, Duration outage) {
-        if (!verify(action)) {
-            return; // not reachable right now: the claim's present deadline stands, as the check just accepted
-        }
-        Duration cover = outage.plus(Duration.ofMinutes(1));
-        try {
-            Answer a = call("renew", cover.compareTo(ttl) > 0 ? cover : ttl);
-            if (a.status.equals("lost")) {
-                markLost(a.holder == null ? "the claim file is gone" : "now claimed by " + a.holder.describe());
-                verify(action);
+        if (lostBecause == null) {
+            Duration cover = outage.plus(Duration.ofMinutes(1));
+            try {
+                Answer a = callIfFree("renew", cover.compareTo(ttl) > 0 ? cover : ttl);
+                if (a == null) {
+                    byDeadline("a renewal is still waiting for it");
+                } else if (a.status.equals("lost")) {
+                    markLost(a.holder == null ? "the claim file is gone" : "now claimed by " + a.holder.describe());
+                }
+            } catch (HarnessException unreachable) {
+                byDeadline(unreachable.getMessage()); // not reachable right now: the present deadline decides
             }
-        } catch (HarnessException unreachable) {
-            // gone between the check and the renewal: the present deadline stands
+        }
+        if (lostBecause != null) {
+            throw new CancelledException("the claim on " + device.host() + " is lost: " + lostBecause + "; not doing " + action);
         }
     }
 

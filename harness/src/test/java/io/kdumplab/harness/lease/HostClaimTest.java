@@ -88,6 +88,19 @@ public class HostClaimTest {
                 .substring("deadline=".length()));
     }
 
+    public void anOutageExtensionByAnotherHolderFindsTheClaimLostInOneStep() throws Exception {
+        HostClaim a = take("run-A", null, Duration.ofSeconds(1), Duration.ZERO);
+        Thread.sleep(2200);
+        try (HostClaim b = take("run-B", null, Duration.ofMinutes(15), Duration.ZERO)) {
+            int before = host.commands.size();
+            CancelledException e = expectThrows(CancelledException.class, () -> a.beforeOutage("the NMI", Duration.ofMinutes(10)));
+            assertTrue(e.getMessage().contains("now claimed by repro run run-B"), e.getMessage());
+            assertEquals(host.commands.size(), before + 1, "one script run: the renewal is the check");
+            b.beforeOutage("the NMI", Duration.ofMinutes(10));
+            a.close();
+        }
+    }
+
     public void aClaimPastItsDeadlineIsTakenOverNamingTheOldHolderAndTheOldHolderSeesItLost() throws Exception {
         HostClaim a = take("run-A", null, Duration.ofSeconds(1), Duration.ZERO);
         Thread.sleep(2200); // the host's clock has whole seconds: past a 1 s deadline for sure
@@ -97,6 +110,7 @@ public class HostClaimTest {
             CancelledException e = expectThrows(CancelledException.class, () -> a.check("the NMI"));
             assertTrue(e.getMessage().contains("now claimed by repro run run-B"), e.getMessage());
             assertTrue(e.getMessage().contains("not doing the NMI"), e.getMessage());
+            expectThrows(CancelledException.class, () -> a.beforeOutage("the NMI", Duration.ofMinutes(10)));
             a.close(); // a lost claim is never released on the new holder's behalf
             assertTrue(claimFile().contains("token=" + b.token()));
             b.check("the NMI");
