@@ -17,10 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -118,7 +116,7 @@ public final class HostClaim implements Hold {
         long lastHolderDeadlineNanos = 0;
         String lastSaid = null;
         while (true) {
-            Answer a;
+            ClaimAnswer a;
             try {
                 a = call("take", ttl);
             } catch (HarnessException unreachable) {
@@ -130,34 +128,34 @@ public final class HostClaim implements Hold {
                 sleep();
                 continue;
             }
-            if (a.status.startsWith("taken")) {
-                ClaimHolder old = ClaimHolder.parse(a.kv, "old.");
+            if (a.status().startsWith("taken")) {
+                ClaimHolder old = ClaimHolder.parse(a.kv(), "old.");
                 if (old != null) {
                     log.accept("claim on " + device.host() + " taken over from " + old.describe() + " ("
-                            + (a.status.endsWith("superseded") ? "its database lease was taken over by ours" : "its deadline passed")
+                            + (a.status().endsWith("superseded") ? "its database lease was taken over by ours" : "its deadline passed")
                             + ")");
                 }
                 log.accept("claim on " + device.host() + " taken (" + who.mode() + " run " + who.run() + ", renewed every "
                         + renewEvery().toSeconds() + " s, lapses " + ttl.toSeconds() + " s after its holder falls silent)");
                 return;
             }
-            if (a.status.equals("held")) {
-                lastHolder = a.holder;
-                lastHolderDeadlineNanos = a.localNanosOf(a.holder.deadline()) + POLL.toNanos();
-                String said = "host " + device.host() + " is claimed by " + a.holder.describe();
+            if (a.status().equals("held")) {
+                lastHolder = a.holder();
+                lastHolderDeadlineNanos = a.localNanosOf(a.holder().deadline()) + POLL.toNanos();
+                String said = "host " + device.host() + " is claimed by " + a.holder().describe();
                 if (wait.isZero()) {
-                    throw new LeaseUnavailableException(said + " (--no-wait)", a.holder.describe());
+                    throw new LeaseUnavailableException(said + " (--no-wait)", a.holder().describe());
                 }
                 if (d.expired()) {
-                    throw new LeaseUnavailableException(said + "; gave up after " + wait.toSeconds() + " s", a.holder.describe());
+                    throw new LeaseUnavailableException(said + "; gave up after " + wait.toSeconds() + " s", a.holder().describe());
                 }
                 if (!said.equals(lastSaid)) {
                     log.accept(said + "; waiting in line (" + d.remaining().toSeconds() + " s left)");
                     lastSaid = said;
                 }
                 progress.tick(said);
-            } else if (!a.status.equals("busy")) {
-                throw new InfrastructureException("claim", "claiming " + device.host() + " failed: " + a.raw,
+            } else if (!a.status().equals("busy")) {
+                throw new InfrastructureException("claim", "claiming " + device.host() + " failed: " + a.raw(),
                         "the host needs flock (util-linux) and a writable " + dir);
             }
             sleep();
@@ -193,9 +191,9 @@ public final class HostClaim implements Hold {
             return;
         }
         try {
-            Answer a = call("renew", forHowLong);
-            if (a.status.equals("lost")) {
-                markLost(a.holder == null ? "the claim file is gone" : "now claimed by " + a.holder.describe());
+            ClaimAnswer a = call("renew", forHowLong);
+            if (a.status().equals("lost")) {
+                markLost(a.holder() == null ? "the claim file is gone" : "now claimed by " + a.holder().describe());
             }
         } catch (HarnessException | IllegalStateException unreachable) {
             // the host is rebooting (ours) or hung: the claim holds until its deadline; check() decides from there
@@ -218,13 +216,13 @@ public final class HostClaim implements Hold {
         if (lostBecause == null) {
             String why = null;
             try {
-                Answer a = callIfFree("read", ttl);
+                ClaimAnswer a = callIfFree("read", ttl);
                 if (a == null) {
                     why = "a renewal is still waiting for it";
                 } else {
                     answered = true;
-                    if (a.holder == null || !a.holder.token().equals(token)) {
-                        markLost(a.holder == null ? "the claim file is gone" : "now claimed by " + a.holder.describe());
+                    if (a.holder() == null || !a.holder().token().equals(token)) {
+                        markLost(a.holder() == null ? "the claim file is gone" : "now claimed by " + a.holder().describe());
                     }
                 }
             } catch (HarnessException unreachable) {
@@ -261,11 +259,11 @@ public final class HostClaim implements Hold {
         if (lostBecause == null) {
             Duration cover = outage.plus(Duration.ofMinutes(1));
             try {
-                Answer a = callIfFree("renew", cover.compareTo(ttl) > 0 ? cover : ttl);
+                ClaimAnswer a = callIfFree("renew", cover.compareTo(ttl) > 0 ? cover : ttl);
                 if (a == null) {
                     byDeadline("a renewal is still waiting for it");
-                } else if (a.status.equals("lost")) {
-                    markLost(a.holder == null ? "the claim file is gone" : "now claimed by " + a.holder.describe());
+                } else if (a.status().equals("lost")) {
+                    markLost(a.holder() == null ? "the claim file is gone" : "now claimed by " + a.holder().describe());
                 }
             } catch (HarnessException unreachable) {
                 byDeadline(unreachable.getMessage()); // not reachable right now: the present deadline decides
@@ -308,8 +306,8 @@ public final class HostClaim implements Hold {
         HostClaim reader = new HostClaim(device, dir, Who.thisProcess("status", "-"), DEFAULT_TTL, m -> { });
         try (device) {
             device.openShell(Deadline.in("SSH to " + device.host() + " to read its claim", reach));
-            Answer a = reader.call("read", DEFAULT_TTL);
-            return a.holder != null && a.nowHost <= a.holder.deadline() ? a.holder : null;
+            ClaimAnswer a = reader.call("read", DEFAULT_TTL);
+            return a.holder() != null && a.nowHost() <= a.holder().deadline() ? a.holder() : null;
         }
     }
 
@@ -342,14 +340,6 @@ public final class HostClaim implements Hold {
         }
     }
 
-    private record Answer(String status, Map<String, String> kv, ClaimHolder holder, long nowHost, long receivedNanos,
-                          String raw) {
-        /** This machine's System.nanoTime() at a moment of the host's clock. */
-        long localNanosOf(long hostEpochSeconds) {
-            return receivedNanos + TimeUnit.SECONDS.toNanos(hostEpochSeconds - nowHost);
-        }
-    }
-
     private String command(String op, Duration seconds) {
         List<String> args = new ArrayList<>(List.of("sh", "-c", SCRIPT, "claim.sh", dir, op, token,
                 String.valueOf(Math.max(1, seconds.toSeconds())), clean(who.machine()), clean(who.user()), clean(who.mode()),
@@ -361,7 +351,7 @@ public final class HostClaim implements Hold {
      * As call, or null when another operation (a renewal waiting for a silent host: at most CALL + RECONNECT + CALL)
      * still holds the line after that long.
      */
-    private Answer callIfFree(String op, Duration seconds) {
+    private ClaimAnswer callIfFree(String op, Duration seconds) {
         try {
             if (!line.tryLock(CALL.multipliedBy(2).plus(RECONNECT).toMillis(), TimeUnit.MILLISECONDS)) {
                 return null;
@@ -378,10 +368,10 @@ public final class HostClaim implements Hold {
     }
 
     /** One claim operation on the host; one at a time (the renewer and the run share this connection). */
-    private Answer call(String op, Duration seconds) {
+    private ClaimAnswer call(String op, Duration seconds) {
         line.lock();
         try {
-            Answer a = callLocked(op, seconds);
+            ClaimAnswer a = callLocked(op, seconds);
             unreachableUntilNanos = 0;
             return a;
         } catch (HarnessException | IllegalStateException e) {
@@ -392,7 +382,7 @@ public final class HostClaim implements Hold {
         }
     }
 
-    private Answer callLocked(String op, Duration seconds) {
+    private ClaimAnswer callLocked(String op, Duration seconds) {
         String command = command(op, seconds);
         CommandResult r;
         try {
@@ -403,42 +393,17 @@ public final class HostClaim implements Hold {
             device.reconnectShell(Deadline.in("SSH back to " + device.host() + " for its claim", RECONNECT));
             r = device.runRoot(command, CALL);
         }
-        long received = System.nanoTime();
-        Map<String, String> kv = new HashMap<>();
-        String status = "";
-        for (String line : r.stdout().split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq <= 0) {
-                continue;
-            }
-            String k = line.substring(0, eq);
-            String v = line.substring(eq + 1);
-            if (k.equals("status")) {
-                status = v;
-            } else {
-                kv.put(k, v);
-            }
-        }
-        if (status.isEmpty()) {
+        ClaimAnswer a = ClaimAnswer.parse(r.stdout(), System.nanoTime());
+        if (a == null) {
             throw new InfrastructureException("claim", "the claim script on " + device.host() + " gave no answer (exit "
                     + r.exitStatus() + "): " + (r.stderr().isBlank() ? r.stdout() : r.stderr()).strip(),
                     "the host needs sh, flock (util-linux) and sed; see docs/repro.md#one-host-one-run");
         }
-        long now = parseLong(kv.get("now"));
-        ClaimHolder holder = ClaimHolder.parse(kv, "holder.");
-        Answer a = new Answer(status, kv, holder, now, received, r.stdout());
+        ClaimHolder holder = a.holder();
         if (holder != null && holder.token().equals(token)) {
             deadlineNanos = a.localNanosOf(holder.deadline());
         }
         return a;
-    }
-
-    private static long parseLong(String s) {
-        try {
-            return s == null ? 0 : Long.parseLong(s.strip());
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     /** One line, no '=' ambiguity problems, no control characters: the claim file is line-based. */
