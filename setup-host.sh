@@ -15,6 +15,7 @@ PACKAGES=(
   git dpkg apt                             # bisection: git bisect run test, demo builds (apt-get download, dpkg-deb)
   postgresql                               # nightly: the private PostgreSQL cluster (initdb, pg_ctl); the queue, leases, history
   man-db bsdextrautils                     # the man pages' render test (man, col)
+  redfishtool python3-sushy                # independent Redfish clients that check the lab's Redfish service
 )
 [ "$(id -u)" = 0 ] || { echo "setup-host.sh: run as root (apt-get and the image build need it)" >&2; exit 1; }
 missing=()

@@ -1,7 +1,9 @@
 package io.kdumplab.harness.bisect;
 
+import io.kdumplab.harness.builds.BuildList;
+import io.kdumplab.harness.builds.Build;
 import io.kdumplab.harness.inventory.TargetHost;
-import io.kdumplab.harness.run.Fence;
+import io.kdumplab.harness.device.Fence;
 import io.kdumplab.harness.run.ReproRun;
 import io.kdumplab.harness.report.RunReports;
 import io.kdumplab.harness.verdict.Verdict;
@@ -11,9 +13,13 @@ import io.kdumplab.harness.failure.RemoteCommandException;
 import io.kdumplab.harness.run.RunResult;
 import io.kdumplab.harness.run.RunLog;
 import io.kdumplab.harness.run.Scenario;
-import io.kdumplab.harness.device.distro.DistroBackend;
-import io.kdumplab.harness.device.ssh.SshShell;
+import io.kdumplab.harness.device.Device;
+import io.kdumplab.harness.device.drivers.Devices;
+import io.kdumplab.harness.device.boot.BuildProblem;
+import io.kdumplab.harness.device.boot.Provisioner;
+import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.util.AtomicFiles;
+import io.kdumplab.harness.util.Shutdown;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.failure.InfrastructureException;
@@ -49,14 +55,10 @@ public final class BisectRun {
     private final BisectSettings settings;
     private final Consumer<String> progress;
     private final Journal journal;
-    private final HostPower power;
-    private final KernelInstaller installer;
     private final List<Journal.Entry> entries = new ArrayList<>();
     private RunLog log;
     private BisectModel model;
     private Journal.Start start;
-    private BootEntries boot;
-    private String family;
     private Integer hostOnBuild;
     private int infraInARow;
     private volatile boolean restored;
@@ -66,12 +68,34 @@ public final class BisectRun {
     static final Duration FIRST_CONTACT = Duration.ofSeconds(60);
 
     /** SSH to the host at the start: within 60 s, or the boot timeout when the journal says it was rebooting. */
-    private SshShell firstContact(boolean rebooting) {
+    private Device firstContact(boolean rebooting) {
         if (rebooting) {
             log.info("the journal says the host was rebooting when this bisection stopped: waiting up to "
                     + settings.bootTimeout().toSeconds() + " s for it");
         }
-        return power.connectWaiting(firstContact(entries, settings.bootTimeout()));
+        try {
+            return open(firstContact(entries, settings.bootTimeout()));
+        } catch (InfrastructureException e) {
+            throw new InfrastructureException("ssh", host.name() + " does not answer on SSH: " + e.getMessage()
+                    + (rebooting ? "" : " (no reboot in progress, says the journal)"),
+                    "bring the host up (or `./harness.sh lab up`) and run the same command again", e);
+        }
+    }
+
+    /** The host with its shell open, waiting up to `within` for SSH (it may be mid-reboot), saying so while it waits. */
+    private Device open(Duration within) {
+        Device dev = Devices.of(host);
+        try {
+            dev.openShell(Deadline.in(host.name() + " answers on SSH", within).reportingTo(log::info));
+            return dev;
+        } catch (RuntimeException e) {
+            dev.close();
+            throw e;
+        }
+    }
+
+    private Provisioner provisioner(Device dev) {
+        return new Provisioner(dev, fence, log::info);
     }
 
     /** How long a first contact with the host may take for the bisection in `dir` (its journal decides). */
@@ -100,8 +124,6 @@ public final class BisectRun {
         this.settings = settings;
         this.progress = progress;
         this.journal = new Journal(dir.resolve("journal.jsonl"));
-        this.power = new HostPower(host);
-        this.installer = new KernelInstaller(settings.installTimeout());
     }
 
     public Path dir() {
@@ -122,17 +144,12 @@ public final class BisectRun {
         warnings.forEach(log::info);
         model = Journal.replay(entries, new BisectModel(builds.size(), settings.minReproRate(), settings.errorRate(),
                 settings.costs()));
-        Thread onInterrupt = new Thread(this::restoreQuietly, "bisect-restore");
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        // at shutdown after the trial's own restore (Shutdown orders them), before the hold is released
+        Shutdown.Registration onInterrupt = Shutdown.register(Shutdown.Stage.MODE, "bisection restore",
+                settings.bootTimeout().multipliedBy(3), this::restoreQuietly);
         boolean rebooting = rebootInProgress(entries);
-        try (SshShell ssh = firstContact(rebooting)) {
-            family = DistroBackend.detect(ssh, host.distro()).family();
-            boot = BootEntries.forFamily(family);
-            begin(ssh);
-        } catch (WaitTimeoutException e) {
-            throw new InfrastructureException("ssh", host.name() + " does not answer on SSH: " + e.getMessage()
-                    + (rebooting ? "" : " (no reboot in progress, says the journal)"),
-                    "bring the host up (or `./harness.sh lab up`) and run the same command again");
+        try (Device dev = firstContact(rebooting)) {
+            begin(provisioner(dev));
         }
         try {
             String endpointProblem = verifyEndpoints();
@@ -150,25 +167,21 @@ public final class BisectRun {
             throw e;
         } finally {
             restoreQuietly();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onInterrupt);
-            } catch (IllegalStateException ignored) {
-                // the JVM is shutting down
-            }
+            onInterrupt.close();
         }
         return write(status, message);
     }
 
     /** The first run writes "start" with the host's original boot setup; a resumed one must match it. */
-    private void begin(SshShell ssh) {
+    private void begin(Provisioner host0) {
         Journal.Start recorded = entries.stream().filter(e -> e.kind() == Journal.Kind.START).map(Journal.Entry::start)
                 .findFirst().orElse(null);
         if (recorded == null) {
-            String safe = settings.safeKernel() != null ? settings.safeKernel() : ssh.check("uname -r", Duration.ofSeconds(15));
+            String safe = settings.safeKernel() != null ? settings.safeKernel() : host0.running();
             start = new Journal.Start(builds.fingerprint(), builds.builds().stream().map(Build::name).toList(),
-                    settings.minReproRate(), settings.errorRate(), host.name(), scenario.name(), safe, boot.capture(ssh));
+                    settings.minReproRate(), settings.errorRate(), host.name(), scenario.name(), safe, host0.captureBoot());
             append(Journal.Entry.start(start));
-            log.info("bisecting " + builds.size() + " builds on " + host.name() + " (" + family + "): good "
+            log.info("bisecting " + builds.size() + " builds on " + host.name() + " (" + host0.family() + "): good "
                     + builds.get(0).label() + ", bad " + builds.get(builds.size() - 1).label() + "; safe kernel " + safe
                     + "; journal " + journal.file());
             return;
@@ -247,7 +260,7 @@ public final class BisectRun {
                 notJudged(k, "orchestrator: " + r.reportsStorageFailure);
                 return;
             }
-            Verdicts.Trial t = Verdicts.forTrial(Verdict.valueOf(r.verdict), r.reason, r.target.kernel, b.kernelRelease());
+            Verdicts.Trial t = Verdicts.forTrial(r.verdict, r.reason, r.target.kernel, b.kernelRelease());
             append(Journal.Entry.trial(k, b.name(), t.verdict().name(), r.runId, t.reason(),
                     r.durationSeconds == null ? 0 : r.durationSeconds));
             log.info(b.label() + ": " + t.verdict() + " (" + t.reason() + ")");
@@ -260,7 +273,7 @@ public final class BisectRun {
                 case RETRY -> notJudged(k, t.verdict() + ": " + t.reason());
                 case ABORT -> throw abort(t);
             }
-        } catch (BootEntries.BuildProblem e) {
+        } catch (BuildProblem e) {
             hostOnBuild = null;
             skip(k, e.getMessage());
         } catch (InfrastructureException | WaitTimeoutException | RemoteCommandException e) {
@@ -307,50 +320,34 @@ public final class BisectRun {
     /** Installs build b unless this bisection already did, boots it once, checks uname -r, then makes it the default. */
     private void ensureOn(Build b) {
         long bootStart = System.nanoTime();
-        try (SshShell ssh = power.connectWaiting(settings.bootTimeout())) {
-            String running = ssh.check("uname -r", Duration.ofSeconds(15));
+        try (Device dev = open(settings.bootTimeout())) {
+            Provisioner p = provisioner(dev);
+            String running = p.running();
             // already on it (a resumed run): no reboot; but a build this bisection has not installed yet (say the
             // running kernel plus its build's other packages) is installed and booted like any other
             if (running.equals(b.kernelRelease()) && installed(b.index())) {
                 if (hostOnBuild == null || hostOnBuild != b.index()) {
-                    fence.check("making " + b.kernelRelease() + " the default boot entry");
-                    boot.makeDefault(ssh, b.kernelRelease());
+                    p.makeDefault(b.kernelRelease());
                     hostOnBuild = b.index();
                 }
                 return;
             }
             if (!installed(b.index())) {
                 long t0 = System.nanoTime();
-                fence.check("installing " + b.label());
-                log.info("installing " + b.label() + " (" + b.kind().name().toLowerCase() + ")");
-                String out;
-                try (var hb = io.kdumplab.harness.wait.Heartbeat.of("installing " + b.label() + " on " + host.name(), log::info)) {
-                    out = installer.install(ssh, family, b);
-                }
+                String out = p.install(b, settings.installTimeout());
                 AtomicFiles.write(dir.resolve("installs").resolve(b.name().replaceAll("[^A-Za-z0-9_.+-]", "_") + ".log"), out);
                 append(Journal.Entry.event(Journal.Kind.INSTALL, b.index(), b.name(), null, seconds(t0)));
             }
             bootStart = System.nanoTime();
             append(Journal.Entry.event(Journal.Kind.REBOOTING, b.index(), b.name(), "boot into " + b.kernelRelease(), 0));
-            fence.beforeOutage("rebooting into " + b.label(), settings.bootTimeout());
-            boot.bootOnce(ssh, b.kernelRelease());
-            log.info("rebooting into " + b.label());
-            boolean back = power.reboot(ssh, settings.bootTimeout());
-            log.info(back ? "back on SSH with a new boot after " + Math.round(seconds(bootStart)) + " s" : "no SSH after the reboot");
-            if (!back) {
-                log.info(b.label() + " did not come back on SSH; power-cycling through the BMC (the old default boots)");
-                fence.beforeRecovery("a power cycle", settings.bootTimeout());
-                power.powerCycle(settings.bootTimeout());
-                throw new BootEntries.BuildProblem(b.label() + " did not boot to SSH within " + settings.bootTimeout().toSeconds() + " s");
+            if (!p.bootOnce(b.kernelRelease(), settings.bootTimeout())) {
+                throw new BuildProblem(b.label() + " did not boot to SSH within " + settings.bootTimeout().toSeconds() + " s");
             }
-        }
-        try (SshShell ssh = power.connect()) {
-            String now = ssh.check("uname -r", Duration.ofSeconds(15));
+            String now = p.running();
             if (!now.equals(b.kernelRelease())) {
-                throw new BootEntries.BuildProblem("the host booted " + now + " instead of " + b.kernelRelease());
+                throw new BuildProblem("the host booted " + now + " instead of " + b.kernelRelease());
             }
-            fence.check("making " + b.kernelRelease() + " the default boot entry");
-            boot.makeDefault(ssh, b.kernelRelease());
+            p.makeDefault(b.kernelRelease());
             hostOnBuild = b.index();
             log.info("running " + now + "; made the default boot entry");
         }
@@ -376,25 +373,23 @@ public final class BisectRun {
             }
         }
         long t0 = System.nanoTime();
-        try (SshShell ssh = power.connectWaiting(settings.bootTimeout())) {
-            fence.beforeOutage("restoring the boot setup", settings.bootTimeout());
-            boot.restore(ssh, start.originalBoot());
-            String running = ssh.check("uname -r", Duration.ofSeconds(15));
-            if (!running.equals(start.safeKernel())) {
-                boot.bootOnce(ssh, start.safeKernel());
+        try (Device dev = open(settings.bootTimeout())) {
+            Provisioner p = provisioner(dev);
+            p.restoreBoot(start.originalBoot());
+            boolean back = true;
+            if (!p.running().equals(start.safeKernel())) {
                 log.info("booting the safe kernel " + start.safeKernel());
-                if (!power.reboot(ssh, settings.bootTimeout())) {
-                    fence.beforeRecovery("a power cycle", settings.bootTimeout());
-                    power.powerCycle(settings.bootTimeout());
-                }
+                back = p.bootOnce(start.safeKernel(), settings.bootTimeout());
             }
-            try (SshShell after = power.connectWaiting(settings.bootTimeout())) {
-                String now = after.check("uname -r", Duration.ofSeconds(15));
-                append(Journal.Entry.event(Journal.Kind.RESTORE, null, null,
-                        "default boot entry restored; running " + now, seconds(t0)));
-                log.info("host restored: original default boot entry, running " + now
-                        + (now.equals(start.safeKernel()) ? " (the safe kernel)" : " — NOT the safe kernel " + start.safeKernel()));
+            // bootOnce reconnected the shell when the host came back; a host still away is waited for once more
+            if (!back) {
+                dev.reconnectShell(Deadline.in(host.name() + " answers on SSH", settings.bootTimeout()).reportingTo(log::info));
             }
+            String now = p.running();
+            append(Journal.Entry.event(Journal.Kind.RESTORE, null, null,
+                    "default boot entry restored; running " + now, seconds(t0)));
+            log.info("host restored: original default boot entry, running " + now
+                    + (now.equals(start.safeKernel()) ? " (the safe kernel)" : " — NOT the safe kernel " + start.safeKernel()));
         } catch (RuntimeException e) {
             log.info("could not restore the host's boot setup: " + e.getMessage()
                     + " — run `./harness.sh bisect restore` with the same --dir once the host answers");
@@ -408,10 +403,8 @@ public final class BisectRun {
         start = entries.stream().filter(e -> e.kind() == Journal.Kind.START).map(Journal.Entry::start).findFirst()
                 .orElseThrow(() -> new ConfigurationException("no bisection journal in " + dir, "give the --dir of a bisection"));
         boolean rebooting = rebootInProgress(entries);
-        try (SshShell ssh = firstContact(rebooting)) {
-            family = DistroBackend.detect(ssh, host.distro()).family();
-            boot = BootEntries.forFamily(family);
-        }
+        // the host must answer before anything is restored (within 60 s, or its boot time when it was rebooting)
+        firstContact(rebooting).close();
         restoreQuietly();
     }
 

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.bisect;
 
+import io.kdumplab.harness.builds.BuildList;
+import io.kdumplab.harness.builds.Build;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package io.kdumplab.harness.bisect;
 
+import io.kdumplab.harness.builds.BuildList;
 import java.util.List;
 
 /**

@@ -1,5 +1,6 @@
 package io.kdumplab.harness.bisect;
 
+import io.kdumplab.harness.device.boot.BootEntries;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;

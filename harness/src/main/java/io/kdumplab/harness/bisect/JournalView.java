@@ -1,5 +1,7 @@
 package io.kdumplab.harness.bisect;
 
+import io.kdumplab.harness.builds.BuildList;
+import io.kdumplab.harness.builds.Build;
 import io.kdumplab.harness.failure.ConfigurationException;
 
 import java.nio.file.Files;

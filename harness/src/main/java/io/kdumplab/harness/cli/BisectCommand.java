@@ -5,7 +5,7 @@ import io.kdumplab.harness.bisect.BisectSettings;
 import io.kdumplab.harness.bisect.BisectModel;
 import io.kdumplab.harness.bisect.BisectSimulation;
 import io.kdumplab.harness.bisect.BisectState;
-import io.kdumplab.harness.bisect.BuildList;
+import io.kdumplab.harness.builds.BuildList;
 import io.kdumplab.harness.bisect.Journal;
 import io.kdumplab.harness.bisect.JournalView;
 import io.kdumplab.harness.inventory.TargetHost;

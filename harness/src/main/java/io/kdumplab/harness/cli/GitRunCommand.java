@@ -129,7 +129,7 @@ public final class GitRunCommand implements Callable<Integer> {
             }
             System.err.println("git-run: " + r.verdict + ": " + r.reason + " (run " + r.runId + ")");
             // the same rule as a bisection trial: judged, retried (skip at the end), or abort
-            Verdicts.Trial t = Verdicts.forTrial(Verdict.valueOf(r.verdict), r.reason, r.target.kernel, null);
+            Verdicts.Trial t = Verdicts.forTrial(r.verdict, r.reason, r.target.kernel, null);
             switch (t.use()) {
                 case JUDGED -> {
                     if (t.verdict() == Verdict.FAIL) {

@@ -1,6 +1,6 @@
 package io.kdumplab.harness.cli;
 
-import io.kdumplab.harness.device.Devices;
+import io.kdumplab.harness.device.drivers.Devices;
 import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.inventory.Inventory;
 import io.kdumplab.harness.inventory.TargetHost;

@@ -1,6 +1,6 @@
 package io.kdumplab.harness.cli;
 
-import io.kdumplab.harness.device.Devices;
+import io.kdumplab.harness.device.drivers.Devices;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.failure.InfrastructureException;
@@ -10,7 +10,7 @@ import io.kdumplab.harness.lease.HostLeases;
 import io.kdumplab.harness.lease.Lease;
 import io.kdumplab.harness.lease.LeaseKind;
 import io.kdumplab.harness.lease.LeaseUnavailableException;
-import io.kdumplab.harness.run.Fence;
+import io.kdumplab.harness.device.Fence;
 import io.kdumplab.harness.store.Database;
 import picocli.CommandLine.Option;
 
@@ -110,16 +110,16 @@ public final class HostLeaseOptions {
          * releases the hold itself, so that the next run is not kept waiting for the claim's deadline.
          */
         public Held releasingOnShutdown(Duration grace) {
-            Thread hook = new Thread(() -> {
-                try {
-                    if (!closed.await(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                        close();
-                    }
-                } catch (InterruptedException e) {
-                    close();
-                }
-            }, "hold-release");
-            Runtime.getRuntime().addShutdownHook(hook);
+            io.kdumplab.harness.util.Shutdown.register(io.kdumplab.harness.util.Shutdown.Stage.HOLD, "release the hold on the host",
+                    grace.plusSeconds(15), () -> {
+                        try {
+                            if (!closed.await(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                                close();
+                            }
+                        } catch (InterruptedException e) {
+                            close();
+                        }
+                    });
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.kdumplab.harness.cli;
 
+import io.kdumplab.harness.builds.Build;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kdumplab.harness.lab.LabPaths;
@@ -23,7 +24,7 @@ import java.util.concurrent.Callable;
         description = "The virtual lab: a real BMC (ipmi_sim) owning a QEMU x86 guest with Debian, sshd, kdump and an 8250 ttyS0.",
         subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Status.class, LabCommand.Reset.class,
                 LabCommand.Console.class, LabCommand.Ssh.class, LabCommand.Image.class, LabCommand.DemoBuildsCommand.class,
-                LabBenchCommand.class})
+                LabBenchCommand.class, LabCommand.RedfishFaultsCommand.class})
 public final class LabCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -79,6 +80,36 @@ public final class LabCommand implements Runnable {
         public Integer call() {
             boolean was = lab().down(name.name);
             System.out.println(was ? "lab '" + name.name + "' is down" : "lab '" + name.name + "' was not up: nothing to do");
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "redfish-faults", mixinStandardHelpOptions = true,
+            description = "Make the lab's Redfish service misbehave as real BMCs do (for testing a harness's error paths).",
+            footer = {"", "Examples:", "  ./harness.sh lab redfish-faults --unavailable 3      # the next 3 requests get 503",
+                    "  ./harness.sh lab redfish-faults --reset-does-nothing  # resets answer 204 and do nothing",
+                    "  ./harness.sh lab redfish-faults --clear"})
+    static final class RedfishFaultsCommand implements Callable<Integer> {
+        @Mixin NameOption name;
+        @picocli.CommandLine.Option(names = "--unavailable", paramLabel = "N", description = "Answer 503 (Retry-After: 1) to the next N requests.")
+        int unavailable;
+        @picocli.CommandLine.Option(names = "--session-limit", paramLabel = "N", description = "Refuse a session beyond N open ones (503).")
+        Integer sessionLimit;
+        @picocli.CommandLine.Option(names = "--reset-does-nothing", description = "Answer 204 to ComputerSystem.Reset and do nothing.")
+        boolean resetDoesNothing;
+        @picocli.CommandLine.Option(names = "--no-nmi", description = "List no Nmi among the reset types (as some BMC firmware does).")
+        boolean noNmi;
+        @picocli.CommandLine.Option(names = "--clear", description = "Back to a well-behaved BMC.")
+        boolean clear;
+
+        @Override
+        public Integer call() {
+            LabState s = lab().requireUp(name.name);
+            io.kdumplab.harness.lab.RedfishFaults f = clear ? io.kdumplab.harness.lab.RedfishFaults.NONE
+                    : new io.kdumplab.harness.lab.RedfishFaults(unavailable, sessionLimit, resetDoesNothing, noNmi);
+            io.kdumplab.harness.lab.RedfishFaults.write(lab().dir(s.name()), f);
+            System.out.println("lab '" + s.name() + "' Redfish faults: " + (f.equals(io.kdumplab.harness.lab.RedfishFaults.NONE)
+                    ? "none" : f));
             return ExitCodes.OK;
         }
     }
@@ -165,6 +196,11 @@ public final class LabCommand implements Runnable {
             System.out.printf("  BMC       : %s:%d/udp user %s, password file %s — %s, power %s%n", st.bmc().host(),
                     st.bmc().port(), st.bmc().user(), st.bmc().passwordFile(),
                     st.bmc().reachable() ? "reachable" : "UNREACHABLE (" + st.bmc().error() + ")", st.bmc().power());
+            if (st.redfish() != null) {
+                System.out.printf("  Redfish   : %s user %s, password file %s, certificate %s — %s, power %s%n",
+                        st.redfish().url(), st.redfish().user(), st.redfish().passwordFile(), st.redfish().tlsFingerprint(),
+                        st.redfish().reachable() ? "reachable" : "UNREACHABLE (" + st.redfish().error() + ")", st.redfish().power());
+            }
             System.out.printf("  SSH       : %s@%s:%d key %s host key %s — %s%n", st.ssh().user(), st.ssh().host(),
                     st.ssh().port(), st.ssh().key(), st.ssh().hostKeyFingerprint(),
                     st.ssh().answers() ? "answering" : "NOT ANSWERING (" + st.ssh().error() + ")");
@@ -183,7 +219,7 @@ public final class LabCommand implements Runnable {
         private static String holder(String labName) {
             try {
                 var host = io.kdumplab.harness.inventory.Inventory.virtualLab(labName, "tcp").resolve("virtual-lab", lab().running());
-                var h = io.kdumplab.harness.lease.HostClaim.holderOf(io.kdumplab.harness.device.Devices.of(host),
+                var h = io.kdumplab.harness.lease.HostClaim.holderOf(io.kdumplab.harness.device.drivers.Devices.of(host),
                         java.time.Duration.ofSeconds(10));
                 return h == null ? "nobody" : h.describe();
             } catch (io.kdumplab.harness.failure.HarnessException e) {

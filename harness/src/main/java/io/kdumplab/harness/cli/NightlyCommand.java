@@ -151,11 +151,12 @@ public final class NightlyCommand {
                     nightly.runners(db.simulated() == null ? lab().running() : null, db.reports, db.simulated(), db.events),
                     System.err::println);
             java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                engine.close();
-                database.close();
-                stop.countDown();
-            }, "nightly-worker-stop"));
+            io.kdumplab.harness.util.Shutdown.register(io.kdumplab.harness.util.Shutdown.Stage.RESOURCES, "nightly worker stop",
+                    Duration.ofSeconds(60), () -> {
+                        engine.close();
+                        database.close();
+                        stop.countDown();
+                    });
             engine.start();
             System.err.println("worker " + engine.holder() + " for lab(s) " + labs + " on " + database.describe()
                     + "; take-over of a dead orchestrator within about " + db.settings().takeOverWithin().toSeconds() + " s");

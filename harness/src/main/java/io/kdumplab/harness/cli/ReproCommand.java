@@ -3,7 +3,11 @@ package io.kdumplab.harness.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kdumplab.harness.inventory.TargetHost;
-import io.kdumplab.harness.bisect.KernelBoot;
+import io.kdumplab.harness.builds.BuildList;
+import io.kdumplab.harness.device.Device;
+import io.kdumplab.harness.device.drivers.Devices;
+import io.kdumplab.harness.device.boot.BuildProblem;
+import io.kdumplab.harness.device.boot.Provisioner;
 import io.kdumplab.harness.report.RunReports;
 import io.kdumplab.harness.report.Series;
 import io.kdumplab.harness.run.RunId;
@@ -79,12 +83,6 @@ public final class ReproCommand implements Callable<Integer> {
         if (kernel == null) {
             kernel = host.kernel(); // the inventory host's `kernel:`
         }
-        KernelBoot kernels = kernel == null ? null : new KernelBoot(host, Duration.ofSeconds(scenario.timeouts().reboot()),
-                m -> {
-                    if (!quiet) {
-                        System.err.println("[kernel] " + m);
-                    }
-                });
         int planned = untilFail ? (runs == null ? 100 : runs) : (runs == null ? 1 : runs);
         // bad input is refused before the host is claimed (the claim is the first thing done on it)
         io.kdumplab.harness.run.PlanCheck.verify(host, scenario, scenarioOptions.hangAfter());
@@ -98,24 +96,49 @@ public final class ReproCommand implements Callable<Integer> {
                     }
                 }).releasingOnShutdown(Duration.ofSeconds(60))) {
             if (kernelArtifacts != null) {
-                held.fence().check("installing " + kernel);
-                kernels.install(kernelArtifacts, kernel);
+                var build = BuildList.buildOf(kernelArtifacts, kernel);
+                try (Device dev = kernelHost(host, scenario)) {
+                    new Provisioner(dev, held.fence(), this::kernelLog).install(build, KERNEL_INSTALL);
+                } catch (BuildProblem e) {
+                    throw new io.kdumplab.harness.failure.ConfigurationException("--kernel-artifacts " + kernelArtifacts
+                            + ": " + e.getMessage(), "check the build (its install log is above)");
+                }
             }
-            return runSeries(host, scenario, kernels, planned, held, firstRun, claimed);
+            return runSeries(host, scenario, planned, held, firstRun, claimed);
         }
     }
 
-    private int runSeries(TargetHost host, Scenario scenario, KernelBoot kernels, int planned, HostLeaseOptions.Held held,
+    private static final Duration KERNEL_INSTALL = Duration.ofMinutes(30);
+
+    /** The host with its shell open for putting it on --kernel (it may still be booting: the reboot timeout). */
+    private static Device kernelHost(TargetHost host, Scenario scenario) {
+        Device dev = Devices.of(host);
+        try {
+            dev.openShell(io.kdumplab.harness.wait.Deadline.in(host.name() + " answers on SSH",
+                    Duration.ofSeconds(scenario.timeouts().reboot())));
+            return dev;
+        } catch (RuntimeException e) {
+            dev.close();
+            throw e;
+        }
+    }
+
+    private void kernelLog(String m) {
+        if (!quiet) {
+            System.err.println("[kernel] " + m);
+        }
+    }
+
+    private int runSeries(TargetHost host, Scenario scenario, int planned, HostLeaseOptions.Held held,
                           String firstRun, String seriesId) throws Exception {
         List<RunResult> results = new ArrayList<>();
         String stopped = null;
         for (int i = 1; i <= planned; i++) {
-            if (kernels != null) {
+            if (kernel != null) {
                 // every run: the dump's reboot brings the host back on its default kernel
-                held.fence().beforeOutage("booting " + kernel, Duration.ofSeconds(scenario.timeouts().reboot()));
-                String done = kernels.ensureRunning(kernel);
-                if (!quiet) {
-                    System.err.println("[kernel] " + done);
+                try (Device dev = kernelHost(host, scenario)) {
+                    kernelLog(new Provisioner(dev, held.fence(), this::kernelLog)
+                            .ensureRunning(kernel, Duration.ofSeconds(scenario.timeouts().reboot())));
                 }
             }
             RunResult r;
@@ -128,7 +151,7 @@ public final class ReproCommand implements Callable<Integer> {
                 r = run.execute();
             }
             results.add(r);
-            held.record("repro", host.name(), r.target == null ? null : r.target.kernel, scenario.name(), r.verdict, r.reason,
+            held.record("repro", host.name(), r.target == null ? null : r.target.kernel, scenario.name(), r.verdict.name(), r.reason,
                     run.dir().toString());
             if (json && planned == 1) {
                 System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
@@ -143,7 +166,7 @@ public final class ReproCommand implements Callable<Integer> {
                         + r.verdict + " (" + r.reason + "); result.json and console.log were written to " + r.fallbackDir);
                 return ExitCodes.INFRA;
             }
-            Verdict v = Verdict.valueOf(r.verdict);
+            Verdict v = r.verdict;
             if (untilFail && v == Verdict.FAIL) {
                 stopped = "--until-fail: FAIL at run " + i;
                 break;
@@ -154,13 +177,13 @@ public final class ReproCommand implements Callable<Integer> {
             }
         }
         if (runs == null && !untilFail) {
-            return Verdict.valueOf(results.get(0).verdict).exitCode();
+            return results.get(0).verdict.exitCode();
         }
         Series s = Series.of(seriesId, planned, results, stopped);
         s.write(reports);
         System.out.println("series " + seriesId + ": " + s.line());
         System.out.println("summary: " + reports.resolve("series").resolve(seriesId + ".json"));
-        Verdict last = Verdict.valueOf(results.get(results.size() - 1).verdict);
+        Verdict last = results.get(results.size() - 1).verdict;
         if (last == Verdict.INCOMPLETE || last == Verdict.CONFIG_ERROR || last == Verdict.HARNESS_ERROR) {
             return last.exitCode();
         }

@@ -1,6 +1,5 @@
 package io.kdumplab.harness.device;
 
-import io.kdumplab.harness.device.ssh.CommandResult;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,5 @@
 package io.kdumplab.harness.device;
 
-import io.kdumplab.harness.device.console.ConsoleGap;
-import io.kdumplab.harness.device.console.ConsoleLine;
 import io.kdumplab.harness.wait.Deadline;
 
 import java.util.List;

@@ -1,14 +1,16 @@
 package io.kdumplab.harness.device;
 
-import io.kdumplab.harness.device.ssh.CommandResult;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.wait.Deadline;
+import io.kdumplab.harness.wait.Wait;
+import io.kdumplab.harness.wait.WaitTimeoutException;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The device under test as the steps see it: a shell, a BMC (power, NMI) and
@@ -33,7 +35,8 @@ public final class Device implements AutoCloseable {
         ConsoleSource open(Path dir, Consumer<String> log);
     }
 
-    public record Drivers(ShellConnector shell, BmcConnector bmc, ConsoleOpener console) {}
+    /** distro: tells the host's distribution family from its shell (the inventory's word or os-release). */
+    public record Drivers(ShellConnector shell, BmcConnector bmc, ConsoleOpener console, Distro.Detector distro) {}
 
     private static final String BOOT_ID = "cat /proc/sys/kernel/random/boot_id";
 
@@ -44,6 +47,7 @@ public final class Device implements AutoCloseable {
     private volatile Bmc bmc;
     private volatile ConsoleSource console;
     private String sudo = "";
+    private Distro distro;
 
     public Device(String host, Drivers drivers) {
         this.host = host;
@@ -101,6 +105,17 @@ public final class Device implements AutoCloseable {
         }
     }
 
+    /**
+     * The host's distribution, detected once (with the first shell); an unsupported family is refused here with a
+     * ConfigurationException naming what was found, before the host is changed.
+     */
+    public synchronized Distro distro() {
+        if (distro == null) {
+            distro = drivers.distro().detect(shell());
+        }
+        return distro;
+    }
+
     public boolean hasShell() {
         return shell != null;
     }
@@ -154,6 +169,15 @@ public final class Device implements AutoCloseable {
         return Optional.ofNullable(console);
     }
 
+    /**
+     * A one-shot shell for a short look ("is it up, what does it run?"), bounded by `timeout` also when a hung host
+     * accepts TCP and never answers; the caller closes it. Not the device's shell: a probe never waits for a boot.
+     */
+    public CommandShell probeShell(Duration timeout) {
+        state.require("probeShell");
+        return drivers.shell().probe(timeout);
+    }
+
     /** The host's boot id if a fresh probe connection answers within the timeout. */
     public Optional<String> probeBootId(Duration timeout) {
         try (CommandShell probe = drivers.shell().probe(timeout)) {
@@ -166,6 +190,40 @@ public final class Device implements AutoCloseable {
 
     public String bootId() {
         return shell().check(BOOT_ID, Duration.ofSeconds(15));
+    }
+
+    /**
+     * The one "back with a new boot" condition: SSH answers with a boot id other than `oldBootId` ("" when unknown:
+     * any boot counts), then the device's shell is reconnected. `giveUp` is asked on every poll; an error it returns
+     * ends the wait at once (the console showed the host dying). False when the deadline passes first.
+     */
+    public boolean awaitNewBoot(String oldBootId, Deadline d, Supplier<Optional<? extends RuntimeException>> giveUp) {
+        try {
+            Wait.until(d, Duration.ofSeconds(2), () -> {
+                var stop = giveUp.get();
+                if (stop.isPresent()) {
+                    return Wait.Result.fatal(stop.get());
+                }
+                return probeBootId(Duration.ofSeconds(8))
+                        .filter(id -> !id.equals(oldBootId))
+                        .map(Wait.Result::ready)
+                        .orElseGet(() -> Wait.Result.notYet("no SSH answer with a new boot id"));
+            });
+        } catch (WaitTimeoutException e) {
+            return false;
+        }
+        reconnectShell(d.child("reconnect after the reboot", Duration.ofSeconds(60)));
+        return true;
+    }
+
+    public boolean awaitNewBoot(String oldBootId, Deadline d) {
+        return awaitNewBoot(oldBootId, d, Optional::empty);
+    }
+
+    /** Asks the host to reboot (as root) and drops the shell, which the reboot ends; see {@link #awaitNewBoot}. */
+    public void reboot() {
+        shell().runExpectingDisconnect(asRoot("systemctl reboot"));
+        cutShell();
     }
 
     /** Console, then BMC, then shell: the reverse of opening. A second close is harmless. */

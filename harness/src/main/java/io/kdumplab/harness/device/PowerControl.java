@@ -1,6 +1,5 @@
 package io.kdumplab.harness.device;
 
-import io.kdumplab.harness.device.ipmi.PowerState;
 
 import java.time.Instant;
 

@@ -2,9 +2,44 @@ package io.kdumplab.harness.inventory;
 
 import io.kdumplab.harness.util.Secret;
 
-/** Where a BMC is and how to log in to it. */
-public record BmcEndpoint(String host, int port, String user, Secret password) {
+import java.nio.file.Path;
+
+/**
+ * Where a BMC is, which protocol it speaks and how to log in to it. For Redfish, how its TLS certificate is trusted
+ * (a pinned SHA-256 fingerprint, or a CA file; never trust-all) and, optionally, which system it manages.
+ */
+public record BmcEndpoint(String host, int port, String user, Secret password, Protocol protocol, String tlsFingerprint,
+                          Path caFile, String systemId) {
+    /** The BMC's management protocol; the device factory picks its driver from it. */
+    public enum Protocol {
+        /** IPMI 2.0 over LAN (RMCP+): chassis control, the diagnostic interrupt, SOL. */
+        IPMI(623),
+        /** DMTF Redfish over HTTPS: ComputerSystem.Reset (Nmi, PowerCycle), sessions. */
+        REDFISH(443);
+
+        private final int defaultPort;
+
+        Protocol(int defaultPort) {
+            this.defaultPort = defaultPort;
+        }
+
+        public int defaultPort() {
+            return defaultPort;
+        }
+    }
+
+    public BmcEndpoint {
+        if (protocol == null) {
+            protocol = Protocol.IPMI;
+        }
+    }
+
+    /** An IPMI BMC (the default type). */
+    public BmcEndpoint(String host, int port, String user, Secret password) {
+        this(host, port, user, password, Protocol.IPMI, null, null, null);
+    }
+
     public String describe() {
-        return "BMC " + user + "@" + host + ":" + port;
+        return (protocol == Protocol.REDFISH ? "Redfish BMC " : "BMC ") + user + "@" + host + ":" + port;
     }
 }

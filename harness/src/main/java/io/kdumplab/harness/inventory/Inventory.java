@@ -63,7 +63,16 @@ public final class Inventory {
                 case "sol" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, s.baud(), null, 0);
                 default -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, s.baud(), s.consoleHost(), s.consolePort());
             };
-            return new TargetHost(h.name(), s.ssh(), s.bmc(), console,
+            BmcEndpoint bmc = s.bmc();
+            if (h.bmc() != null && InventoryLoader.bmcProtocol(h.bmc().type()) == BmcEndpoint.Protocol.REDFISH) {
+                if (s.redfish() == null) {
+                    throw new ConfigurationException("virtual lab '" + h.lab() + "' has no Redfish service (it was started by an "
+                            + "older harness)", "restart it: ./harness.sh lab down --name " + h.lab() + " && ./harness.sh lab up --name "
+                            + h.lab());
+                }
+                bmc = s.redfish();
+            }
+            return new TargetHost(h.name(), s.ssh(), bmc, console,
                     h.distro(), crash, dumpDir, h.lab(), h.kernel(), s.watch());
         }
         InventoryFile.Ssh ssh = h.ssh();
@@ -72,7 +81,9 @@ public final class Inventory {
                 ssh.knownHosts() == null ? null : expand(ssh.knownHosts()));
         InventoryFile.Bmc b = h.bmc();
         Secret pw = b.passwordEnv() != null ? Secret.fromEnv(b.passwordEnv()) : Secret.fromFile(expand(b.passwordFile()));
-        BmcEndpoint bmcEp = new BmcEndpoint(b.host(), b.port() == null ? 623 : b.port(), b.user(), pw);
+        BmcEndpoint.Protocol protocol = InventoryLoader.bmcProtocol(b.type());
+        BmcEndpoint bmcEp = new BmcEndpoint(b.host(), b.port() == null ? protocol.defaultPort() : b.port(), b.user(), pw,
+                protocol, b.tlsFingerprint(), b.caFile() == null ? null : expand(b.caFile()), b.systemId());
         ConsoleEndpoint console = switch (c.type()) {
             case "serial" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SERIAL, c.device(), c.baud() == null ? 115200 : c.baud(), null, 0);
             case "tcp" -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, c.baud() == null ? 115200 : c.baud(), c.host(), c.port());

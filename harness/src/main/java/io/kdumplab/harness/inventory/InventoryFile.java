@@ -33,7 +33,8 @@ public record InventoryFile(@JsonProperty(required = true) List<Host> hosts) {
     public record Ssh(String host, Integer port, String user, String key, String hostKeyFingerprint, String knownHosts) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Bmc(String host, Integer port, String user, String passwordEnv, String passwordFile, Integer cipherSuite) {}
+    public record Bmc(String type, String host, Integer port, String user, String passwordEnv, String passwordFile, Integer cipherSuite,
+                      String tlsFingerprint, String caFile, String systemId) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Console(String type, String device, Integer baud, String host, Integer port) {}

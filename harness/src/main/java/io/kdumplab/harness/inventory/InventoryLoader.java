@@ -23,6 +23,13 @@ import java.util.stream.Collectors;
  */
 public final class InventoryLoader {
     static final Set<String> CONSOLE_TYPES = Set.of("serial", "sol", "tcp");
+    /** BMC protocols by their inventory name (`bmc: type:`); a new protocol is a driver, a line here and one in the factory. */
+    static final Set<String> BMC_TYPES = Set.of("ipmi", "redfish");
+    static final java.util.regex.Pattern TLS_PIN = java.util.regex.Pattern.compile("(?i)SHA256:([0-9a-f]{2}:?){31}[0-9a-f]{2}");
+
+    static BmcEndpoint.Protocol bmcProtocol(String type) {
+        return type == null ? BmcEndpoint.Protocol.IPMI : BmcEndpoint.Protocol.valueOf(type.toUpperCase(java.util.Locale.ROOT));
+    }
     static final Set<String> DISTROS = Set.of("debian", "rhel");
 
     private InventoryLoader() {}
@@ -92,9 +99,16 @@ public final class InventoryLoader {
                 errors.add(loc.at(p + "/name") + ": host name '" + h.name() + "' appears twice");
             }
             if (h.lab() != null) {
-                if (h.ssh() != null || h.bmc() != null) {
+                // a lab host may pick which of the lab's BMCs to use (bmc: {type: redfish}); its endpoints are the lab's
+                boolean bmcTypeOnly = h.bmc() != null && h.bmc().host() == null && h.bmc().user() == null && h.bmc().port() == null
+                        && h.bmc().passwordEnv() == null && h.bmc().passwordFile() == null && h.bmc().tlsFingerprint() == null
+                        && h.bmc().caFile() == null && h.bmc().cipherSuite() == null;
+                if (h.ssh() != null || (h.bmc() != null && !bmcTypeOnly)) {
                     errors.add(loc.at(p + "/lab") + ": host '" + h.name() + "' names a virtual lab and also ssh/bmc: "
-                            + "use one or the other");
+                            + "use one or the other (a lab host may only choose its BMC's type: bmc: {type: redfish})");
+                } else if (h.bmc() != null && h.bmc().type() != null && !BMC_TYPES.contains(h.bmc().type())) {
+                    errors.add(loc.at(p + "/bmc/type") + ": host '" + h.name() + "': BMC type '" + h.bmc().type()
+                            + "' is not supported; supported: " + String.join(", ", BMC_TYPES.stream().sorted().toList()));
                 }
             } else {
                 if (h.ssh() == null) {
@@ -114,6 +128,11 @@ public final class InventoryLoader {
                 if (h.bmc() == null) {
                     errors.add(loc.at(p) + ": host '" + h.name() + "' has no 'bmc' section (host, user, password_env or password_file)");
                 } else {
+                    if (h.bmc().type() != null && !BMC_TYPES.contains(h.bmc().type())) {
+                        errors.add(loc.at(p + "/bmc/type") + ": host '" + h.name() + "': BMC type '" + h.bmc().type()
+                                + "' is not supported; supported: " + String.join(", ", BMC_TYPES.stream().sorted().toList())
+                                + " (the default)");
+                    }
                     require(errors, loc, p + "/bmc", "host", h.bmc().host(), h.name());
                     require(errors, loc, p + "/bmc", "user", h.bmc().user(), h.name());
                     if (blank(h.bmc().passwordEnv()) == blank(h.bmc().passwordFile())) {
@@ -121,12 +140,33 @@ public final class InventoryLoader {
                                 + "(an environment variable name) or password_file (a 0600 file); passwords are never written inline");
                     }
                     port(errors, loc, p + "/bmc/port", h.bmc().port());
+                    if ("redfish".equals(h.bmc().type())) {
+                        // the BMC's certificate is trusted as SSH host keys are: pinned, or through a CA the user names
+                        if (blank(h.bmc().tlsFingerprint()) == blank(h.bmc().caFile())) {
+                            errors.add(loc.at(p + "/bmc") + ": host '" + h.name() + "': a Redfish BMC needs exactly one of "
+                                    + "tls_fingerprint (SHA256:..., from `openssl s_client -connect HOST:443 </dev/null | openssl x509 "
+                                    + "-noout -fingerprint -sha256`) or ca_file; its certificate is never trusted blindly");
+                        } else if (!blank(h.bmc().tlsFingerprint()) && !TLS_PIN.matcher(h.bmc().tlsFingerprint()).matches()) {
+                            errors.add(loc.at(p + "/bmc/tls_fingerprint") + ": expected SHA256: and 32 hex bytes (colons "
+                                    + "optional), as openssl prints it; got '" + h.bmc().tlsFingerprint() + "'");
+                        }
+                        if (h.bmc().cipherSuite() != null) {
+                            errors.add(loc.at(p + "/bmc/cipher_suite") + ": cipher_suite is an IPMI setting; this BMC is Redfish");
+                        }
+                    } else if (h.bmc().tlsFingerprint() != null || h.bmc().caFile() != null || h.bmc().systemId() != null) {
+                        errors.add(loc.at(p + "/bmc") + ": host '" + h.name() + "': tls_fingerprint, ca_file and system_id "
+                                + "are Redfish settings; set type: redfish or remove them");
+                    }
                     if (h.bmc().cipherSuite() != null && h.bmc().cipherSuite() != 3) {
                         errors.add(loc.at(p + "/bmc/cipher_suite") + ": cipher suite " + h.bmc().cipherSuite()
                                 + " is not supported" + (h.bmc().cipherSuite() == 0 ? " (suite 0 has no authentication and is always refused)" : "")
                                 + "; use 3 (RAKP-HMAC-SHA1, HMAC-SHA1-96, AES-CBC-128)");
                     }
                 }
+            }
+            if (h.console() != null && "sol".equals(h.console().type()) && h.bmc() != null && "redfish".equals(h.bmc().type())) {
+                errors.add(loc.at(p + "/console/type") + ": host '" + h.name() + "': a SOL console is IPMI's; this host's BMC "
+                        + "is Redfish: use the BMC's SSH console, a console server (tcp) or a serial line");
             }
             if (h.console() != null) {
                 String type = h.console().type();

@@ -7,8 +7,9 @@ package io.kdumplab.harness.inventory;
  */
 public interface VirtualLabs {
     /** The endpoints of a lab instance as they are now. */
-    record Endpoints(SshEndpoint ssh, BmcEndpoint bmc, String serialDevice, int baud, String consoleHost, int consolePort,
-                     HostWatch watch) {}
+    /** redfish: the lab's Redfish service (null for a lab started before it had one). */
+    record Endpoints(SshEndpoint ssh, BmcEndpoint bmc, BmcEndpoint redfish, String serialDevice, int baud, String consoleHost,
+                     int consolePort, HostWatch watch) {}
 
     Endpoints endpoints(String labName);
 

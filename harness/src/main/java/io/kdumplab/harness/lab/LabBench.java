@@ -1,8 +1,7 @@
 package io.kdumplab.harness.lab;
 
-import io.kdumplab.harness.device.ipmi.ChassisAction;
-import io.kdumplab.harness.device.ipmi.IpmiBmc;
-import io.kdumplab.harness.device.ssh.SshShell;
+import io.kdumplab.harness.device.CommandShell;
+import io.kdumplab.harness.device.Device;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.Wait;
 
@@ -67,18 +66,19 @@ public final class LabBench {
 
     private String crashCycle(VirtualLab lab, LabState s, boolean nmi) {
         long since;
-        try (SshShell t = SshShell.connect(VirtualLab.sshEndpoint(s), Duration.ofSeconds(10))) {
+        Device guest = VirtualLab.device(NAME, s);
+        try (CommandShell t = guest.probeShell(Duration.ofSeconds(10))) {
             since = Long.parseLong(t.check("sysctl -qw kernel.unknown_nmi_panic=1; date +%s", Duration.ofSeconds(10)));
             long t0 = System.nanoTime();
             if (nmi) {
-                try (IpmiBmc bmc = IpmiBmc.open(VirtualLab.bmcEndpoint(s))) {
-                    bmc.chassis(ChassisAction.PULSE_DIAGNOSTIC_INTERRUPT);
+                try (var bmc = guest.freshBmc()) {
+                    bmc.nmiBurst(1, Duration.ZERO);
                 }
             } else {
                 t.runExpectingDisconnect("echo c > /proc/sysrq-trigger");
             }
             Wait.until(Deadline.in("guest back with a new dump", Duration.ofSeconds(400)), Duration.ofSeconds(2), () -> {
-                try (SshShell u = SshShell.connect(VirtualLab.sshEndpoint(s), Duration.ofSeconds(5))) {
+                try (CommandShell u = guest.probeShell(Duration.ofSeconds(5))) {
                     String files = u.check("stat -c '%Y %s' /var/crash/*/dump.* 2>/dev/null || true", Duration.ofSeconds(10));
                     boolean fresh = files.lines().anyMatch(l -> Long.parseLong(l.split(" ")[0]) >= since);
                     return fresh ? Wait.Result.ready(true) : Wait.Result.notYet("no new dump yet");
@@ -92,7 +92,7 @@ public final class LabBench {
     private static long lineRate(LabState s) throws Exception {
         int n = 48 * 1024;
         try (Socket sock = new Socket(s.host(), s.consolePort());
-             SshShell t = SshShell.connect(VirtualLab.sshEndpoint(s), Duration.ofSeconds(10))) {
+             CommandShell t = VirtualLab.device(NAME, s).probeShell(Duration.ofSeconds(10))) {
             sock.setSoTimeout(30_000);
             InputStream in = sock.getInputStream();
             t.check("(head -c " + n + " /dev/zero | tr '\\0' '#' > /dev/ttyS0) >/dev/null 2>&1 &", Duration.ofSeconds(10));

@@ -29,6 +29,10 @@ public record LabLiveness(Kind kind, String why) {
         if (bmc.isPresent()) {
             return new LabLiveness(Kind.LEFT_OVER, "left over: its BMC (ipmi_sim) died (" + bmc.get() + ")");
         }
+        Optional<String> redfish = s.redfishPid() > 0 ? s.redfish().whyNotRunning(proc) : Optional.empty();
+        if (redfish.isPresent()) {
+            return new LabLiveness(Kind.LEFT_OVER, "left over: its Redfish service died (" + redfish.get() + ")");
+        }
         Optional<String> relay = s.relay().whyNotRunning(proc);
         if (relay.isPresent()) {
             return new LabLiveness(Kind.LEFT_OVER, "left over: its serial line (console relay) died (" + relay.get() + ")");

@@ -34,6 +34,9 @@ public final class LabProcesses {
     static void stopAll(Path dir, LabState s) {
         // BMC first, so it does not react to the guest going away; then the guest; then the line.
         if (s != null) {
+            if (s.redfishPid() > 0) {
+                s.redfish().stopIfRunning(Duration.ofSeconds(5));
+            }
             s.bmc().stopIfRunning(Duration.ofSeconds(5));
         }
         Processes.readPid(dir.resolve("qemu.pid")).filter(pid -> ownedBy(dir, pid, "qemu.pid"))

@@ -22,13 +22,25 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
                        String sshUser, String sshKey, String hostKeyFingerprint, String knownHosts,
                        String ptyLink, String consoleLog, String imageDir, String imageHash,
                        String kernel, String rtKernel, String accel, int baud, String startedAt,
-                       String bootId, long relayStartTicks, long bmcStartTicks) {
+                       String bootId, long relayStartTicks, long bmcStartTicks,
+                       int redfishPort, long redfishPid, long redfishStartTicks, String redfishFingerprint) {
 
     static final String FILE = "state.json";
 
     /** The console relay this state started (empty identity for a state written before identities were kept). */
     public ProcessIdentity relay() {
         return new ProcessIdentity(relayPid, relayStartTicks, bootId == null ? "" : bootId);
+    }
+
+    /** The lab's Redfish service (pid 0: a state written before the lab had one). */
+    public ProcessIdentity redfish() {
+        return new ProcessIdentity(redfishPid, redfishStartTicks, bootId == null ? "" : bootId);
+    }
+
+    LabState withRedfish(int port, long pid, long startTicks, String fingerprint) {
+        return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
+                sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
+                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, port, pid, startTicks, fingerprint);
     }
 
     public ProcessIdentity bmc() {

@@ -5,7 +5,11 @@ import java.util.Map;
 /** Everything a client needs to use a lab, plus live health. Secrets appear only as file paths. */
 public record LabStatus(String name, boolean up, String condition, Map<String, Boolean> processes,
                         Bmc bmc, Ssh ssh, Console console, Kdump kdump, String runningKernel,
-                        LabKernels kernels, String imageDir, String accel) {
+                        LabKernels kernels, String imageDir, String accel, Redfish redfish) {
+
+    /** The lab's Redfish BMC (null for a lab started before it had one). */
+    public record Redfish(String url, String user, String passwordFile, String tlsFingerprint, boolean reachable, String power,
+                          String error) {}
 
     public record Bmc(String host, int port, String user, String passwordFile, boolean reachable, String power,
                       String error) {}

@@ -1,7 +1,7 @@
 package io.kdumplab.harness.lab;
 
-import io.kdumplab.harness.device.ipmi.IpmiBmc;
-import io.kdumplab.harness.device.ssh.SshShell;
+import io.kdumplab.harness.device.CommandShell;
+import io.kdumplab.harness.device.Device;
 import io.kdumplab.harness.failure.HarnessException;
 
 import java.nio.file.Path;
@@ -19,7 +19,7 @@ final class LabStatusProbe {
         if (!live.up()) {
             // endpoints whose processes are gone are not probed: the answer comes at once, and says why
             return new LabStatus(name, false, live.why(), Map.of("relay", false, "bmc", false, "qemu", LabProcesses.qemuAlive(dir)),
-                    null, null, null, null, null, null, null, null);
+                    null, null, null, null, null, null, null, null, null);
         }
         LabState s = st.orElseThrow();
         Map<String, Boolean> procs = new LinkedHashMap<>();
@@ -30,7 +30,8 @@ final class LabStatusProbe {
         boolean bmcReachable = false;
         String power = "unknown";
         String bmcError = null;
-        try (IpmiBmc bmc = IpmiBmc.open(VirtualLab.bmcEndpoint(s))) {
+        Device guest = VirtualLab.device(name, s);
+        try (var bmc = guest.freshBmc()) {
             power = bmc.powerState().name().toLowerCase();
             bmcReachable = true;
         } catch (HarnessException e) {
@@ -42,7 +43,7 @@ final class LabStatusProbe {
         String crashkernel = null;
         boolean loaded = false;
         if (procs.get("qemu")) {
-            try (SshShell t = SshShell.connect(VirtualLab.sshEndpoint(s), Duration.ofSeconds(5))) {
+            try (CommandShell t = guest.probeShell(Duration.ofSeconds(5))) {
                 sshAnswers = true;
                 kernel = t.run("uname -r", Duration.ofSeconds(10)).out();
                 String cmdline = t.run("cat /proc/cmdline", Duration.ofSeconds(10)).out();
@@ -67,7 +68,22 @@ final class LabStatusProbe {
                                 + " -f " + s.bmcPasswordFile() + " sol activate",
                         s.consoleLog()),
                 new LabStatus.Kdump(crashkernel != null && loaded, crashkernel, loaded),
-                kernel, kernels(s), s.imageDir(), s.accel());
+                kernel, kernels(s), s.imageDir(), s.accel(), redfish(s));
+    }
+
+    /** The Redfish service through the harness's own Redfish driver: a login, the system, its power state. */
+    private static LabStatus.Redfish redfish(LabState s) {
+        var ep = VirtualLab.redfishEndpoint(s);
+        if (ep == null) {
+            return null;
+        }
+        String url = "https://" + ep.host() + ":" + ep.port() + "/redfish/v1";
+        try (var bmc = io.kdumplab.harness.device.drivers.Devices.of("redfish probe", VirtualLab.sshEndpoint(s), ep).freshBmc()) {
+            return new LabStatus.Redfish(url, ep.user(), s.bmcPasswordFile(), ep.tlsFingerprint(), true,
+                    bmc.powerState().name().toLowerCase(), null);
+        } catch (HarnessException e) {
+            return new LabStatus.Redfish(url, ep.user(), s.bmcPasswordFile(), ep.tlsFingerprint(), false, "unknown", e.getMessage());
+        }
     }
 
     /** The image's kernels by role, from its build manifest. */

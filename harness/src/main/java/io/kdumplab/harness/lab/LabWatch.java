@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * A running lab's processes, watched: its BMC (ipmi_sim) and serial line (console relay) by their recorded identity,
+ * A running lab's processes, watched: its BMC (ipmi_sim), Redfish service and serial line (console relay) by their recorded identity,
  * its QEMU by the pid file the BMC's start command writes. QEMU is replaced at every power cycle, so it counts as
  * dead only after {@link #QEMU_ABSENT} without one: longer than the BMC's own off/on gap.
  */
@@ -35,6 +35,12 @@ final class LabWatch implements HostWatch {
         if (bmc.isPresent()) {
             return Optional.of("the lab's BMC (ipmi_sim, pid " + state.bmcPid() + ") died: " + bmc.get() + "; bmc.log: "
                     + VirtualLab.lastLines(dir.resolve("bmc.log"), 2).replace('\n', ' '));
+        }
+        Optional<String> redfish = state.redfishPid() > 0
+                ? state.redfish().whyNotRunning(io.kdumplab.harness.util.ProcessIdentity.Proc.LINUX) : Optional.empty();
+        if (redfish.isPresent()) {
+            return Optional.of("the lab's Redfish service (pid " + state.redfishPid() + ") died: " + redfish.get()
+                    + "; redfish.log: " + VirtualLab.lastLines(dir.resolve("redfish.log"), 2).replace('\n', ' '));
         }
         Optional<String> relay = state.relay().whyNotRunning(io.kdumplab.harness.util.ProcessIdentity.Proc.LINUX);
         if (relay.isPresent()) {

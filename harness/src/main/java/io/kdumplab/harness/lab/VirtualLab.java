@@ -1,10 +1,11 @@
 package io.kdumplab.harness.lab;
 
 import io.kdumplab.harness.inventory.BmcEndpoint;
-import io.kdumplab.harness.device.ipmi.IpmiBmc;
-import io.kdumplab.harness.device.ipmi.PowerState;
+import io.kdumplab.harness.device.CommandShell;
+import io.kdumplab.harness.device.Device;
+import io.kdumplab.harness.device.drivers.Devices;
+import io.kdumplab.harness.device.PowerState;
 import io.kdumplab.harness.inventory.SshEndpoint;
-import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.util.AtomicFiles;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
@@ -150,11 +151,14 @@ public final class VirtualLab {
                     BMC_USER, passwordFile.toString(), SSH_USER, image.sshKey().toString(), image.hostKeyFingerprint(),
                     knownHosts.toString(), dir.resolve("ttyS0").toString(), dir.resolve("console.log").toString(),
                     image.dir().toString(), image.recipeHash(), image.kernel(), image.rtKernel(), spec.accel(),
-                    spec.baud(), Instant.now().toString(), bmcId.bootId(), relayId.startTicks(), bmcId.startTicks());
+                    spec.baud(), Instant.now().toString(), bmcId.bootId(), relayId.startTicks(), bmcId.startTicks(),
+                    0, 0, 0, null);
             state.save(dir);
 
             try {
                 waitForBmc(dir, state);
+                state = startRedfish(dir, state, ports.tcp("Redfish (HTTPS)", 0));
+                state.save(dir);
                 waitForSsh(dir, state, SSH_UP_TIMEOUT);
                 waitForKdump(state, KDUMP_READY_TIMEOUT);
             } catch (HarnessException | WaitTimeoutException e) {
@@ -163,6 +167,57 @@ public final class VirtualLab {
                 throw e;
             }
             return state;
+        }
+    }
+
+    /**
+     * The lab's Redfish BMC: a process of its own (as a real BMC's web service is), started once the IPMI BMC answers,
+     * since its power and NMI go through it.
+     */
+    private LabState startRedfish(Path dir, LabState s, int port) {
+        progress.accept("starting the Redfish service on https://" + HOST + ":" + port);
+        String fingerprint;
+        try {
+            fingerprint = RedfishService.ensureCertificate(dir, HOST);
+        } catch (IOException e) {
+            throw new InfrastructureException("lab", "cannot make the Redfish service's certificate: " + e.getMessage(),
+                    "check that the JDK's keytool runs");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InfrastructureException("lab", "interrupted while making the Redfish certificate", "");
+        }
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        long pid = Processes.startDetached(List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", ownClassPath(dir), RedfishService.class.getName(), dir.toString(), Integer.toString(port)),
+                dir.resolve("redfish.log"), dir);
+        ProcessIdentity id = identityOf(pid, "Redfish service", dir.resolve("redfish.log"));
+        Wait.until(Deadline.in("Redfish service listening on " + HOST + ":" + port, Duration.ofSeconds(30)),
+                Duration.ofMillis(200), () -> {
+                    if (!Processes.alive(pid)) {
+                        return Wait.Result.fatal(new InfrastructureException("redfish", "the Redfish service exited at start: "
+                                + lastLines(dir.resolve("redfish.log"), 8), "see " + dir.resolve("redfish.log")));
+                    }
+                    return portAccepts(port) ? Wait.Result.ready(true) : Wait.Result.notYet("not listening yet");
+                });
+        return s.withRedfish(port, pid, id.startTicks(), fingerprint);
+    }
+
+    /**
+     * The class path for the lab's own Java process: a copy of the harness jar in the lab directory, so that
+     * rebuilding the harness (./harness.sh does when the sources changed) never changes the classes under a running lab.
+     */
+    private static String ownClassPath(Path dir) {
+        String cp = System.getProperty("java.class.path");
+        if (cp.contains(java.io.File.pathSeparator) || !cp.endsWith(".jar")) {
+            return cp;
+        }
+        try {
+            Path copy = dir.resolve("redfish-service.jar");
+            Files.copy(Path.of(cp), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return copy.toString();
+        } catch (IOException e) {
+            throw new InfrastructureException("lab", "cannot copy the harness jar into " + dir + ": " + e.getMessage(),
+                    "check the free space of " + dir);
         }
     }
 
@@ -194,7 +249,7 @@ public final class VirtualLab {
                         return Wait.Result.fatal(new InfrastructureException("bmc", "ipmi_sim exited at start: "
                                 + lastLines(dir.resolve("bmc.log"), 8), "see " + dir.resolve("bmc.log")));
                     }
-                    try (IpmiBmc bmc = IpmiBmc.open(bmcEndpoint(s))) {
+                    try (var bmc = device("bmc probe", s).freshBmc()) {
                         PowerState p = bmc.powerState();
                         return p == PowerState.ON ? Wait.Result.ready(true) : Wait.Result.notYet("power " + p);
                     }
@@ -212,7 +267,7 @@ public final class VirtualLab {
                             return Wait.Result.notYet("QEMU is not running (power off?); qemu.log: "
                                     + lastLines(dir.resolve("qemu.log"), 3));
                         }
-                        try (SshShell t = SshShell.connect(sshEndpoint(s), Duration.ofSeconds(5))) {
+                        try (CommandShell t = device("ssh probe", s).probeShell(Duration.ofSeconds(5))) {
                             t.check("true", Duration.ofSeconds(10));
                             return Wait.Result.ready(true);
                         }
@@ -225,7 +280,8 @@ public final class VirtualLab {
     }
 
     private void waitForKdump(LabState s, Duration timeout) {
-        try (SshShell t = SshShell.connect(sshEndpoint(s), Duration.ofSeconds(10))) {
+        Device guest = device("kdump probe", s);
+        try (CommandShell t = guest.probeShell(Duration.ofSeconds(10))) {
             if (!t.run("cat /proc/cmdline", Duration.ofSeconds(10)).out().contains("crashkernel=")) {
                 // the guest's admin removed it: the lab is up all the same; a repro run configures kdump (or says so)
                 progress.accept("kdump is not configured on the guest (no crashkernel= on its command line): not waiting for it");
@@ -235,7 +291,7 @@ public final class VirtualLab {
         progress.accept("waiting for kdump to load the capture kernel");
         Wait.until(Deadline.in("capture kernel loaded (/sys/kernel/kexec_crash_loaded = 1)", timeout),
                 Duration.ofSeconds(3), () -> {
-                    try (SshShell t = SshShell.connect(sshEndpoint(s), Duration.ofSeconds(5))) {
+                    try (CommandShell t = guest.probeShell(Duration.ofSeconds(5))) {
                         String v = t.run("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)).out();
                         return "1".equals(v) ? Wait.Result.ready(true) : Wait.Result.notYet("kexec_crash_loaded=" + v);
                     }
@@ -320,8 +376,8 @@ public final class VirtualLab {
             if (!fp.free(s.bmcPort(), true)) {
                 busy.add(s.bmcPort() + "/udp");
             }
-            for (int p : new int[] {s.sshPort(), s.consolePort(), s.vmPort()}) {
-                if (!fp.free(p, false)) {
+            for (int p : new int[] {s.sshPort(), s.consolePort(), s.vmPort(), s.redfishPort()}) {
+                if (p > 0 && !fp.free(p, false)) {
                     busy.add(p + "/tcp");
                 }
             }
@@ -385,8 +441,20 @@ public final class VirtualLab {
     }
 
     public static io.kdumplab.harness.inventory.VirtualLabs.Endpoints endpoints(Path dir, LabState s) {
-        return new io.kdumplab.harness.inventory.VirtualLabs.Endpoints(sshEndpoint(s), bmcEndpoint(s), s.ptyLink(), s.baud(),
+        return new io.kdumplab.harness.inventory.VirtualLabs.Endpoints(sshEndpoint(s), bmcEndpoint(s), redfishEndpoint(s),
+                s.ptyLink(), s.baud(),
                 s.host(), s.consolePort(), new LabWatch(dir, s));
+    }
+
+    /** The lab's guest as a device (its shell and BMC; the console is the lab's own): for the lab's probes and benches. */
+    public static Device device(String name, LabState s) {
+        return Devices.of(name, sshEndpoint(s), bmcEndpoint(s));
+    }
+
+    /** The lab's Redfish service, with the lab BMC's account and the lab's certificate pinned; null when it has none. */
+    public static BmcEndpoint redfishEndpoint(LabState s) {
+        return s.redfishPort() == 0 ? null : new BmcEndpoint(s.host(), s.redfishPort(), s.bmcUser(),
+                Secret.fromFile(Path.of(s.bmcPasswordFile())), BmcEndpoint.Protocol.REDFISH, s.redfishFingerprint(), null, null);
     }
 
     public static BmcEndpoint bmcEndpoint(LabState s) {

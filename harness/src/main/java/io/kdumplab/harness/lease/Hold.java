@@ -1,6 +1,6 @@
 package io.kdumplab.harness.lease;
 
-import io.kdumplab.harness.run.Fence;
+import io.kdumplab.harness.device.Fence;
 
 /** A hold on a host that its holder gives back: checked like any fence, released by close(). */
 public interface Hold extends Fence, AutoCloseable {

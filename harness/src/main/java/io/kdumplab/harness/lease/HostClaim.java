@@ -1,11 +1,11 @@
 package io.kdumplab.harness.lease;
 
 import io.kdumplab.harness.device.Device;
-import io.kdumplab.harness.device.ssh.CommandResult;
+import io.kdumplab.harness.device.CommandResult;
 import io.kdumplab.harness.failure.CancelledException;
 import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.failure.InfrastructureException;
-import io.kdumplab.harness.run.Fence;
+import io.kdumplab.harness.device.Fence;
 import io.kdumplab.harness.util.ShellWords;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.WaitProgress;
@@ -306,7 +306,10 @@ public final class HostClaim implements Hold {
         HostClaim reader = new HostClaim(device, dir, Who.thisProcess("status", "-"), DEFAULT_TTL, m -> { });
         try (device) {
             device.openShell(Deadline.in("SSH to " + device.host() + " to read its claim", reach));
-            ClaimAnswer a = reader.call("read", DEFAULT_TTL);
+            // a reader is in no hurry (a run's checks are): the whole reach for the script on a busy host (a module
+            // build under TCG saturates the guest)
+            CommandResult r = device.runRoot(reader.command("read", DEFAULT_TTL), reach);
+            ClaimAnswer a = reader.answer(r);
             return a.holder() != null && a.nowHost() <= a.holder().deadline() ? a.holder() : null;
         }
     }
@@ -393,6 +396,10 @@ public final class HostClaim implements Hold {
             device.reconnectShell(Deadline.in("SSH back to " + device.host() + " for its claim", RECONNECT));
             r = device.runRoot(command, CALL);
         }
+        return answer(r);
+    }
+
+    private ClaimAnswer answer(CommandResult r) {
         ClaimAnswer a = ClaimAnswer.parse(r.stdout(), System.nanoTime());
         if (a == null) {
             throw new InfrastructureException("claim", "the claim script on " + device.host() + " gave no answer (exit "

@@ -1,7 +1,7 @@
 package io.kdumplab.harness.lease;
 
 import io.kdumplab.harness.failure.CancelledException;
-import io.kdumplab.harness.run.Fence;
+import io.kdumplab.harness.device.Fence;
 
 import java.time.Instant;
 

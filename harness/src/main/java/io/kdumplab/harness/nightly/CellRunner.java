@@ -1,6 +1,6 @@
 package io.kdumplab.harness.nightly;
 
-import io.kdumplab.harness.run.Fence;
+import io.kdumplab.harness.device.Fence;
 
 /** Runs one cell on its host while the caller holds it (its database lease and its claim: together the run's fence). */
 public interface CellRunner {

@@ -1,7 +1,7 @@
 package io.kdumplab.harness.nightly;
 
 import io.kdumplab.harness.lease.Hold;
-import io.kdumplab.harness.run.Fence;
+import io.kdumplab.harness.device.Fence;
 
 import java.time.Duration;
 

@@ -1,13 +1,16 @@
 package io.kdumplab.harness.nightly;
 
 import io.kdumplab.harness.failure.CancelledException;
+import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.lease.Hold;
 import io.kdumplab.harness.lease.HostLeases;
 import io.kdumplab.harness.lease.Lease;
 import io.kdumplab.harness.lease.LeaseKind;
 import io.kdumplab.harness.lease.LeaseUnavailableException;
-import io.kdumplab.harness.run.Fence;
+import io.kdumplab.harness.device.Fence;
+import io.kdumplab.harness.verdict.Verdict;
+import io.kdumplab.harness.wait.WaitTimeoutException;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -75,46 +78,54 @@ public final class HostRun {
             return;
         }
         try (lease) {
-            int leftovers = store.interruptLeftovers(nightId, lease);
-            boolean cycled = false;
-            String databaseFence = store.databaseIdentity() + "/" + lease.token();
-            Hold claim;
+            underLease(nightId, host, lease, night);
+        } catch (HealthCheckBug e) {
+            int n = store.close(nightId, host, "HARNESS_ERROR", e.getMessage());
+            log.accept("[" + host + "] " + e.getMessage() + ": " + n + " cell(s) closed as HARNESS_ERROR (the host's health "
+                    + "is not judged by a broken check; please report it)");
+        }
+    }
+
+    private void underLease(String nightId, String host, Lease lease, NightStore.Night night) {
+        int leftovers = store.interruptLeftovers(nightId, lease);
+        boolean cycled = false;
+        String databaseFence = store.databaseIdentity() + "/" + lease.token();
+        Hold claim;
+        try {
             try {
-                try {
-                    claim = control.claim(host, nightId, databaseFence, remaining(night), CLAIM_REACH);
-                } catch (InfrastructureException unreachable) {
-                    if (leftovers == 0) {
-                        throw unreachable;
-                    }
-                    // the dead orchestrator's cell left the host hung: only its BMC reaches it, and the lease is ours
-                    log.accept("[" + host + "] took over " + leftovers + " interrupted cell(s); the host does not answer ("
-                            + unreachable.getMessage() + "): power-cycling it through its BMC before claiming it");
-                    control.powerCycle(host, lease);
-                    cycled = true;
-                    claim = control.claim(host, nightId, databaseFence, remaining(night), CLAIM_REACH_AFTER_BOOT);
+                claim = control.claim(host, nightId, databaseFence, remaining(night), CLAIM_REACH);
+            } catch (InfrastructureException unreachable) {
+                if (leftovers == 0) {
+                    throw unreachable;
                 }
-            } catch (InfrastructureException e) {
-                store.health(host, false, "cannot claim the host: " + e.getMessage());
-                store.close(nightId, host, "INFRA_ERROR", "host unhealthy: cannot claim it: " + e.getMessage());
-                return;
-            } catch (LeaseUnavailableException e) {
-                store.close(nightId, host, "NOT_RUN", "the night's budget ran out while another run held " + host + ": "
-                        + e.getMessage());
+                // the dead orchestrator's cell left the host hung: only its BMC reaches it, and the lease is ours
+                log.accept("[" + host + "] took over " + leftovers + " interrupted cell(s); the host does not answer ("
+                        + unreachable.getMessage() + "): power-cycling it through its BMC before claiming it");
+                control.powerCycle(host, lease);
+                cycled = true;
+                claim = control.claim(host, nightId, databaseFence, remaining(night), CLAIM_REACH_AFTER_BOOT);
+            }
+        } catch (InfrastructureException e) {
+            store.health(host, false, "cannot claim the host: " + e.getMessage());
+            store.close(nightId, host, "INFRA_ERROR", "host unhealthy: cannot claim it: " + e.getMessage());
+            return;
+        } catch (LeaseUnavailableException e) {
+            store.close(nightId, host, "NOT_RUN", "the night's budget ran out while another run held " + host + ": "
+                    + e.getMessage());
+            return;
+        }
+        try (Hold held = claim) {
+            Fence fence = Fence.all(List.of(lease, held));
+            boolean needsCheck = leftovers > 0 || unhealthy(host);
+            if (leftovers > 0 && !cycled) {
+                log.accept("[" + host + "] took over " + leftovers + " interrupted cell(s); power-cycling the host through its BMC");
+                control.powerCycle(host, fence);
+            }
+            if (needsCheck && !healthy(host, "before the night's cells")) {
+                store.close(nightId, host, "INFRA_ERROR", "host unhealthy: " + healthReason(host));
                 return;
             }
-            try (Hold held = claim) {
-                Fence fence = Fence.all(List.of(lease, held));
-                boolean needsCheck = leftovers > 0 || unhealthy(host);
-                if (leftovers > 0 && !cycled) {
-                    log.accept("[" + host + "] took over " + leftovers + " interrupted cell(s); power-cycling the host through its BMC");
-                    control.powerCycle(host, fence);
-                }
-                if (needsCheck && !healthy(host, "before the night's cells")) {
-                    store.close(nightId, host, "INFRA_ERROR", "host unhealthy: " + healthReason(host));
-                    return;
-                }
-                cells(nightId, host, lease, fence, night);
-            }
+            cells(nightId, host, lease, fence, night);
         }
     }
 
@@ -156,13 +167,21 @@ public final class HostRun {
             } catch (CancelledException e) {
                 throw e;
             } catch (RuntimeException e) {
-                r = new CellResult("HARNESS_ERROR", e.toString(), null, null);
+                r = new CellResult(Verdict.HARNESS_ERROR, e.toString(), null, null);
             }
             boolean retry = false;
             boolean hostGone = false;
             if (r.infrastructure()) {
                 store.health(host, false, r.verdict() + ": " + r.reason());
-                hostGone = !healthy(host, "after " + r.verdict());
+                try {
+                    hostGone = !healthy(host, "after " + r.verdict());
+                } catch (HealthCheckBug bug) {
+                    // the cell's own outcome stands (recorded, not retried); the broken check ends the host's night
+                    if (!store.finish(cell, lease, attempt, r, false)) {
+                        throw lost(lease, cell);
+                    }
+                    throw bug;
+                }
                 retry = !hostGone && cell.attempts() + 1 < MAX_ATTEMPTS;
             }
             if (!store.finish(cell, lease, attempt, r, retry)) {
@@ -195,12 +214,25 @@ public final class HostRun {
         return h == null ? "never checked" : String.valueOf(h[1]);
     }
 
+    /**
+     * A bug in the health check (by type: not one of the failures the harness classes, nor a wait that ran out) says
+     * nothing about the host: it is not recorded as the host's health, and the host's remaining cells end as
+     * HARNESS_ERROR instead of being retried on a host the harness cannot judge.
+     */
+    static final class HealthCheckBug extends RuntimeException {
+        HealthCheckBug(String when, RuntimeException cause) {
+            super("harness bug in the health check " + when + ": " + cause, cause);
+        }
+    }
+
     private boolean healthy(String host, String when) {
         String problem;
         try {
             problem = control.healthProblem(host);
-        } catch (RuntimeException e) {
+        } catch (HarnessException | WaitTimeoutException e) {
             problem = e.getMessage();
+        } catch (RuntimeException e) {
+            throw new HealthCheckBug(when, e);
         }
         store.health(host, problem == null, problem == null ? "health check passed " + when : problem);
         log.accept("[" + host + "] health check " + when + ": " + (problem == null ? "passed" : "FAILED: " + problem));

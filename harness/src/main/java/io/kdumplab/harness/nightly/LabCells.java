@@ -1,10 +1,9 @@
 package io.kdumplab.harness.nightly;
 
-import io.kdumplab.harness.bisect.BuildList;
-import io.kdumplab.harness.bisect.KernelBoot;
+import io.kdumplab.harness.builds.BuildList;
 import io.kdumplab.harness.device.Device;
-import io.kdumplab.harness.device.Devices;
-import io.kdumplab.harness.device.ssh.SshShell;
+import io.kdumplab.harness.device.drivers.Devices;
+import io.kdumplab.harness.device.boot.Provisioner;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.failure.InfrastructureException;
@@ -13,13 +12,14 @@ import io.kdumplab.harness.inventory.TargetHost;
 import io.kdumplab.harness.inventory.VirtualLabs;
 import io.kdumplab.harness.lease.HostClaim;
 import io.kdumplab.harness.lease.Hold;
-import io.kdumplab.harness.run.Fence;
+import io.kdumplab.harness.device.Fence;
 import io.kdumplab.harness.report.RunReports;
 import io.kdumplab.harness.run.NextBoot;
 import io.kdumplab.harness.run.ReproRun;
 import io.kdumplab.harness.run.RunResult;
 import io.kdumplab.harness.run.Scenario;
 import io.kdumplab.harness.run.ScenarioLoader;
+import io.kdumplab.harness.verdict.Verdict;
 import io.kdumplab.harness.wait.Deadline;
 
 import java.nio.file.Path;
@@ -36,6 +36,7 @@ import java.util.function.Consumer;
 public final class LabCells implements CellRunner, HostControl {
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(10);
+    private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(30);
 
     private final NightlyPlan plan;
     private final Inventory inventory;
@@ -78,49 +79,64 @@ public final class LabCells implements CellRunner, HostControl {
 
     @Override
     public CellResult run(CellRow cell, CellRow next, Fence fence) {
+        Consumer<String> hostLog = m -> log.accept("[" + cell.host() + "] " + m);
         try {
             TargetHost host = target(cell.host());
             NightlyPlan.Kernel k = plan.kernel(cell.kernel());
             String release = cell.build();
-            KernelBoot boot = new KernelBoot(host, BOOT_TIMEOUT, m -> log.accept("[" + cell.host() + "] " + m));
             Path source = k.isSeries() ? k.series() : k.artifacts();
-            // a build is installed once per night and host, even when its kernel is there already: a build is more
-            // than its kernel (its other packages, e.g. a module that loads at boot, are part of what is tested)
-            // counted once it succeeded: a cell retried after a failed install installs again
-            String installKey = cell.host() + "|" + release;
-            if (source != null && !installedTonight.contains(installKey)) {
-                fence.check("installing " + release);
-                try (var hb = io.kdumplab.harness.wait.Heartbeat.of("installing " + release + " on " + cell.host(),
-                        m -> log.accept("[" + cell.host() + "] " + m))) {
-                    boot.install(source, release);
+            NextBoot chain;
+            try (Device dev = open(host, hostLog)) {
+                Provisioner p = new Provisioner(dev, fence, hostLog);
+                // a build is installed once per night and host, even when its kernel is there already: a build is more
+                // than its kernel (its other packages, e.g. a module that loads at boot, are part of what is tested)
+                // counted once it succeeded: a cell retried after a failed install installs again
+                String installKey = cell.host() + "|" + release;
+                if (source != null && !installedTonight.contains(installKey)) {
+                    p.install(BuildList.buildOf(source, release), INSTALL_TIMEOUT);
+                    installedTonight.add(installKey);
                 }
-                installedTonight.add(installKey);
+                hostLog.accept(p.ensureRunning(release, BOOT_TIMEOUT));
+                chain = chain(cell, next, p);
+            } catch (io.kdumplab.harness.device.boot.BuildProblem e) {
+                // the plan's build is at fault (it does not install, or has no boot entry): the input, not the host
+                hostLog.accept(e.getMessage());
+                return new CellResult(Verdict.CONFIG_ERROR, "the build of " + release + " could not be put on the host: "
+                        + e.getMessage(), null, null);
             }
-            fence.beforeOutage("booting " + release, BOOT_TIMEOUT);
-            log.accept("[" + cell.host() + "] " + boot.ensureRunning(release));
-            NextBoot chain = chain(cell, next, boot);
             ReproRun run = new ReproRun(host, scenario(plan, cell.scenario()), new ReproRun.Options(true, plan.hangAfter(),
-                    m -> log.accept("[" + cell.host() + "] " + m)).withAfterRun(RunReports::write).withFence(fence)
-                    .withNextBoot(chain), runsDir);
+                    hostLog).withAfterRun(RunReports::write).withFence(fence).withNextBoot(chain), runsDir);
             RunResult r = run.execute();
             if (chain != NextBoot.UNCHANGED) {
-                unchain(cell.host(), boot);
+                unchain(host, fence, hostLog);
             }
             if (r.reportsStorageFailure != null) {
                 // the orchestrator's disk, not the host: the kernel's verdict stands, the host is not marked unhealthy
-                log.accept("[" + cell.host() + "] ORCHESTRATOR PROBLEM: " + r.reportsStorageFailure + "; the cell's verdict "
+                hostLog.accept("ORCHESTRATOR PROBLEM: " + r.reportsStorageFailure + "; the cell's verdict "
                         + r.verdict + " is kept in " + r.fallbackDir);
                 return new CellResult(r.verdict, r.reason + " [reports: " + r.reportsStorageFailure + "]", r.fallbackDir,
                         r.target == null ? release : r.target.kernel, r.reportsStorageFailure);
             }
             return new CellResult(r.verdict, r.reason, run.dir().toString(), r.target == null ? release : r.target.kernel);
         } catch (ConfigurationException e) {
-            log.accept("[" + cell.host() + "] " + e.getMessage());
-            return new CellResult("CONFIG_ERROR", e.getMessage(), null, null);
+            hostLog.accept(e.getMessage());
+            return new CellResult(Verdict.CONFIG_ERROR, e.getMessage(), null, null);
         } catch (io.kdumplab.harness.failure.CancelledException e) {
             throw e;
         } catch (HarnessException e) {
-            return new CellResult("INFRA_ERROR", e.getMessage(), null, null);
+            return new CellResult(Verdict.INFRA_ERROR, e.getMessage(), null, null);
+        }
+    }
+
+    /** The host with its shell open (within the boot timeout: a cell may follow a reboot), saying so while it waits. */
+    private static Device open(TargetHost host, Consumer<String> hostLog) {
+        Device dev = Devices.of(host);
+        try {
+            dev.openShell(Deadline.in(host.name() + " answers on SSH", BOOT_TIMEOUT).reportingTo(hostLog));
+            return dev;
+        } catch (RuntimeException e) {
+            dev.close();
+            throw e;
         }
     }
 
@@ -128,7 +144,7 @@ public final class LabCells implements CellRunner, HostControl {
      * The next cell's kernel as the boot after this cell's crash, when the host has it already (no install pending for
      * it tonight): a night of N cells on one kernel then pays one boot, not N. The next cell still checks `uname -r`.
      */
-    private NextBoot chain(CellRow cell, CellRow next, KernelBoot boot) {
+    private NextBoot chain(CellRow cell, CellRow next, Provisioner p) {
         if (next == null || next.build() == null) {
             return NextBoot.UNCHANGED;
         }
@@ -137,19 +153,23 @@ public final class LabCells implements CellRunner, HostControl {
             return NextBoot.UNCHANGED;
         }
         try {
-            return boot.nextBootInto(next.build());
-        } catch (RuntimeException e) {
+            String release = next.build();
+            return p.bootOnceCommand(release).<NextBoot>map(command -> device -> {
+                device.root(command, Duration.ofSeconds(45));
+                return "the reboot after the crash boots " + release + " (the next cell's kernel; no boot of its own)";
+            }).orElse(NextBoot.UNCHANGED);
+        } catch (HarnessException e) {
             log.accept("[" + cell.host() + "] note: not chaining into the next cell's kernel: " + e.getMessage());
             return NextBoot.UNCHANGED;
         }
     }
 
     /** A one-time boot that no reboot consumed (the run did not crash) must not outlive the cell. */
-    private void unchain(String host, KernelBoot boot) {
-        try {
-            boot.clearNextBoot();
-        } catch (RuntimeException e) {
-            log.accept("[" + host + "] note: could not drop the armed one-time boot (" + e.getMessage()
+    private static void unchain(TargetHost host, Fence fence, Consumer<String> hostLog) {
+        try (Device dev = open(host, hostLog)) {
+            new Provisioner(dev, fence, hostLog).clearBootOnce();
+        } catch (InfrastructureException e) {
+            hostLog.accept("note: could not drop the armed one-time boot (" + e.getMessage()
                     + "); the next cell boots its own kernel either way");
         }
     }
@@ -192,7 +212,8 @@ public final class LabCells implements CellRunner, HostControl {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (java.io.IOException | HarnessException | io.kdumplab.harness.wait.WaitTimeoutException e) {
+            // what the host and its links did; anything else is a bug in the check and goes to the caller as one
             return e.getMessage();
         }
     }
@@ -206,26 +227,11 @@ public final class LabCells implements CellRunner, HostControl {
     @Override
     public void powerCycle(String hostName, Fence fence) {
         TargetHost host = target(hostName);
-        try (Device dev = Devices.of(host)) {
-            fence.beforeOutage("a power cycle of " + hostName, BOOT_TIMEOUT);
-            try (var bmc = dev.freshBmc()) {
-                bmc.powerCycle();
-            }
-        }
+        Consumer<String> hostLog = m -> log.accept("[" + hostName + "] " + m);
         // back on SSH within the boot timeout, or the health check that follows says so
-        Deadline d = Deadline.in(hostName + " back on SSH after the power cycle", BOOT_TIMEOUT).reportingTo(log);
-        io.kdumplab.harness.wait.WaitProgress progress = new io.kdumplab.harness.wait.WaitProgress(d);
-        while (!d.expired()) {
-            progress.tick("no SSH yet");
-            try (SshShell ssh = SshShell.connect(host.ssh(), Duration.ofSeconds(10))) {
-                return;
-            } catch (RuntimeException e) {
-                try {
-                    Thread.sleep(3000);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+        try (Device dev = Devices.of(host)) {
+            if (!new Provisioner(dev, fence, hostLog).powerCycle(BOOT_TIMEOUT)) {
+                hostLog.accept("not back on SSH within " + BOOT_TIMEOUT.toSeconds() + " s after the power cycle");
             }
         }
     }

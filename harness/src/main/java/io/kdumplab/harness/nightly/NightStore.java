@@ -222,7 +222,7 @@ public final class NightStore {
                     + " build = coalesce(?, build), ended_at = now() where night_id = ? and cell_key = ? and lease_token = ?"
                     + " and state = 'RUNNING'" + HELD)) {
                 ps.setString(1, retry ? PENDING : DONE);
-                ps.setString(2, r.verdict());
+                ps.setString(2, r.verdict().name());
                 ps.setString(3, r.reason());
                 ps.setString(4, r.report());
                 ps.setString(5, r.build());
@@ -239,7 +239,7 @@ public final class NightStore {
             try (PreparedStatement ps = c.prepareStatement("update attempt set state = ?, verdict = ?, reason = ?, report = ?,"
                     + " ended_at = now() where id = ?")) {
                 ps.setString(1, retry ? "RETRIED" : "DONE");
-                ps.setString(2, r.verdict());
+                ps.setString(2, r.verdict().name());
                 ps.setString(3, r.reason());
                 ps.setString(4, r.report());
                 ps.setLong(5, attempt);
@@ -252,7 +252,7 @@ public final class NightStore {
                 ps.setString(3, cell.kernel());
                 ps.setString(4, r.build() != null ? r.build() : cell.build());
                 ps.setString(5, cell.scenario());
-                ps.setString(6, r.verdict());
+                ps.setString(6, r.verdict().name());
                 ps.setString(7, r.reason());
                 ps.setString(8, r.report());
                 ps.executeUpdate();

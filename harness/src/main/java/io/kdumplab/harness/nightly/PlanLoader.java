@@ -3,7 +3,7 @@ package io.kdumplab.harness.nightly;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.kdumplab.harness.bisect.BuildList;
+import io.kdumplab.harness.builds.BuildList;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.inventory.Inventory;
 import io.kdumplab.harness.inventory.SourceLocations;

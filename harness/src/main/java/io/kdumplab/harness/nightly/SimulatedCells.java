@@ -1,7 +1,7 @@
 package io.kdumplab.harness.nightly;
 
 import io.kdumplab.harness.lease.Hold;
-import io.kdumplab.harness.run.Fence;
+import io.kdumplab.harness.device.Fence;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +35,7 @@ public final class SimulatedCells implements CellRunner, HostControl {
         fence.check("the NMI of cell " + cell.key());
         event("NMI " + cell.key());
         sleep(cellTime.dividedBy(2));
-        return new CellResult("PASS", "simulated cell: slept " + cellTime.toMillis() + " ms", null, cell.build());
+        return new CellResult(io.kdumplab.harness.verdict.Verdict.PASS, "simulated cell: slept " + cellTime.toMillis() + " ms", null, cell.build());
     }
 
     @Override

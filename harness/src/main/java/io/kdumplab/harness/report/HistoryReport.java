@@ -52,11 +52,11 @@ public final class HistoryReport {
                 .append("</style></head><body><h1>Runs</h1>");
         Map<String, int[]> rate = new TreeMap<>();
         for (RunResult r : runs) {
-            if ("PASS".equals(r.verdict) || "FAIL".equals(r.verdict)) {
+            if (r.verdict != null && r.verdict.judgesTheKernel()) {
                 // per scenario too: a control or a fault-injection run must not dilute the experiment's rate
                 int[] c = rate.computeIfAbsent(nz(r.target.kernel) + " on " + nz(r.target.host) + " — "
                         + JUnitReport.scenarioName(r), k -> new int[2]);
-                c[0] += "FAIL".equals(r.verdict) ? 1 : 0;
+                c[0] += r.verdict == io.kdumplab.harness.verdict.Verdict.FAIL ? 1 : 0;
                 c[1]++;
             }
         }
@@ -79,10 +79,10 @@ public final class HistoryReport {
         h.append("</table><h2>All runs</h2><p><input id=\"filter\" placeholder=\"filter: host, kernel, scenario, verdict\" size=\"50\"></p>");
         h.append("<table class=\"grid\" id=\"runs\"><tr><th>run</th><th>host</th><th>kernel</th><th>scenario</th><th>verdict</th><th>reason</th><th>duration</th></tr>");
         for (RunResult r : runs) {
-            h.append("<tr class=\"").append(HtmlReport.esc(nz(r.verdict))).append("\"><td><a href=\"").append(HtmlReport.esc(r.runId))
+            h.append("<tr class=\"").append(HtmlReport.esc(nz(r.verdict == null ? null : r.verdict.name()))).append("\"><td><a href=\"").append(HtmlReport.esc(r.runId))
                     .append("/index.html\">").append(HtmlReport.esc(r.runId)).append("</a></td><td>").append(HtmlReport.esc(nz(r.target.host)))
                     .append("</td><td>").append(HtmlReport.esc(nz(r.target.kernel))).append("</td><td>")
-                    .append(HtmlReport.esc(JUnitReport.scenarioName(r))).append("</td><td class=\"v\">").append(HtmlReport.esc(nz(r.verdict)))
+                    .append(HtmlReport.esc(JUnitReport.scenarioName(r))).append("</td><td class=\"v\">").append(HtmlReport.esc(nz(r.verdict == null ? null : r.verdict.name())))
                     .append("</td><td>").append(HtmlReport.esc(nz(r.reason))).append("</td><td>")
                     .append(r.durationSeconds == null ? "" : String.format(Locale.ROOT, "%.0f s", r.durationSeconds)).append("</td></tr>");
         }

@@ -27,7 +27,7 @@ public final class HtmlReport {
     public static String render(RunArtifacts a) {
         RunResult r = a.result();
         StringBuilder h = new StringBuilder();
-        String verdict = r == null || r.verdict == null ? "INCOMPLETE" : r.verdict;
+        String verdict = r == null || r.verdict == null ? "INCOMPLETE" : r.verdict.name();
         h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
                 .append(esc(verdict)).append(" - ").append(esc(r == null ? a.dir().getFileName().toString() : r.runId))
                 .append("</title><style>").append(CSS).append("</style></head><body>");

@@ -50,7 +50,7 @@ public final class JUnitReport {
                 double secs = r == null || r.durationSeconds == null ? 0 : r.durationSeconds;
                 tc.setAttribute("time", String.format(java.util.Locale.ROOT, "%.3f", secs));
                 time += secs;
-                String verdict = r == null || r.verdict == null ? "INCOMPLETE" : r.verdict;
+                String verdict = r == null || r.verdict == null ? "INCOMPLETE" : r.verdict.name();
                 String reason = r == null ? String.join("; ", a.problems()) : String.valueOf(r.reason);
                 if (verdict.equals("FAIL")) {
                     failures++;

@@ -48,13 +48,13 @@ public final class Series {
         s.stoppedBecause = stoppedBecause;
         for (RunResult r : runs) {
             s.runIds.add(r.runId);
-            s.verdicts.merge(r.verdict, 1, Integer::sum);
+            s.verdicts.merge(String.valueOf(r.verdict), 1, Integer::sum);
             s.host = r.target.host != null ? r.target.host : s.host;
             s.kernel = r.target.kernel != null ? r.target.kernel : s.kernel;
             s.scenario = JUnitReport.scenarioName(r);
-            if ("PASS".equals(r.verdict) || "FAIL".equals(r.verdict)) {
+            if (r.verdict != null && r.verdict.judgesTheKernel()) {
                 s.judged++;
-                s.failures += "FAIL".equals(r.verdict) ? 1 : 0;
+                s.failures += r.verdict == io.kdumplab.harness.verdict.Verdict.FAIL ? 1 : 0;
             } else {
                 s.notJudged.add(r.runId + " " + r.verdict + ": " + r.reason);
             }

@@ -1,6 +1,6 @@
 package io.kdumplab.harness.run;
 
-import io.kdumplab.harness.device.ssh.CommandResult;
+import io.kdumplab.harness.device.CommandResult;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.wait.Deadline;
 

@@ -1,8 +1,8 @@
 package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.device.ConsoleSource;
-import io.kdumplab.harness.device.console.ConsoleCapture;
-import io.kdumplab.harness.device.console.ConsoleLine;
+import io.kdumplab.harness.device.ConsoleGap;
+import io.kdumplab.harness.device.ConsoleLine;
 import io.kdumplab.harness.verdict.Diagnoses;
 import io.kdumplab.harness.verdict.Diagnosis;
 
@@ -21,7 +21,7 @@ final class FailureDiagnosis {
         // the stop: where our power cycle began, else the reboot that followed, else the end of the log
         int stop = stopLine(lines, from, watched.powerCycleLine());
         List<String> window = lines.subList(from, stop).stream().map(ConsoleLine::text)
-                .filter(t -> !t.startsWith(ConsoleCapture.GAP_MARK)).toList();
+                .filter(t -> !t.startsWith(ConsoleGap.MARK)).toList();
         Optional<ConsoleLine> captureBanner = find(lines, from, stop, Phase.CAPTURE_KERNEL.pattern().pattern());
         List<String> captureLines = captureBanner.map(b -> lines.subList(b.index(), stopOf(lines, stop)).stream()
                 .map(ConsoleLine::text).toList()).orElse(List.of());

@@ -2,8 +2,6 @@ package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.wait.Deadline;
-import io.kdumplab.harness.wait.Wait;
-import io.kdumplab.harness.wait.WaitTimeoutException;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -23,21 +21,9 @@ final class HostRecovery {
      */
     static boolean awaitSshBack(RunContext ctx, Deadline d, String oldBootId,
                                 java.util.function.Supplier<java.util.Optional<? extends RuntimeException>> giveUp) {
-        try {
-            Wait.until(d, Duration.ofSeconds(2), () -> {
-                var stop = giveUp.get();
-                if (stop.isPresent()) {
-                    return Wait.Result.fatal(stop.get());
-                }
-                return ctx.device().probeBootId(Duration.ofSeconds(8))
-                        .filter(id -> !id.equals(oldBootId))
-                        .map(Wait.Result::ready)
-                        .orElseGet(() -> Wait.Result.notYet("no SSH answer with a new boot id"));
-            });
-        } catch (WaitTimeoutException e) {
+        if (!ctx.device().awaitNewBoot(oldBootId, d, giveUp)) {
             return false;
         }
-        ctx.device().reconnectShell(d.child("reconnect after the reboot", Duration.ofSeconds(60)));
         ctx.undo().rebooted();
         ctx.recorder().event(Phase.SSH_BACK, Instant.now(), "SSH answers with a new boot id");
         ctx.info("host back on SSH (new boot)");
@@ -77,8 +63,7 @@ final class HostRecovery {
         String boot = ctx.device().bootId();
         ctx.options().fence().beforeOutage("a reboot", Duration.ofSeconds(ctx.scenario().timeouts().reboot()));
         ctx.info("rebooting " + ctx.host().name() + " to apply the boot configuration");
-        ctx.device().shell().runExpectingDisconnect(ctx.device().asRoot("systemctl reboot"));
-        ctx.device().cutShell();
+        ctx.device().reboot();
         if (!awaitSshBack(ctx, d.child("host back on SSH after the reboot", Duration.ofSeconds(ctx.scenario().timeouts().reboot())),
                 boot)) {
             ctx.info("no SSH after the reboot; power-cycling through the BMC");

@@ -1,6 +1,6 @@
 package io.kdumplab.harness.run;
 
-import io.kdumplab.harness.device.ssh.CommandResult;
+import io.kdumplab.harness.device.CommandResult;
 import io.kdumplab.harness.failure.KdumpNotReadyException;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.Wait;
@@ -91,9 +91,9 @@ final class KdumpReadiness implements Step<HostFacts> {
         if (!args.isEmpty()) {
             ctx.options().fence().check("changing the boot configuration");
             ctx.info("configuring kdump: adding '" + String.join(" ", args) + "' to the boot configuration ("
-                    + facts.distro().family() + ")");
+                    + facts.distro().family().id() + ")");
             ctx.device().root(facts.distro().addKernelArgsCommand(String.join(" ", args)), Duration.ofSeconds(120));
-            ctx.device().root("systemctl enable " + (facts.distro().family().equals("rhel") ? "kdump" : "kdump-tools")
+            ctx.device().root("systemctl enable " + facts.distro().kdumpService()
                     + " >/dev/null 2>&1 || true", Duration.ofSeconds(30));
             HostRecovery.reboot(ctx, d);
             String after = ctx.device().shell().check("cat /proc/cmdline", Duration.ofSeconds(15));

@@ -1,7 +1,7 @@
 package io.kdumplab.harness.run;
 
-import io.kdumplab.harness.device.ssh.CommandResult;
-import io.kdumplab.harness.device.console.ConsoleLine;
+import io.kdumplab.harness.device.CommandResult;
+import io.kdumplab.harness.device.ConsoleLine;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.util.Hashing;
 import io.kdumplab.harness.wait.Deadline;
@@ -103,7 +103,7 @@ final class LoadModule implements Step<ModuleLoad> {
         if (!shell.run("test -d /lib/modules/" + kver + "/build", Duration.ofSeconds(15)).ok()) {
             throw new InfrastructureException("host", "kernel headers for " + kver + " are not installed on " + ctx.host().name()
                     + " (/lib/modules/" + kver + "/build is missing)",
-                    facts.distro().family().equals("rhel") ? "dnf install kernel-devel-" + kver : "apt-get install linux-headers-" + kver);
+                    facts.distro().headersInstallCommand(kver));
         }
         ctx.info("building " + module + " on the target against " + kver);
         CommandResult build = shell.run("make -s -C /lib/modules/" + kver + "/build M=" + remote + " modules 2>&1", d.remaining());

@@ -1,8 +1,8 @@
 package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.device.ConsoleSource;
-import io.kdumplab.harness.device.distro.DistroBackend;
-import io.kdumplab.harness.device.ipmi.PowerState;
+import io.kdumplab.harness.device.Distro;
+import io.kdumplab.harness.device.PowerState;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.Wait;
@@ -36,16 +36,16 @@ final class Preflight implements Step<HostFacts> {
         var device = ctx.device();
         device.openShell(d.child("SSH connection", Duration.ofSeconds(Math.max(10, d.remaining().toSeconds() / 2))));
         var shell = device.shell();
-        DistroBackend distro = DistroBackend.detect(shell, ctx.host().distro());
+        Distro distro = device.distro();
         String kernel = shell.check("uname -r", Duration.ofSeconds(15));
         String cmdline = shell.check("cat /proc/cmdline", Duration.ofSeconds(15));
         ctx.recorder().update(r -> {
             r.target.host = ctx.host().name();
-            r.target.distro = distro.family();
+            r.target.distro = distro.family().id();
             r.target.kernel = kernel;
             r.target.cmdline = cmdline;
         });
-        ctx.info("ssh: " + shell.describe() + " (host key verified), kernel " + kernel + ", " + distro.family() + " family");
+        ctx.info("ssh: " + shell.describe() + " (host key verified), kernel " + kernel + ", " + distro.family().id() + " family");
         String dumpDir = dumpDir(ctx, distro, shell);
         if (!ctx.scenario().wedge().enabled() && shell.run("grep -q '^panic_wedge ' /proc/modules", Duration.ofSeconds(15)).ok()) {
             // the build under test carries the test-only fault (a bisection's simulated regression)
@@ -53,12 +53,21 @@ final class Preflight implements Step<HostFacts> {
             ctx.info("note: panic_wedge is already loaded on the host (part of the installed build)");
         }
 
-        PowerState power = device.freshBmc().powerState();
+        var bmc = device.freshBmc();
+        PowerState power = bmc.powerState();
+        // the experiment needs the BMC's NMI; the sysrq-c control only its power (to recover a hang)
+        if (ctx.scenario().trigger() == Scenario.Trigger.NMI) {
+            java.util.Optional<String> noNmi = bmc.cannotSendNmi();
+            if (noNmi.isPresent()) {
+                throw new io.kdumplab.harness.failure.ConfigurationException(noNmi.get(), "give the host a BMC that offers an "
+                        + "NMI (IPMI's diagnostic interrupt, or Redfish's Nmi reset); nothing was touched");
+            }
+        }
         if (power != PowerState.ON) {
             throw new InfrastructureException("bmc", ctx.host().bmc().describe() + " reports chassis power " + power
                     + " while SSH answers", "check that the inventory pairs this BMC with this host");
         }
-        ctx.info("bmc: RMCP+ session with " + ctx.host().bmc().describe() + " (cipher suite 3), power on");
+        ctx.info("bmc: " + bmc.describe() + ", power on");
 
         ConsoleSource console = device.openConsole(ctx.dir(), ctx::info);
         ctx.recorder().update(r -> r.console.source = ctx.host().console().describe());
@@ -84,7 +93,7 @@ final class Preflight implements Step<HostFacts> {
      * a disagreement is noted). A dump sent to another machine or device is refused here, before anything is
      * touched: the harness would look in a local directory and grade a saved dump as a FAIL.
      */
-    private static String dumpDir(RunContext ctx, io.kdumplab.harness.device.distro.DistroBackend distro,
+    private static String dumpDir(RunContext ctx, Distro distro,
                                   io.kdumplab.harness.device.CommandShell shell) {
         var target = distro.dumpTarget(shell.run(distro.dumpTargetCommand(), Duration.ofSeconds(15)).out());
         String declared = ctx.host().dumpDir();

@@ -1,8 +1,10 @@
 package io.kdumplab.harness.run;
 
+import io.kdumplab.harness.device.Fence;
+import io.kdumplab.harness.util.Shutdown;
 import io.kdumplab.harness.device.Device;
-import io.kdumplab.harness.device.Devices;
-import io.kdumplab.harness.device.console.ConsoleGap;
+import io.kdumplab.harness.device.drivers.Devices;
+import io.kdumplab.harness.device.ConsoleGap;
 import io.kdumplab.harness.inventory.TargetHost;
 import io.kdumplab.harness.verdict.Diagnoses;
 import io.kdumplab.harness.verdict.Diagnosis;
@@ -154,15 +156,15 @@ public final class ReproRun {
         RunContext ctx = new RunContext(host, scenario, options, dir, device, recorder, log, clock, cancel, undo);
         StepRunner steps = new StepRunner(ctx, device::cutLinks);
         runner = steps;
-        Thread onSignal = new Thread(() -> {
+        // first at shutdown: the run restores the host before the mode's restore and the hold's release
+        Shutdown.Registration onSignal = Shutdown.register(Shutdown.Stage.RUN, "run " + result.runId, SHUTDOWN_WAIT, () -> {
             cancel("interrupted (SIGINT/SIGTERM)");
             try {
                 done.await(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException ignored) {
                 // the JVM goes down now
             }
-        }, "repro-signal");
-        Runtime.getRuntime().addShutdownHook(onSignal);
+        });
         long t0 = System.nanoTime();
         long cpu0 = processCpuNanos();
         recorder.update(r -> {
@@ -210,11 +212,7 @@ public final class ReproRun {
             restore(steps, log);
             finish(log, t0, cpu0);
             done.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onSignal);
-            } catch (IllegalStateException ignored) {
-                // the JVM is already shutting down
-            }
+            onSignal.close();
         }
         return result;
     }
@@ -262,7 +260,7 @@ public final class ReproRun {
             r.durationSeconds = (System.nanoTime() - t0) / 1e9;
             r.status = cancel.cancelled() ? "interrupted" : "finished";
             if (r.verdict == null) {
-                r.verdict = Verdict.HARNESS_ERROR.name();
+                r.verdict = Verdict.HARNESS_ERROR;
                 r.reason = "harness bug: the run ended without a verdict";
             }
         });

@@ -1,6 +1,6 @@
 package io.kdumplab.harness.run;
 
-import io.kdumplab.harness.device.console.ConsoleLine;
+import io.kdumplab.harness.device.ConsoleLine;
 import io.kdumplab.harness.verdict.Judgement;
 import io.kdumplab.harness.verdict.Verdict;
 
@@ -99,7 +99,7 @@ public final class RunRecorder {
         }
         Judgement fin = v;
         update(r -> {
-            r.verdict = fin.verdict().name();
+            r.verdict = fin.verdict();
             r.reason = fin.reason();
             r.failedStep = fin.failedStep();
         });

@@ -41,7 +41,8 @@ public final class RunResult {
     public List<StepRecord> steps = new ArrayList<>();
     public List<PhaseRecord> phases = new ArrayList<>();
     public ConsoleSummary console = new ConsoleSummary();
-    public String verdict;
+    /** Null while the run is under way; result.json spells it as the enum's name ("PASS", "INFRA_ERROR", ...). */
+    public io.kdumplab.harness.verdict.Verdict verdict;
     public String reason;
     public String failedStep;
     public String lastPhase;

@@ -29,7 +29,9 @@ final class Trigger implements Step<TriggerPoint> {
         var device = ctx.device();
         var shell = device.shell();
         String boot = device.bootId();
-        long guestClock = Long.parseLong(shell.check("date +%s", Duration.ofSeconds(15)));
+        String[] clockAndNmis = shell.check(TriggerPoint.CLOCK_AND_NMI_COUNT, Duration.ofSeconds(15)).split("\n");
+        long guestClock = Long.parseLong(clockAndNmis[0].strip());
+        long nmisBefore = TriggerPoint.nmiCount(clockAndNmis.length > 1 ? clockAndNmis[1] : null);
         if (ctx.scenario().spammer().enabled()) {
             String emitted = shell.run("cat /sys/module/printk_spammer/parameters/emitted", Duration.ofSeconds(15)).out();
             if (emitted.matches("\\d+")) {
@@ -69,6 +71,6 @@ final class Trigger implements Step<TriggerPoint> {
             shell.runExpectingDisconnect(device.asRoot("echo c > /proc/sysrq-trigger"));
             ctx.info("sysrq-c written at " + at);
         }
-        return new TriggerPoint(boot, guestClock, line, at, nanos, cpu);
+        return new TriggerPoint(boot, guestClock, line, at, nanos, cpu, nmisBefore);
     }
 }

@@ -1,7 +1,8 @@
 package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.device.ConsoleSource;
-import io.kdumplab.harness.device.console.ConsoleLine;
+import io.kdumplab.harness.device.ConsoleLine;
+import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.verdict.Outcome;
 import io.kdumplab.harness.wait.Deadline;
 
@@ -106,6 +107,7 @@ final class WatchOutcome implements Step<WatchOutcome.Watched> {
         } else if ((bootNow = ctx.device().probeBootId(Duration.ofSeconds(10))).map(id -> id.equals(old)).orElse(false)) {
             outcome = Outcome.NO_PANIC;
             ctx.info("no panic: the host still runs the same boot after the trigger");
+            requireNmiArrived(ctx);
         } else if (bootNow.isPresent()) {
             // back with a new boot although the console never showed one (a console gap hid it)
             outcome = Outcome.REBOOTED_UNSEEN;
@@ -203,5 +205,25 @@ final class WatchOutcome implements Step<WatchOutcome.Watched> {
         }
         ctx.info(deadline.name() + " timed out after " + deadline.timeout().toSeconds() + " s");
         return Optional.empty();
+    }
+
+    /**
+     * A host that kept running after an NMI either handled it without panicking (a verdict on the kernel) or never got
+     * one: BMCs that acknowledge a reset and do nothing exist. An NMI count that did not move proves the latter, and
+     * that is the BMC's fault, never a FAIL. (A count that moved does not prove delivery on hosts whose watchdog
+     * raises NMIs itself; then the FAIL stands on the console and SSH evidence, as before.)
+     */
+    private void requireNmiArrived(RunContext ctx) {
+        if (!"nmi".equals(ctx.recorder().read(r -> r.trigger)) || trigger.nmiCountBefore() < 0) {
+            return;
+        }
+        String now = ctx.device().shell().run(TriggerPoint.CLOCK_AND_NMI_COUNT, Duration.ofSeconds(15)).out();
+        String[] lines = now.split("\n");
+        long after = TriggerPoint.nmiCount(lines.length > 1 ? lines[1] : null);
+        if (after == trigger.nmiCountBefore()) {
+            throw new InfrastructureException("bmc", ctx.host().bmc().describe() + " acknowledged the NMI, but the host never "
+                    + "received one (its NMI count in /proc/interrupts stayed at " + after + ")",
+                    "check the BMC (some answer success to a reset and do nothing); no verdict on the kernel");
+        }
     }
 }

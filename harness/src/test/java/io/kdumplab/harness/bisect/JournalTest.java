@@ -1,5 +1,6 @@
 package io.kdumplab.harness.bisect;
 
+import io.kdumplab.harness.device.boot.BootEntries;
 import io.kdumplab.harness.failure.ConfigurationException;
 import org.testng.annotations.Test;
 

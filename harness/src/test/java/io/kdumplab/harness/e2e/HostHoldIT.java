@@ -1,5 +1,7 @@
 package io.kdumplab.harness.e2e;
 
+import io.kdumplab.harness.verdict.Verdict;
+
 import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.run.RunResult;
@@ -104,89 +106,105 @@ public class HostHoldIT {
         String password = io.kdumplab.harness.inventory.Inventory.virtualLab(LabFixture.NAME, "tcp")
                 .resolve("virtual-lab", LabFixture.lab().running()).bmc().password().reveal();
         PasswordWatch watch = new PasswordWatch(password);
-        Process a = harness(logA, Map.of(), "repro", "--lab", LabFixture.NAME, "--reports", reports.toString());
+        // the first run goes through the lab's Redfish BMC (the same host, lease and claim): its NMI, over HTTPS
+        Process a = harness(logA, Map.of(), "repro", "-i", LabFixture.redfishInventory().toString(), "--reports",
+                reports.toString());
         Thread.sleep(2000);
         Process b = harness(logB, Map.of(), "repro", "--lab", LabFixture.NAME, "--control", "sysrq-c", "--reports",
                 reports.toString());
-        String outA = awaitLine(logA, "claim on virtual-lab taken", Duration.ofMinutes(3));
-        String runA = runIdOf(outA);
+        try {
+            String outA = awaitLine(logA, "claim on virtual-lab taken", Duration.ofMinutes(3));
+            String runA = runIdOf(outA);
 
-        long t0 = System.nanoTime();
-        Process c = harness(logC, Map.of(), "repro", "--lab", LabFixture.NAME, "--no-wait", "--reports", reports.toString());
-        assertTrue(c.waitFor(60, TimeUnit.SECONDS));
-        long refusedMs = (System.nanoTime() - t0) / 1_000_000;
-        String outC = Files.readString(logC);
-        assertEquals(c.exitValue(), 125, outC);
-        assertTrue(outC.contains(runA), "the refusal names the holder's run id " + runA + ": " + outC);
-        // the JVM's own start is part of the 10 s a user waits
-        assertTrue(refusedMs < 10_000, "refused in " + refusedMs + " ms: " + outC);
+            long t0 = System.nanoTime();
+            Process c = harness(logC, Map.of(), "repro", "--lab", LabFixture.NAME, "--no-wait", "--reports", reports.toString());
+            assertTrue(c.waitFor(60, TimeUnit.SECONDS));
+            long refusedMs = (System.nanoTime() - t0) / 1_000_000;
+            String outC = Files.readString(logC);
+            assertEquals(c.exitValue(), 125, outC);
+            assertTrue(outC.contains(runA), "the refusal names the holder's run id " + runA + ": " + outC);
+            // the JVM's own start is part of the 10 s a user waits
+            assertTrue(refusedMs < 10_000, "refused in " + refusedMs + " ms: " + outC);
 
-        // who holds the host is one command away: the lease, the queue (the second run waits in it), the claim
-        Path logStatus = work.resolve("status.log");
-        Process status = harness(logStatus, Map.of(), "host", "status", "--lab", LabFixture.NAME);
-        assertTrue(status.waitFor(60, TimeUnit.SECONDS));
-        String st = Files.readString(logStatus);
-        assertEquals(status.exitValue(), 0, st);
-        assertTrue(st.contains("lease  : held by repro run " + runA), st);
-        assertTrue(st.contains("queue 1: repro run ") && st.contains("(ON_DEMAND, waiting since"), st);
-        assertTrue(st.contains("claim  : repro run " + runA + " by "), st);
+            // who holds the host is one command away: the lease, the queue (the second run waits in it), the claim
+            Path logStatus = work.resolve("status.log");
+            Process status = harness(logStatus, Map.of(), "host", "status", "--lab", LabFixture.NAME);
+            assertTrue(status.waitFor(60, TimeUnit.SECONDS));
+            String st = Files.readString(logStatus);
+            assertEquals(status.exitValue(), 0, st);
+            assertTrue(st.contains("lease  : held by repro run " + runA), st);
+            assertTrue(st.contains("queue 1: repro run ") && st.contains("(ON_DEMAND, waiting since"), st);
+            assertTrue(st.contains("claim  : repro run " + runA + " by "), st);
 
-        assertTrue(a.waitFor(10, TimeUnit.MINUTES), "first run ends");
-        assertTrue(b.waitFor(10, TimeUnit.MINUTES), "second run ends after the first");
-        List<String> leaks = watch.stop();
-        outA = Files.readString(logA);
-        String outB = Files.readString(logB);
-        assertEquals(a.exitValue(), 0, outA);
-        assertEquals(b.exitValue(), 0, outB);
-        assertTrue(outB.contains("held by repro run " + runA) || outB.contains("is claimed by repro run " + runA),
-                "the second run names the holder while it waits: " + outB);
-        String runB = runIdOf(outB.substring(outB.indexOf("claim on virtual-lab taken")));
+            assertTrue(a.waitFor(10, TimeUnit.MINUTES), "first run ends");
+            assertTrue(b.waitFor(10, TimeUnit.MINUTES), "second run ends after the first");
+            List<String> leaks = watch.stop();
+            outA = Files.readString(logA);
+            String outB = Files.readString(logB);
+            assertEquals(a.exitValue(), 0, outA);
+            assertEquals(b.exitValue(), 0, outB);
+            assertTrue(outB.contains("held by repro run " + runA) || outB.contains("is claimed by repro run " + runA),
+                    "the second run names the holder while it waits: " + outB);
+            String runB = runIdOf(outB.substring(outB.indexOf("claim on virtual-lab taken")));
 
-        RunResult ra = RunResult.read(reports.resolve(runA).resolve("result.json"));
-        RunResult rb = RunResult.read(reports.resolve(runB).resolve("result.json"));
-        assertEquals(ra.verdict, "PASS", ra.reason);
-        assertEquals(rb.verdict, "PASS", rb.reason);
-        assertFalse(Instant.parse(rb.startedAt).isBefore(Instant.parse(ra.finishedAt)),
-                "the second run started after the first finished: " + ra.finishedAt + " / " + rb.startedAt);
-        String consoleA = Files.readString(reports.resolve(runA).resolve("console.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
-        String consoleB = Files.readString(reports.resolve(runB).resolve("console.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
-        assertTrue(consoleA.contains("kdump-harness-" + runA) && consoleB.contains("kdump-harness-" + runB), "own markers");
-        assertFalse(consoleA.contains("kdump-harness-" + runB), "the first run's console has no marker of the second");
-        assertFalse(consoleB.contains("kdump-harness-" + runA), "the second run's console has no marker of the first");
+            RunResult ra = RunResult.read(reports.resolve(runA).resolve("result.json"));
+            RunResult rb = RunResult.read(reports.resolve(runB).resolve("result.json"));
+            assertEquals(ra.verdict, Verdict.PASS, ra.reason);
+            assertEquals(rb.verdict, Verdict.PASS, rb.reason);
+            assertFalse(Instant.parse(rb.startedAt).isBefore(Instant.parse(ra.finishedAt)),
+                    "the second run started after the first finished: " + ra.finishedAt + " / " + rb.startedAt);
+            String consoleA = Files.readString(reports.resolve(runA).resolve("console.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
+            String consoleB = Files.readString(reports.resolve(runB).resolve("console.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(consoleA.contains("kdump-harness-" + runA) && consoleB.contains("kdump-harness-" + runB), "own markers");
+            assertFalse(consoleA.contains("kdump-harness-" + runB), "the first run's console has no marker of the second");
+            assertFalse(consoleB.contains("kdump-harness-" + runA), "the second run's console has no marker of the first");
 
-        // the seed scenario's evidence (the first run): the vmcore read back, no password anywhere
-        assertTrue(ra.evidence.vmcorePath != null && ra.evidence.vmcoreSize > 1_000_000, "vmcore " + ra.evidence.vmcoreSize);
-        assertTrue(ra.evidence.readable);
-        assertTrue(ra.evidence.panicMessage != null && ra.evidence.panicMessage.contains("NMI"), String.valueOf(ra.evidence.panicMessage));
-        assertEquals(ra.nmiSentAt.size(), 1);
-        assertTrue(ra.hostBackInService);
-        assertTrue(ra.diagnosis == null, "a PASS carries no diagnosis");
-        assertTrue(ra.reason.startsWith("vmcore saved and readable: "), ra.reason);
-        assertTrue(ra.target.captureKernelCmdline.contains("elfcorehdr="));
-        assertTrue(consoleA.contains("printk_spammer: t=0 seq="), "spammer lines on the console");
-        assertTrue(consoleA.contains("elfcorehdr="), "capture kernel start on the console");
-        assertTrue(ra.console.spammerLines > 100, "spammer lines counted: " + ra.console.spammerLines);
-        assertTrue(ra.steps.stream().allMatch(x -> x.durationMillis != null && x.timeoutSeconds > 0));
-        for (String f : new String[] {"result.json", "harness.log", "console.log", "console.index.tsv"}) {
-            assertFalse(Files.readString(reports.resolve(runA).resolve(f), java.nio.charset.StandardCharsets.ISO_8859_1)
-                    .contains(password), "password in " + f);
-        }
-        assertFalse(outA.contains(password) || outB.contains(password), "password in the output");
-        assertTrue(leaks.isEmpty(), "password in process arguments: " + leaks);
-        assertTrue(Files.readString(reports.resolve(runA).resolve("result.json")).contains("\"bmc_password_source\" : \"file "));
+            // the seed scenario's evidence (the first run): the vmcore read back, no password anywhere
+            assertTrue(ra.evidence.vmcorePath != null && ra.evidence.vmcoreSize > 1_000_000, "vmcore " + ra.evidence.vmcoreSize);
+            assertTrue(ra.evidence.readable);
+            assertTrue(ra.evidence.panicMessage != null && ra.evidence.panicMessage.contains("NMI"), String.valueOf(ra.evidence.panicMessage));
+            assertEquals(ra.nmiSentAt.size(), 1);
+            String harnessLogA = Files.readString(reports.resolve(runA).resolve("harness.log"));
+            assertTrue(harnessLogA.contains("bmc: Redfish BMC") && harnessLogA.contains("X-Auth-Token"),
+                    "the NMI went through the Redfish BMC (RedfishLabIT checks that BMC with independent clients)");
+            assertTrue(ra.hostBackInService);
+            assertTrue(ra.diagnosis == null, "a PASS carries no diagnosis");
+            assertTrue(ra.reason.startsWith("vmcore saved and readable: "), ra.reason);
+            assertTrue(ra.target.captureKernelCmdline.contains("elfcorehdr="));
+            assertTrue(consoleA.contains("printk_spammer: t=0 seq="), "spammer lines on the console");
+            assertTrue(consoleA.contains("elfcorehdr="), "capture kernel start on the console");
+            assertTrue(ra.console.spammerLines > 100, "spammer lines counted: " + ra.console.spammerLines);
+            assertTrue(ra.steps.stream().allMatch(x -> x.durationMillis != null && x.timeoutSeconds > 0));
+            for (String f : new String[] {"result.json", "harness.log", "console.log", "console.index.tsv", "index.html"}) {
+                assertFalse(Files.readString(reports.resolve(runA).resolve(f), java.nio.charset.StandardCharsets.ISO_8859_1)
+                        .contains(password), "password in " + f);
+            }
+            assertFalse(outA.contains(password) || outB.contains(password), "password in the output");
+            assertTrue(leaks.isEmpty(), "password in process arguments: " + leaks);
+            assertTrue(Files.readString(reports.resolve(runA).resolve("result.json")).contains("\"bmc_password_source\" : \"file "));
 
-        // what ReproIT asserted of the sysrq-c control: the banner, the capture kernel, the cached spammer
-        assertTrue(rb.phases.stream().anyMatch(p -> p.phase.equals("PANIC") && p.text.contains("sysrq triggered crash")),
-                "sysrq panic banner reaches the console");
-        assertTrue(rb.evidence.panicMessage != null && rb.evidence.panicMessage.contains("sysrq triggered crash"),
-                String.valueOf(rb.evidence.panicMessage));
-        assertTrue(rb.phases.stream().anyMatch(p -> p.phase.equals("CAPTURE_KERNEL")), "capture kernel on the console");
-        assertEquals(rb.modules.size(), 1);
-        assertTrue(rb.modules.get(0).cached(), "printk_spammer from the host's module cache: " + rb.modules);
+            // what ReproIT asserted of the sysrq-c control: the banner, the capture kernel, the cached spammer
+            assertTrue(rb.phases.stream().anyMatch(p -> p.phase.equals("PANIC") && p.text.contains("sysrq triggered crash")),
+                    "sysrq panic banner reaches the console");
+            assertTrue(rb.evidence.panicMessage != null && rb.evidence.panicMessage.contains("sysrq triggered crash"),
+                    String.valueOf(rb.evidence.panicMessage));
+            assertTrue(rb.phases.stream().anyMatch(p -> p.phase.equals("CAPTURE_KERNEL")), "capture kernel on the console");
+            assertEquals(rb.modules.size(), 1);
+            assertTrue(rb.modules.get(0).cached(), "printk_spammer from the host's module cache: " + rb.modules);
 
-        try (SshShell t = LabFixture.ssh()) {
-            assertEquals(t.check("test -e /var/lib/kdump-harness/claim && echo held || echo free", Duration.ofSeconds(10)),
-                    "free", "both runs released the claim");
+            try (SshShell t = LabFixture.ssh()) {
+                assertEquals(t.check("test -e /var/lib/kdump-harness/claim && echo held || echo free", Duration.ofSeconds(10)),
+                        "free", "both runs released the claim");
+            }
+        } finally {
+            // a failed assertion must not leave the runs holding the host for the next test: they are stopped the way
+            // a user stops them (SIGTERM: each restores the host and releases its hold)
+            for (Process p : List.of(a, b)) {
+                if (p.isAlive()) {
+                    new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+                    p.waitFor(120, TimeUnit.SECONDS);
+                }
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.e2e;
 
+import io.kdumplab.harness.verdict.Verdict;
+
 import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.lab.DemoBuilds;
 import io.kdumplab.harness.lab.GuestImage;
@@ -157,7 +159,7 @@ public class NightlyLabIT {
     /** The seed experiment on PREEMPT_RT (formerly a repro --kernel run of its own). */
     private static void rtRunOnTheRtKernel(Path runDir) throws Exception {
         RunResult r = RunResult.read(runDir.resolve("result.json"));
-        assertEquals(r.verdict, "PASS", r.reason);
+        assertEquals(r.verdict, Verdict.PASS, r.reason);
         assertEquals(r.target.kernel, LabFixture.kernels().rt(), "ran on the PREEMPT_RT kernel");
         assertTrue(r.evidence.readable && r.evidence.vmcoreSize > 1_000_000, "a readable vmcore");
         System.err.printf("PREEMPT_RT seed cell: emitted at the NMI %s, spammer lines on the console %d, dropped %d, "

@@ -22,7 +22,30 @@ public class InventoryLoaderTest {
         InventoryFile lab = InventoryLoader.load(Path.of("../inventories/virtual-lab.yaml"));
         assertEquals(lab.hosts().get(0).lab(), "default");
         InventoryFile example = InventoryLoader.load(Path.of("../inventories/example-partner-lab.yaml"));
-        assertEquals(example.hosts().size(), 2);
+        assertEquals(example.hosts().size(), 3);
+        assertEquals(InventoryLoader.bmcProtocol(example.hosts().get(2).bmc().type()), BmcEndpoint.Protocol.REDFISH);
+        InventoryFile redfish = InventoryLoader.load(Path.of("../inventories/virtual-lab-redfish.yaml"));
+        assertEquals(InventoryLoader.bmcProtocol(redfish.hosts().get(0).bmc().type()), BmcEndpoint.Protocol.REDFISH);
+    }
+
+    @Test
+    public void aRedfishBmcMustPinItsCertificateAndCannotCarryASolConsole() {
+        String host = String.join("\n",
+                "hosts:",
+                "  - name: a",
+                "    ssh: {host: a.lab, key: /k, host_key_fingerprint: 'SHA256:x'}",
+                "    bmc: {type: redfish, host: a-bmc, user: root, password_env: A_BMC%s}",
+                "    console: {type: %s}",
+                "");
+        ConfigurationException unpinned = bad(String.format(host, "", "tcp, host: c, port: 7001"));
+        assertTrue(unpinned.getMessage().contains("a Redfish BMC needs exactly one of tls_fingerprint") , unpinned.getMessage());
+        ConfigurationException malformed = bad(String.format(host, ", tls_fingerprint: 'SHA256:abc'", "tcp, host: c, port: 7001"));
+        assertTrue(malformed.getMessage().contains("expected SHA256: and 32 hex bytes"), malformed.getMessage());
+        String pin = ", tls_fingerprint: 'SHA256:" + "ab".repeat(32) + "'";
+        ConfigurationException sol = bad(String.format(host, pin, "sol"));
+        assertTrue(sol.getMessage().contains("a SOL console is IPMI's"), sol.getMessage());
+        InventoryFile ok = InventoryLoader.parse(F, String.format(host, pin, "tcp, host: c, port: 7001"));
+        assertEquals(ok.hosts().get(0).bmc().tlsFingerprint(), "SHA256:" + "ab".repeat(32));
     }
 
     @Test
@@ -77,5 +100,27 @@ public class InventoryLoaderTest {
         ConfigurationException e = bad("hosts:\n  - name: a\n    ssh: {host: a, port: twenty-two}\n");
         assertTrue(e.getMessage().startsWith("lab.yaml:3:"), e.getMessage());
         assertTrue(e.getMessage().contains("hosts[0].ssh.port"), e.getMessage());
+    }
+
+    @Test
+    public void aBmcTypeIsIpmiByDefaultAndAnUnknownOneIsNamedWithItsLine() {
+        String host = String.join("\n",
+                "hosts:",
+                "  - name: a",
+                "    ssh: {host: a.lab, key: /k, host_key_fingerprint: 'SHA256:x'}",
+                "    bmc:",
+                "%s",
+                "      host: a-bmc",
+                "      user: admin",
+                "      password_env: A_BMC",
+                "    console: {type: sol}",
+                "");
+        InventoryFile ok = InventoryLoader.parse(F, String.format(host, "      port: 623"));
+        assertEquals(InventoryLoader.bmcProtocol(ok.hosts().get(0).bmc().type()), BmcEndpoint.Protocol.IPMI);
+        assertEquals(InventoryLoader.bmcProtocol(InventoryLoader.parse(F, String.format(host, "      type: ipmi")).hosts().get(0)
+                .bmc().type()), BmcEndpoint.Protocol.IPMI);
+        ConfigurationException e = bad(String.format(host, "      type: amt"));
+        assertTrue(e.getMessage().contains("lab.yaml:5:13: host 'a': BMC type 'amt' is not supported; supported: ipmi"),
+                e.getMessage());
     }
 }

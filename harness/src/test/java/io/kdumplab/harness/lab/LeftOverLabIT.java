@@ -1,5 +1,7 @@
 package io.kdumplab.harness.lab;
 
+import io.kdumplab.harness.verdict.Verdict;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kdumplab.harness.run.RunResult;
@@ -215,7 +217,7 @@ public class LeftOverLabIT {
         Matcher m = Pattern.compile("result: (\\S+)/result.json \\(fallback\\)").matcher(out);
         assertTrue(m.find(), out);
         RunResult r = RunResult.read(Path.of(m.group(1)).resolve("result.json"));
-        assertEquals(r.verdict, "PASS", r.reason);
+        assertEquals(r.verdict, Verdict.PASS, r.reason);
         assertNotNull(r.evidence.vmcorePath, "the vmcore's path");
         assertTrue(Boolean.TRUE.equals(r.hostBackInService), "restored: capture kernel loaded again");
         assertTrue(r.reportsStorageFailure.contains(tmpfs.toString()), r.reportsStorageFailure);

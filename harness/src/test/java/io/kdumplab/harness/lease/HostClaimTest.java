@@ -1,6 +1,6 @@
 package io.kdumplab.harness.lease;
 
-import io.kdumplab.harness.device.ssh.CommandResult;
+import io.kdumplab.harness.device.CommandResult;
 import io.kdumplab.harness.failure.CancelledException;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.support.FakeDevice;

@@ -324,4 +324,55 @@ public class NightlyEngineIT {
         assertFalse(Files.exists(reports), "nothing ran, nothing written");
         assertNotNull(out);
     }
+
+    /**
+     * A harness bug (by type: an NPE) in a cell is HARNESS_ERROR, never retried and never a mark on the host's health;
+     * a bug in the health check says nothing about the host either: its remaining cells end HARNESS_ERROR, unretried.
+     */
+    @Test
+    public void aHarnessBugIsNeitherRetriedNorHeldAgainstTheHost() throws Exception {
+        Path plan = plan("bug", List.of("sim-3"), 3);
+        Nightly n = new Nightly(db, m -> { });
+        String id = n.enqueue(PlanLoader.load(plan), LocalDate.of(2026, 11, 27));
+        List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CellRunner cells = (cell, next, fence) -> {
+            ran.add(cell.key());
+            return switch (ran.size()) {
+                case 1 -> throw new NullPointerException("a bug in the cell");
+                case 2 -> new CellResult(io.kdumplab.harness.verdict.Verdict.INFRA_ERROR, "ssh: the host went away", null, null);
+                default -> new CellResult(io.kdumplab.harness.verdict.Verdict.PASS, "fine", null, cell.build());
+            };
+        };
+        SimulatedCells sim = new SimulatedCells(Duration.ofMillis(1), null, "it");
+        HostControl control = new HostControl() {
+            @Override
+            public String healthProblem(String host) {
+                throw new IllegalStateException("a bug in the health check");
+            }
+
+            @Override
+            public io.kdumplab.harness.lease.Hold claim(String host, String night, String databaseFence, Duration wait,
+                                                        Duration reach) {
+                return sim.claim(host, night, databaseFence, wait, reach);
+            }
+
+            @Override
+            public void powerCycle(String host, io.kdumplab.harness.device.Fence fence) {
+                throw new AssertionError("no power cycle expected");
+            }
+        };
+        new HostRun(n.store(), new HostLeases(db, Duration.ofSeconds(30)), "it-bug", cells, control, m -> System.err.println("[it] " + m))
+                .run(id, "sim-3");
+        List<CellRow> rows = n.store().cells(id, "sim-3");
+        assertEquals(ran.size(), 2, "the bug was not retried, and no cell ran after the broken health check: " + ran);
+        assertEquals(rows.get(0).verdict(), "HARNESS_ERROR", rows.get(0).reason());
+        assertEquals(rows.get(0).attempts(), 1);
+        assertEquals(rows.get(1).verdict(), "INFRA_ERROR", "as the night store keeps it");
+        assertEquals(rows.get(2).verdict(), "HARNESS_ERROR");
+        assertTrue(rows.get(2).reason().contains("harness bug in the health check"), rows.get(2).reason());
+        Object[] health = n.store().health("sim-3");
+        assertTrue(health != null && !String.valueOf(health[1]).contains("health check"),
+                "the broken check wrote no health verdict: " + java.util.Arrays.toString(health));
+        assertTrue(rows.stream().allMatch(r -> !r.state().equals(NightStore.PENDING)), "the night is closed for the host");
+    }
 }

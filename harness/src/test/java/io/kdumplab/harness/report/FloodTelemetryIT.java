@@ -1,7 +1,7 @@
 package io.kdumplab.harness.report;
 
 import io.kdumplab.harness.device.console.ConsoleCapture;
-import io.kdumplab.harness.device.console.ConsoleLine;
+import io.kdumplab.harness.device.ConsoleLine;
 import io.kdumplab.harness.device.console.TcpConsoleConnector;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.run.ModuleSources;

@@ -44,7 +44,7 @@ public class ReportsTest {
         r.triggerAt = Instant.ofEpochMilli(t0 + 30_000).toString();
         r.nmiSentAt.add(r.triggerAt);
         r.console.spammerEmittedAtTrigger = 40L;
-        r.verdict = verdict;
+        r.verdict = io.kdumplab.harness.verdict.Verdict.valueOf(verdict);
         r.reason = reason;
         r.failedStep = failedStep;
         StepRecord s = new StepRecord("preflight", 60, r.startedAt);

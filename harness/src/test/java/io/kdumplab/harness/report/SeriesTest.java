@@ -16,7 +16,7 @@ public class SeriesTest {
     static RunResult run(String id, String verdict) {
         RunResult r = new RunResult();
         r.runId = id;
-        r.verdict = verdict;
+        r.verdict = io.kdumplab.harness.verdict.Verdict.valueOf(verdict);
         r.reason = verdict.toLowerCase();
         r.target.host = "h";
         r.target.kernel = "6.1.0-56-rt-amd64";

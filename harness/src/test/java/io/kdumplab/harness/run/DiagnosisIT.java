@@ -53,7 +53,7 @@ public class DiagnosisIT {
         }
         RunResult r = RunResult.read(runDir.resolve("result.json"));
         assertEquals(r.target.kernel, KernelAndSeriesIT.rt(), "repro --kernel ran on the PREEMPT_RT kernel");
-        assertEquals(r.verdict, Verdict.FAIL.name(), r.reason);
+        assertEquals(r.verdict, Verdict.FAIL, r.reason);
         assertTrue(r.reason.contains("the capture kernel ran out of memory"), r.reason);
         assertTrue(r.reason.contains("96 MiB"), r.reason);
         assertEquals(r.target.crashKernelReservedBytes, Long.valueOf(96L << 20), "the reservation in effect, not the first crashkernel=");

@@ -61,7 +61,7 @@ public class ReproIT {
             sysctlBefore = t.check("sysctl -n kernel.panic_on_unrecovered_nmi", Duration.ofSeconds(10));
         }
         RunResult r = run(bad, Scenario.seed(), true).execute();
-        assertEquals(r.verdict, Verdict.INFRA_ERROR.name(), r.reason);
+        assertEquals(r.verdict, Verdict.INFRA_ERROR, r.reason);
         assertEquals(r.failedStep, "preflight");
         assertTrue(r.reason.startsWith("bmc:"), r.reason);
         assertTrue(r.reason.contains("BMC admin@127.0.0.1:" + good.bmc().port()), r.reason);
@@ -102,7 +102,7 @@ public class ReproIT {
         assertEquals(p.exitValue(), 143, "128 + SIGTERM");
         RunResult r = RunResult.read(runDir.resolve("result.json"));
         assertEquals(r.status, "interrupted");
-        assertEquals(r.verdict, "INCOMPLETE");
+        assertEquals(r.verdict, Verdict.INCOMPLETE);
         assertTrue(Files.size(runDir.resolve("console.log")) > 1000, "console log kept");
         assertTrue(read(runDir.resolve("console.log")).contains("printk_spammer: t="));
         assertTrue(Files.exists(runDir.resolve("index.html")), "report rendered on the way out");

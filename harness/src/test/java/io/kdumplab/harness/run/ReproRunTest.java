@@ -1,6 +1,8 @@
 package io.kdumplab.harness.run;
 
-import io.kdumplab.harness.device.ssh.CommandResult;
+import io.kdumplab.harness.verdict.Verdict;
+
+import io.kdumplab.harness.device.CommandResult;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.inventory.BmcEndpoint;
 import io.kdumplab.harness.inventory.ConsoleEndpoint;
@@ -120,7 +122,7 @@ public class ReproRunTest {
     public void healthyHostPassesThroughEveryStepInOrder() throws Exception {
         FakeDevice f = healthyHost();
         RunResult r = run(f, true);
-        assertEquals(r.verdict, "PASS", r.reason);
+        assertEquals(r.verdict, Verdict.PASS, r.reason);
         assertEquals(r.steps.stream().map(s -> s.name).toList(),
                 List.of("preflight", "kdump-readiness", "sysctls", "spammer", "trigger", "outcome", "evidence", "restore"));
         assertTrue(r.steps.stream().allMatch(s -> "ok".equals(s.status) && s.durationMillis != null), "all ok");
@@ -131,6 +133,45 @@ public class ReproRunTest {
         assertTrue(r.hostBackInService);
         assertTrue(f.commands.stream().anyMatch(c -> c.contains("rmmod $m")), "spammer unloaded");
         assertEquals(r.modules.size(), 1);
+    }
+
+    @Test
+    public void aSlesHostIsRefusedAtPreflightNamingWhatWasDetectedAndNothingIsTouched() throws Exception {
+        FakeDevice f = healthyHost();
+        f.osRelease = "sles suse";
+        Path reports = Files.createTempDirectory("runs");
+        TargetHost h = host();
+        TargetHost undeclared = new TargetHost(h.name(), h.ssh(), h.bmc(), h.console(), null, h.crashkernel(), h.dumpDir(),
+                null, null, null);
+        RunResult r = new ReproRun(undeclared, Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
+                reports, f.device("fake-host"), new FastClock()).execute();
+        assertEquals(r.verdict, Verdict.CONFIG_ERROR, r.reason);
+        assertTrue(r.reason.contains("unsupported distribution family 'suse' (ID=sles)"), r.reason);
+        assertEquals(f.nmis.size(), 0);
+        assertTrue(f.commands.stream().noneMatch(c -> c.contains("sysctl -qw") || c.contains("insmod") || c.contains("grub")),
+                "nothing changed on the host: " + f.commands);
+    }
+
+    /** A BMC that acknowledges the NMI and does nothing: the host's NMI count did not move, so it is the BMC's fault. */
+    @Test
+    public void anNmiThatNeverArrivedIsTheBmcsFaultNotAFail() throws Exception {
+        FakeDevice f = healthyHost();
+        f.onNmi = () -> { };
+        f.answers.put("date +%s", c -> FakeDevice.ok(c, "1000\n7"));
+        f.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
+        RunResult r = run(f, true);
+        assertEquals(r.verdict, Verdict.INFRA_ERROR, r.reason);
+        assertTrue(r.reason.contains("acknowledged the NMI, but the host never received one") && r.reason.contains("stayed at 7"),
+                r.reason);
+
+        FakeDevice g = healthyHost();
+        g.onNmi = () -> { };
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        g.answers.put("date +%s", c -> FakeDevice.ok(c, "1000\n" + (7 + reads.getAndIncrement())));
+        g.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
+        RunResult handled = run(g, true);
+        assertEquals(handled.verdict, Verdict.FAIL, "the NMI arrived and the kernel did not panic: " + handled.reason);
+        assertTrue(handled.reason.startsWith("no panic"), handled.reason);
     }
 
     @Test
@@ -155,7 +196,7 @@ public class ReproRunTest {
     public void noCaptureKernelAndSshGoneIsAHangRecoveredByPowerCycle() throws Exception {
         FakeDevice f = hangingHost();
         RunResult r = run(f, true);
-        assertEquals(r.verdict, "FAIL", r.reason);
+        assertEquals(r.verdict, Verdict.FAIL, r.reason);
         assertTrue(r.reason.startsWith("hang"), r.reason);
         assertEquals(f.powerCycles.size(), 1);
         assertTrue(r.hostBackInService);
@@ -179,7 +220,7 @@ public class ReproRunTest {
                     return "armed";
                 }), Files.createTempDirectory("runs"), f.device("fake-host"), new FastClock());
         RunResult r = run.execute();
-        assertEquals(r.verdict, "FAIL", "the verdict is this run's, not an infrastructure error: " + r.reason);
+        assertEquals(r.verdict, Verdict.FAIL, "the verdict is this run's, not an infrastructure error: " + r.reason);
         assertTrue(r.reason.startsWith("hang"), r.reason);
         assertEquals(f.powerCycles.size(), 2);
         assertTrue(f.commands.stream().anyMatch(c -> c.contains("grub-reboot 'next-cell'")), "armed before the trigger");
@@ -188,7 +229,7 @@ public class ReproRunTest {
         unarmed.onNmi = () -> unarmed.hostDown = true;
         unarmed.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
         RunResult infra = run(unarmed, true);
-        assertEquals(infra.verdict, "INFRA_ERROR", "nothing armed: one cycle, then the host is the problem");
+        assertEquals(infra.verdict, Verdict.INFRA_ERROR, "nothing armed: one cycle, then the host is the problem");
         assertEquals(unarmed.powerCycles.size(), 1);
     }
 
@@ -199,7 +240,7 @@ public class ReproRunTest {
         ReproRun run = new ReproRun(host(), Scenario.seed().withWedge(100), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
                 Files.createTempDirectory("runs"), f.device("fake-host"), new FastClock());
         RunResult r = run.execute();
-        assertEquals(r.verdict, "FAIL", r.reason);
+        assertEquals(r.verdict, Verdict.FAIL, r.reason);
         assertTrue(r.reason.startsWith("hang"), r.reason);
         List<String> steps = r.steps.stream().map(x -> x.name).toList();
         assertTrue(steps.indexOf("panic-wedge") > 0 && steps.indexOf("panic-wedge") < steps.indexOf("spammer"), steps.toString());
@@ -215,7 +256,7 @@ public class ReproRunTest {
         f.onNmi = () -> { };
         f.answers.put("stat -c", c -> FakeDevice.ok(c, ""));
         RunResult r = run(f, true);
-        assertEquals(r.verdict, "FAIL");
+        assertEquals(r.verdict, Verdict.FAIL);
         assertTrue(r.reason.startsWith("no panic"), r.reason);
         assertTrue(f.powerCycles.isEmpty(), "no power cycle for a host that did not panic");
     }
@@ -227,7 +268,7 @@ public class ReproRunTest {
         // the kdump service loads the capture kernel on its third look (a host booted just now, e.g. by repro --kernel)
         f.answers.put("kexec_crash_loaded", c -> FakeDevice.ok(c, reads.incrementAndGet() >= 3 ? "1" : "0"));
         RunResult r = run(f, false);
-        assertEquals(r.verdict, "PASS", r.reason);
+        assertEquals(r.verdict, Verdict.PASS, r.reason);
         assertTrue(f.commands.stream().noneMatch(c -> c.contains("update-grub") || c.contains("grubby")), "--no-configure touched nothing");
     }
 
@@ -262,7 +303,7 @@ public class ReproRunTest {
             default -> f.answers.put(breaks, c -> new CommandResult(c, 1, "", "refused"));
         }
         RunResult r = run(f, false);
-        assertEquals(r.verdict, verdict, step + ": " + r.reason);
+        assertEquals(r.verdict, Verdict.valueOf(verdict), step + ": " + r.reason);
         assertEquals(r.failedStep, step, r.reason);
         assertNotNull(r.steps.stream().filter(s -> s.name.equals("restore")).findFirst().orElse(null), "restore ran");
         boolean spammerLoaded = List.of("trigger", "outcome", "evidence").contains(step) || step.equals("spammer");
@@ -283,7 +324,7 @@ public class ReproRunTest {
         FakeDevice f = healthyHost();
         f.answers.put("kdump-tools 2>/dev/null", c -> FakeDevice.ok(c, "coredir=/var/crash\nssh=kdump@dumpsrv.lab\nnfs="));
         RunResult r = run(f, true);
-        assertEquals(r.verdict, "CONFIG_ERROR", r.reason);
+        assertEquals(r.verdict, Verdict.CONFIG_ERROR, r.reason);
         assertEquals(r.failedStep, "preflight");
         assertTrue(r.reason.contains("ssh kdump@dumpsrv.lab:/var/crash (/etc/default/kdump-tools SSH=)"), r.reason);
         assertTrue(f.nmis.isEmpty(), "no NMI");
@@ -300,7 +341,7 @@ public class ReproRunTest {
         ReproRun run = new ReproRun(host(), Scenario.seed(), new ReproRun.Options(false, Duration.ofSeconds(2), said::add),
                 Files.createTempDirectory("runs"), f.device("fake-host"), new FastClock());
         RunResult r = run.execute();
-        assertEquals(r.verdict, "KDUMP_NOT_READY", r.reason);
+        assertEquals(r.verdict, Verdict.KDUMP_NOT_READY, r.reason);
         assertTrue(said.stream().anyMatch(l -> l.equals("restore: this run changed nothing on the host; nothing to undo")),
                 said.toString());
         assertTrue(f.commands.stream().noneMatch(c -> c.contains("rmmod") || c.contains("sysctl -qw") || c.contains("insmod")),
@@ -315,7 +356,7 @@ public class ReproRunTest {
             throw new NullPointerException("a bug");
         });
         RunResult r = run(f, true);
-        assertEquals(r.verdict, "HARNESS_ERROR", r.reason);
+        assertEquals(r.verdict, Verdict.HARNESS_ERROR, r.reason);
         assertEquals(r.failedStep, "sysctls");
         assertTrue(f.commands.stream().anyMatch(c -> c.contains("sysctl -qw kernel.unknown_nmi_panic=0")), "restored anyway");
     }
@@ -328,7 +369,7 @@ public class ReproRunTest {
             throw new IndexOutOfBoundsException("a bug in the probe");
         });
         RunResult r = run(f, false);
-        assertEquals(r.verdict, "HARNESS_ERROR", r.reason);
+        assertEquals(r.verdict, Verdict.HARNESS_ERROR, r.reason);
         assertEquals(r.failedStep, "kdump-readiness", r.reason);
         assertTrue(r.reason.contains("IndexOutOfBoundsException") || r.reason.contains("a bug in the probe"), r.reason);
     }
@@ -346,7 +387,7 @@ public class ReproRunTest {
         run[0] = new ReproRun(host(), Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
                 reports, f.device("fake-host"), new FastClock());
         RunResult r = run[0].execute();
-        assertEquals(r.verdict, "INCOMPLETE", r.reason);
+        assertEquals(r.verdict, Verdict.INCOMPLETE, r.reason);
         assertEquals(r.status, "interrupted");
         assertTrue(f.nmis.isEmpty(), "no NMI after a cancellation");
         assertTrue(f.commands.stream().anyMatch(c -> c.contains("rmmod $m")), "spammer unloaded");
@@ -372,7 +413,7 @@ public class ReproRunTest {
         long t0 = System.nanoTime();
         RunResult r = run(f, true);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        assertEquals(r.verdict, "FAIL", r.reason);
+        assertEquals(r.verdict, Verdict.FAIL, r.reason);
         assertTrue(r.reason.startsWith("the capture kernel started but no vmcore was saved - stopped in the capture kernel: "
                 + "the capture kernel ran out of memory"), r.reason);
         assertTrue(r.reason.contains("96 MiB"), r.reason);
@@ -385,7 +426,7 @@ public class ReproRunTest {
     @Test
     public void aPassCarriesNoDiagnosis() throws Exception {
         RunResult r = run(healthyHost(), true);
-        assertEquals(r.verdict, "PASS");
+        assertEquals(r.verdict, Verdict.PASS);
         assertEquals(r.diagnosis, null);
         assertEquals(r.reason, "vmcore saved and readable: /var/crash/202611271200/dump.202611271200");
     }
@@ -415,14 +456,14 @@ public class ReproRunTest {
                 nmi.run();
             };
             RunResult r = run.execute();
-            assertEquals(r.verdict, "PASS", "the kernel's verdict stands: " + r.reason);
+            assertEquals(r.verdict, Verdict.PASS, "the kernel's verdict stands: " + r.reason);
             assertNotNull(r.reportsStorageFailure, "the storage failure is named");
             assertTrue(r.reportsStorageFailure.contains(run.dir().toString()), r.reportsStorageFailure);
             assertTrue(r.hostBackInService, "restore ran: the host is not left mid-crash");
             Path fallback = ReportsStorage.fallbackDir(r.runId);
             assertTrue(fallback.startsWith(home), fallback.toString());
             RunResult onDisk = RunResult.read(fallback.resolve("result.json"));
-            assertEquals(onDisk.verdict, "PASS");
+            assertEquals(onDisk.verdict, Verdict.PASS);
             assertEquals(onDisk.evidence.vmcorePath, "/var/crash/202611271200/dump.202611271200");
             assertEquals(onDisk.status, "finished");
             assertTrue(Files.readString(fallback.resolve("console.log")).contains("elfcorehdr="), "the console kept in memory");
@@ -461,7 +502,7 @@ public class ReproRunTest {
         long t0 = System.nanoTime();
         RunResult r = new ReproRun(watched, Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
                 reports, f.device("fake-host"), new FastClock()).execute();
-        assertEquals(r.verdict, "INFRA_ERROR", r.reason);
+        assertEquals(r.verdict, Verdict.INFRA_ERROR, r.reason);
         assertEquals(r.failedStep, "spammer");
         assertTrue(r.reason.contains("QEMU (pid 4242) exited"), r.reason);
         assertTrue(f.nmis.isEmpty(), "no NMI after the machine died");
@@ -479,7 +520,7 @@ public class ReproRunTest {
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertTrue(Files.readString(run.dir().resolve("harness.log")).contains("console quiet for 60 s after the trigger"),
                 "the quiet console, not the capture kernel's deadline, ended the wait");
-        assertEquals(r.verdict, "FAIL", r.reason);
+        assertEquals(r.verdict, Verdict.FAIL, r.reason);
         assertTrue(r.reason.startsWith("hang"), r.reason);
         assertEquals(f.powerCycles.size(), 1, "recovered by one power cycle");
         assertTrue(seconds < 20, "60 s of silence measured on the fake clock, in " + seconds + " s of real time");

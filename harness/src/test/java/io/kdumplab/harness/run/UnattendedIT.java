@@ -47,7 +47,7 @@ public class UnattendedIT {
             }
         }), ReproIT.REPORTS);
         RunResult r = run.execute();
-        assertEquals(r.verdict, Verdict.INFRA_ERROR.name(), r.reason);
+        assertEquals(r.verdict, Verdict.INFRA_ERROR, r.reason);
         assertEquals(r.failedStep, "spammer", r.reason);
         assertTrue(r.reason.contains("step spammer") && r.reason.contains("virtual-lab"), "names the step and the host: " + r.reason);
         StepRecord spammer = r.steps.stream().filter(x -> x.name.equals("spammer")).findFirst().orElseThrow();

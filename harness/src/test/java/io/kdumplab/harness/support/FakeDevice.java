@@ -4,10 +4,10 @@ import io.kdumplab.harness.device.Bmc;
 import io.kdumplab.harness.device.CommandShell;
 import io.kdumplab.harness.device.ConsoleSource;
 import io.kdumplab.harness.device.Device;
-import io.kdumplab.harness.device.console.ConsoleGap;
-import io.kdumplab.harness.device.console.ConsoleLine;
-import io.kdumplab.harness.device.ipmi.PowerState;
-import io.kdumplab.harness.device.ssh.CommandResult;
+import io.kdumplab.harness.device.ConsoleGap;
+import io.kdumplab.harness.device.ConsoleLine;
+import io.kdumplab.harness.device.PowerState;
+import io.kdumplab.harness.device.CommandResult;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.WaitTimeoutException;
@@ -41,10 +41,14 @@ public final class FakeDevice {
     public volatile RuntimeException failShellConnect;
     public volatile RuntimeException failBmcOpen;
     public volatile String bootId = "boot-1";
+    /** What `. /etc/os-release; echo "$ID $ID_LIKE"` prints (the device's distribution detection). */
+    public volatile String osRelease = "debian";
     /** When set, SSH connections and probes are refused (the host is down or hung). */
     public volatile boolean hostDown;
     public volatile Runnable onNmi = () -> { };
     public volatile Runnable onPowerCycle = () -> { };
+    /** Called with a command that ends the connection on purpose (a reboot, sysrq-c), after it was recorded. */
+    public volatile java.util.function.Consumer<String> onDisconnect = c -> { };
 
     public Device device(String host) {
         Device.ShellConnector shell = new Device.ShellConnector() {
@@ -69,7 +73,7 @@ public final class FakeDevice {
                 throw failBmcOpen;
             }
             return new FakeBmc();
-        }, (dir, log) -> console));
+        }, (dir, log) -> console, io.kdumplab.harness.device.distro.Distros.declaredOr(null)));
     }
 
     public static CommandResult ok(String cmd, String out) {
@@ -98,6 +102,9 @@ public final class FakeDevice {
             if (best.isPresent()) {
                 return best.get().getValue().apply(command);
             }
+            if (command.contains("/etc/os-release")) {
+                return ok(command, osRelease);
+            }
             if (command.contains("boot_id")) {
                 return ok(command, bootId);
             }
@@ -115,6 +122,7 @@ public final class FakeDevice {
         @Override
         public void runExpectingDisconnect(String command) {
             commands.add(command);
+            onDisconnect.accept(command);
         }
 
         @Override

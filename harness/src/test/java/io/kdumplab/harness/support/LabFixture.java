@@ -65,6 +65,16 @@ public final class LabFixture {
         }
     }
 
+    /**
+     * An inventory naming the lab's guest as the built-in one does ("virtual-lab": the same lease and claim), but
+     * reached through the lab's Redfish BMC: one crash cycle then proves Redfish power and NMI as well.
+     */
+    public static Path redfishInventory() throws java.io.IOException {
+        Path inv = Files.createTempFile("redfish-inventory", ".yaml");
+        Files.writeString(inv, "hosts:\n  - {name: virtual-lab, lab: " + NAME + ", bmc: {type: redfish}, console: {type: tcp}}\n");
+        return inv;
+    }
+
     public static SshShell ssh() {
         return SshShell.connect(VirtualLab.sshEndpoint(up()), Duration.ofSeconds(10));
     }

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.device.console;
 
+import io.kdumplab.harness.device.ConsoleGap;
+import io.kdumplab.harness.device.ConsoleLine;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.WaitTimeoutException;
 
@@ -29,7 +31,6 @@ import java.util.regex.Pattern;
  */
 public final class ConsoleCapture implements ConsoleSource {
     private static final Pattern DROPPED = Pattern.compile("\\*\\* (\\d+) printk messages dropped \\*\\*");
-    public static final String GAP_MARK = "[harness] console gap:";
 
     private final ConsoleConnector connector;
     private final Consumer<String> log;
@@ -161,7 +162,7 @@ public final class ConsoleCapture implements ConsoleSource {
     private synchronized void markGap(long start, long end, String cause) {
         ConsoleGap gap = new ConsoleGap(start, end, cause);
         gaps.add(gap);
-        String mark = String.format("%n%s %.1f s without console data (%s), from %s to %s%n", GAP_MARK,
+        String mark = String.format("%n%s %.1f s without console data (%s), from %s to %s%n", ConsoleGap.MARK,
                 gap.millis() / 1000.0, cause, Instant.ofEpochMilli(start), Instant.ofEpochMilli(end));
         byte[] b = mark.getBytes(StandardCharsets.UTF_8);
         take(b, b.length);

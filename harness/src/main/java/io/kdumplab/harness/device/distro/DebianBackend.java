@@ -1,15 +1,28 @@
 package io.kdumplab.harness.device.distro;
 
+import io.kdumplab.harness.device.Distro;
+import io.kdumplab.harness.device.DumpTarget;
+
 /**
  * Debian and Ubuntu: kdump-tools; the command line lives in /etc/default/grub
  * and /etc/default/grub.d, applied by update-grub, as an admin would do.
  */
-public final class DebianBackend implements DistroBackend {
+final class DebianBackend implements Distro {
     public static final String GRUB_DROPIN = "/etc/default/grub.d/99-kdump-harness.cfg";
 
     @Override
-    public String family() {
-        return "debian";
+    public Family family() {
+        return Family.DEBIAN;
+    }
+
+    @Override
+    public String kdumpService() {
+        return "kdump-tools";
+    }
+
+    @Override
+    public String headersInstallCommand(String kver) {
+        return "apt-get install linux-headers-" + kver;
     }
 
     @Override
@@ -31,7 +44,7 @@ public final class DebianBackend implements DistroBackend {
     /** SSH= sends the dump to KDUMP_COREDIR on that machine; NFS= mounts the share and writes into it. */
     @Override
     public DumpTarget dumpTarget(String output) {
-        java.util.Map<String, String> kv = DistroBackend.keyValues(output);
+        java.util.Map<String, String> kv = Distros.keyValues(output);
         String dir = kv.getOrDefault("coredir", "/var/crash");
         if (!kv.getOrDefault("ssh", "").isBlank()) {
             return new DumpTarget(DumpTarget.Kind.SSH, kv.get("ssh") + ":" + dir, CONFIG + " SSH=");

@@ -1,13 +1,26 @@
 package io.kdumplab.harness.device.distro;
 
+import io.kdumplab.harness.device.Distro;
+import io.kdumplab.harness.device.DumpTarget;
+
 /**
  * RHEL, CentOS Stream, Fedora, Rocky, Alma: kdump-utils (kdumpctl); the command
  * line is changed with grubby for every installed kernel.
  */
-public final class RhelBackend implements DistroBackend {
+final class RhelBackend implements Distro {
     @Override
-    public String family() {
-        return "rhel";
+    public Family family() {
+        return Family.RHEL;
+    }
+
+    @Override
+    public String kdumpService() {
+        return "kdump";
+    }
+
+    @Override
+    public String headersInstallCommand(String kver) {
+        return "dnf install kernel-devel-" + kver;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.kdumplab.harness.device.ipmi;
 
+import io.kdumplab.harness.device.PowerState;
 import io.kdumplab.harness.inventory.BmcEndpoint;
 import io.kdumplab.harness.device.Bmc;
 import io.kdumplab.harness.device.DriverState;
@@ -252,7 +253,7 @@ public final class IpmiBmc implements Bmc {
 
     @Override
     public String describe() {
-        return endpoint.describe();
+        return endpoint.describe() + " (RMCP+, cipher suite 3)";
     }
 
     @Override

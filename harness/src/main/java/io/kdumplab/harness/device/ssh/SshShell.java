@@ -1,5 +1,6 @@
 package io.kdumplab.harness.device.ssh;
 
+import io.kdumplab.harness.device.CommandResult;
 import io.kdumplab.harness.device.CommandShell;
 import io.kdumplab.harness.device.DriverState;
 import io.kdumplab.harness.failure.InfrastructureException;

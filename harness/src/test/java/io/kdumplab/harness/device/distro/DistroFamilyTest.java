@@ -12,21 +12,21 @@ import static org.testng.Assert.expectThrows;
 public class DistroFamilyTest {
     @Test
     public void debianAndRhelFamiliesAreKnown() {
-        assertEquals(DistroBackend.familyOf("debian "), "debian");
-        assertEquals(DistroBackend.familyOf("ubuntu debian"), "debian");
-        assertEquals(DistroBackend.familyOf("rhel fedora"), "rhel");
-        assertEquals(DistroBackend.familyOf("rocky rhel centos fedora"), "rhel");
-        assertEquals(DistroBackend.familyOf("almalinux rhel centos fedora"), "rhel");
+        assertEquals(Distros.familyOf("debian "), "debian");
+        assertEquals(Distros.familyOf("ubuntu debian"), "debian");
+        assertEquals(Distros.familyOf("rhel fedora"), "rhel");
+        assertEquals(Distros.familyOf("rocky rhel centos fedora"), "rhel");
+        assertEquals(Distros.familyOf("almalinux rhel centos fedora"), "rhel");
     }
 
     @Test
     public void slesIsRefusedNamingWhatWasDetected() {
-        ConfigurationException e = expectThrows(ConfigurationException.class, () -> DistroBackend.familyOf("sles suse"));
+        ConfigurationException e = expectThrows(ConfigurationException.class, () -> Distros.familyOf("sles suse"));
         assertEquals(e.getMessage(), "unsupported distribution family 'suse' (ID=sles)");
         ConfigurationException o = expectThrows(ConfigurationException.class,
-                () -> DistroBackend.familyOf("opensuse-leap suse opensuse"));
+                () -> Distros.familyOf("opensuse-leap suse opensuse"));
         assertTrue(o.getMessage().contains("'suse' (ID=opensuse-leap)"), o.getMessage());
-        ConfigurationException a = expectThrows(ConfigurationException.class, () -> DistroBackend.familyOf("arch"));
+        ConfigurationException a = expectThrows(ConfigurationException.class, () -> Distros.familyOf("arch"));
         assertTrue(a.getMessage().contains("'arch' (ID=arch)"), a.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package io.kdumplab.harness.device.distro;
 
+import io.kdumplab.harness.device.DumpTarget;
 import org.testng.annotations.Test;
 
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.device.distro;
+package io.kdumplab.harness.device;
 
 /**
  * Where the host's kdump writes its dumps, as its own configuration says (the file the dump tooling reads): a

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.device.console;
+package io.kdumplab.harness.device.ipmi;
 
 import org.metricshub.ipmi.core.coding.payload.sol.SolInboundMessage;
 import org.testng.annotations.Test;

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.bisect;
+package io.kdumplab.harness.builds;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -103,6 +103,14 @@ public record BuildList(Path source, List<Build> builds) {
     /** A bisection's builds: at least a good endpoint, a bad endpoint and one build between them. */
     public static BuildList load(Path source) {
         return load(source, 3);
+    }
+
+    /** The build of `release` in `artifacts` (a builds directory or manifest, as `bisect` takes); an input error if none. */
+    public static Build buildOf(Path artifacts, String release) {
+        BuildList list = loadAny(artifacts);
+        return list.builds().stream().filter(b -> b.kernelRelease().equals(release)).findFirst()
+                .orElseThrow(() -> new ConfigurationException(artifacts + " has no build of " + release,
+                        "builds there: " + list.builds().stream().map(Build::kernelRelease).toList()));
     }
 
     /** Builds of a nightly series or of kernel artifacts: one build is enough (the newest is taken). */
@@ -274,6 +282,7 @@ public record BuildList(Path source, List<Build> builds) {
             throw new ConfigurationException("cannot read build manifest " + file + ": " + e.getMessage(),
                     "check the path and its permissions");
         }
+        io.kdumplab.harness.inventory.YamlSource.syntax(file, text); // a syntax error names its line, as in every file
         SourceLocations loc = SourceLocations.scan(file, text);
         ManifestShape m;
         try {

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.device.ssh;
+package io.kdumplab.harness.device;
 
 /** What a remote command printed and how it ended. */
 public record CommandResult(String command, int exitStatus, String stdout, String stderr) {

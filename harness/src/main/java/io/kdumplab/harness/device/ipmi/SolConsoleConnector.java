@@ -1,7 +1,8 @@
-package io.kdumplab.harness.device.console;
+package io.kdumplab.harness.device.ipmi;
 
 import io.kdumplab.harness.inventory.BmcEndpoint;
-import io.kdumplab.harness.device.ipmi.IpmiBmc;
+import io.kdumplab.harness.device.console.ConsoleConnector;
+import io.kdumplab.harness.device.console.ConsoleLink;
 import io.kdumplab.harness.failure.HarnessException;
 import org.metricshub.ipmi.core.coding.commands.payload.ActivateSolPayload;
 import org.metricshub.ipmi.core.coding.commands.payload.ActivateSolPayloadResponseData;

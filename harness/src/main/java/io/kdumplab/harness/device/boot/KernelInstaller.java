@@ -1,7 +1,8 @@
-package io.kdumplab.harness.bisect;
+package io.kdumplab.harness.device.boot;
 
-import io.kdumplab.harness.device.ssh.CommandResult;
-import io.kdumplab.harness.device.ssh.SshShell;
+import io.kdumplab.harness.device.CommandResult;
+import io.kdumplab.harness.device.Device;
+import io.kdumplab.harness.device.Distro;
 import io.kdumplab.harness.util.Hashing;
 
 import java.nio.file.Path;
@@ -18,40 +19,41 @@ import java.util.List;
  * the host with the same SHA-256 are not uploaded again (a resumed bisection
  * does not pay twice), and a package manager finds an installed build a no-op.
  *
+ * Run by the {@link Provisioner}, which checks the fence first.
+ *
  * A failing install command is the build's fault (skipped like a commit that
  * does not build); a dropped SSH connection is the infrastructure's.
  */
-public final class KernelInstaller {
+final class KernelInstaller {
     static final String REMOTE_ROOT = "/var/tmp/kdump-harness/builds";
     private final Duration timeout;
 
-    public KernelInstaller(Duration timeout) {
+    KernelInstaller(Duration timeout) {
         this.timeout = timeout;
     }
 
     /** Output of the install commands, for the build's install log. */
-    public String install(SshShell ssh, String family, Build build) {
-        String sudo = ssh.run("id -u", Duration.ofSeconds(15)).out().equals("0") ? "" : "sudo -n ";
+    String install(Device device, Distro.Family family, KernelPackage build) {
         String dir = REMOTE_ROOT + "/" + build.name().replaceAll("[^A-Za-z0-9_.+-]", "_");
-        List<String> remote = upload(ssh, sudo, dir, build.artifacts());
+        List<String> remote = upload(device, dir, build.artifacts());
         String cmd = command(family, build, remote);
-        CommandResult r = ssh.run(sudo + "sh -c '" + cmd.replace("'", "'\\''") + "' 2>&1", timeout);
+        CommandResult r = device.runRoot(cmd + " 2>&1", timeout);
         String out = "$ " + cmd + "\n" + r.stdout() + r.stderr();
         if (!r.ok()) {
-            throw new BootEntries.BuildProblem("installing " + build.label() + " failed (exit " + r.exitStatus() + "): "
+            throw new BuildProblem("installing " + build.label() + " failed (exit " + r.exitStatus() + "): "
                     + lastLines(r.stdout() + r.stderr(), 3));
         }
-        CommandResult present = ssh.run("test -e /boot/vmlinuz-" + build.kernelRelease() + " && test -d /lib/modules/"
+        CommandResult present = device.shell().run("test -e /boot/vmlinuz-" + build.kernelRelease() + " && test -d /lib/modules/"
                 + build.kernelRelease(), Duration.ofSeconds(15));
         if (!present.ok()) {
-            throw new BootEntries.BuildProblem(build.label() + " installed, but /boot/vmlinuz-" + build.kernelRelease()
+            throw new BuildProblem(build.label() + " installed, but /boot/vmlinuz-" + build.kernelRelease()
                     + " or /lib/modules/" + build.kernelRelease() + " is missing: the build does not boot the release it names");
         }
         return out;
     }
 
-    static String command(String family, Build build, List<String> remote) {
-        boolean rhel = "rhel".equals(family);
+    static String command(Distro.Family family, KernelPackage build, List<String> remote) {
+        boolean rhel = family == Distro.Family.RHEL;
         String files = String.join(" ", remote);
         return switch (build.kind()) {
             case DEB -> "DEBIAN_FRONTEND=noninteractive apt-get install -y --allow-downgrades --no-install-recommends"
@@ -71,17 +73,19 @@ public final class KernelInstaller {
         };
     }
 
-    private List<String> upload(SshShell ssh, String sudo, String dir, List<Path> files) {
+    private List<String> upload(Device device, String dir, List<Path> files) {
         List<String> remote = new ArrayList<>();
         if (files.isEmpty()) {
             return remote;
         }
-        ssh.check(sudo + "mkdir -p " + dir + " && " + sudo + "chown \"$(id -u)\" " + dir, Duration.ofSeconds(15));
+        // the login user uploads (sftp runs as that user): the directory is made by root and given to it
+        String uid = device.shell().check("id -u", Duration.ofSeconds(15));
+        device.root("mkdir -p " + dir + " && chown " + uid + " " + dir, Duration.ofSeconds(15));
         for (Path f : files) {
             String target = dir + "/" + f.getFileName();
-            String have = ssh.run("sha256sum " + target + " 2>/dev/null | cut -d' ' -f1", Duration.ofSeconds(60)).out();
+            String have = device.shell().run("sha256sum " + target + " 2>/dev/null | cut -d' ' -f1", Duration.ofSeconds(60)).out();
             if (!have.equals(Hashing.sha256Hex(f))) {
-                ssh.upload(f, target);
+                device.shell().upload(f, target);
             }
             remote.add(target);
         }

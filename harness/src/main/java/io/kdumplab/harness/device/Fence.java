@@ -1,4 +1,4 @@
-package io.kdumplab.harness.run;
+package io.kdumplab.harness.device;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.device.console;
+package io.kdumplab.harness.device.ipmi;
 
 import org.metricshub.ipmi.core.api.async.ConnectionHandle;
 import org.metricshub.ipmi.core.api.async.InboundMessageListener;

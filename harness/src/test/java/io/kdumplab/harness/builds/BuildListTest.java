@@ -1,4 +1,4 @@
-package io.kdumplab.harness.bisect;
+package io.kdumplab.harness.builds;
 
 import io.kdumplab.harness.failure.ConfigurationException;
 import org.testng.annotations.Test;

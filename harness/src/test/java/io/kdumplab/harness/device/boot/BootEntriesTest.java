@@ -1,7 +1,8 @@
-package io.kdumplab.harness.bisect;
+package io.kdumplab.harness.device.boot;
 
 import org.testng.annotations.Test;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -10,6 +11,10 @@ import static org.testng.Assert.assertTrue;
 
 @Test(groups = "unit")
 public class BootEntriesTest {
+    /** A build as the host receives it (bisection's and nightly's builds are this too). */
+    record Pkg(String name, String kernelRelease, KernelPackage.Kind kind, List<Path> artifacts, List<String> packages)
+            implements KernelPackage {}
+
     private static final String U = "c5d7d35b-bdcb-4916-a4c9-726c85afcc6f";
 
     @Test
@@ -25,32 +30,32 @@ public class BootEntriesTest {
                 "\t}",
                 "\tmenuentry 'Debian GNU/Linux, with Linux 6.1.0-55-amd64' --class debian $menuentry_id_option 'gnulinux-6.1.0-55-amd64-advanced-" + U + "' {",
                 "\t}", "}", "");
-        assertEquals(BootEntries.GrubMenu.entryFor(cfg, "6.1.0-55-amd64"),
+        assertEquals(GrubMenu.entryFor(cfg, "6.1.0-55-amd64"),
                 Optional.of("gnulinux-advanced-" + U + ">gnulinux-6.1.0-55-amd64-advanced-" + U));
-        assertEquals(BootEntries.GrubMenu.entryFor(cfg, "6.1.0-54-amd64"), Optional.empty());
+        assertEquals(GrubMenu.entryFor(cfg, "6.1.0-54-amd64"), Optional.empty());
     }
 
     @Test
     public void topLevelEntriesWhenTheSubmenuIsDisabled() {
         String cfg = "menuentry 'Debian GNU/Linux, with Linux 6.1.0-54-amd64' --class debian $menuentry_id_option 'gnulinux-6.1.0-54-amd64-advanced-" + U + "' {\n}\n"
                 + "menuentry 'Debian GNU/Linux, with Linux 6.1.0-56-rt-amd64' --class debian $menuentry_id_option 'gnulinux-6.1.0-56-rt-amd64-advanced-" + U + "' {\n}\n";
-        assertEquals(BootEntries.GrubMenu.entryFor(cfg, "6.1.0-54-amd64").orElseThrow(), "gnulinux-6.1.0-54-amd64-advanced-" + U);
-        assertEquals(BootEntries.GrubMenu.entryFor(cfg, "6.1.0-56-amd64"), Optional.empty(), "rt is another release");
+        assertEquals(GrubMenu.entryFor(cfg, "6.1.0-54-amd64").orElseThrow(), "gnulinux-6.1.0-54-amd64-advanced-" + U);
+        assertEquals(GrubMenu.entryFor(cfg, "6.1.0-56-amd64"), Optional.empty(), "rt is another release");
     }
 
     @Test
     public void installCommandsPerKindAndFamily() {
-        Build deb = new Build(0, "b", "6.1.0-55-amd64", Build.Kind.DEB, List.of(), List.of());
-        String c = KernelInstaller.command("debian", deb, List.of("/var/tmp/x/a.deb", "/var/tmp/x/b.deb"));
+        KernelPackage deb = new Pkg("b", "6.1.0-55-amd64", KernelPackage.Kind.DEB, List.of(), List.of());
+        String c = KernelInstaller.command(io.kdumplab.harness.device.Distro.Family.DEBIAN, deb, List.of("/var/tmp/x/a.deb", "/var/tmp/x/b.deb"));
         assertTrue(c.startsWith("DEBIAN_FRONTEND=noninteractive apt-get install -y") && c.endsWith("/var/tmp/x/a.deb /var/tmp/x/b.deb"), c);
-        Build rpm = new Build(0, "b", "5.14.0-285.el9.x86_64", Build.Kind.RPM, List.of(), List.of());
-        assertEquals(KernelInstaller.command("rhel", rpm, List.of("/t/k.rpm")), "dnf install -y /t/k.rpm");
-        Build tar = new Build(0, "b", "6.7.0-rc1", Build.Kind.TARBALL, List.of(), List.of());
-        String t = KernelInstaller.command("debian", tar, List.of("/t/k.tar.gz"));
+        KernelPackage rpm = new Pkg("b", "5.14.0-285.el9.x86_64", KernelPackage.Kind.RPM, List.of(), List.of());
+        assertEquals(KernelInstaller.command(io.kdumplab.harness.device.Distro.Family.RHEL, rpm, List.of("/t/k.rpm")), "dnf install -y /t/k.rpm");
+        KernelPackage tar = new Pkg("b", "6.7.0-rc1", KernelPackage.Kind.TARBALL, List.of(), List.of());
+        String t = KernelInstaller.command(io.kdumplab.harness.device.Distro.Family.DEBIAN, tar, List.of("/t/k.tar.gz"));
         assertTrue(t.contains("depmod 6.1".replace("6.1", "6.7.0-rc1")) && t.contains("run-parts --report --exit-on-error --arg=6.7.0-rc1"), t);
-        assertTrue(KernelInstaller.command("rhel", tar, List.of("/t/k.tar.gz")).contains("kernel-install add 6.7.0-rc1"));
-        Build repo = new Build(0, "b", "6.1.0-55-amd64", Build.Kind.REPOSITORY, List.of(), List.of("linux-image-6.1.0-55-amd64"));
-        assertTrue(KernelInstaller.command("debian", repo, List.of()).endsWith("apt-get install -y --no-install-recommends linux-image-6.1.0-55-amd64"));
+        assertTrue(KernelInstaller.command(io.kdumplab.harness.device.Distro.Family.RHEL, tar, List.of("/t/k.tar.gz")).contains("kernel-install add 6.7.0-rc1"));
+        KernelPackage repo = new Pkg("b", "6.1.0-55-amd64", KernelPackage.Kind.REPOSITORY, List.of(), List.of("linux-image-6.1.0-55-amd64"));
+        assertTrue(KernelInstaller.command(io.kdumplab.harness.device.Distro.Family.DEBIAN, repo, List.of()).endsWith("apt-get install -y --no-install-recommends linux-image-6.1.0-55-amd64"));
     }
 
     @Test

@@ -1,0 +1,3 @@
+package io.kdumplab.harness.device;
+
+public enum PowerState { ON, OFF }

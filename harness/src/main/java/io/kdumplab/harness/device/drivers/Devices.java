@@ -1,0 +1,69 @@
+package io.kdumplab.harness.device.drivers;
+
+import io.kdumplab.harness.device.CommandShell;
+import io.kdumplab.harness.device.Device;
+
+import io.kdumplab.harness.device.console.ConsoleCapture;
+import io.kdumplab.harness.device.console.ConsoleConnector;
+import io.kdumplab.harness.device.console.SerialConsoleConnector;
+import io.kdumplab.harness.device.ipmi.SolConsoleConnector;
+import io.kdumplab.harness.device.console.TcpConsoleConnector;
+import io.kdumplab.harness.device.distro.Distros;
+import io.kdumplab.harness.device.ipmi.IpmiBmc;
+import io.kdumplab.harness.device.redfish.RedfishBmc;
+import io.kdumplab.harness.device.ssh.SshShell;
+import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.wait.Deadline;
+
+import java.time.Duration;
+
+/** The real drivers for an inventory host: sshj, ipmi-java (RMCP+), and its console (TCP, serial via jssc, or SOL). */
+public final class Devices {
+    private Devices() {}
+
+    public static Device of(TargetHost host) {
+        Device.ConsoleOpener console = (dir, log) -> new ConsoleCapture(connector(host, log), dir, log).start();
+        return new Device(host.name(), new Device.Drivers(shell(host.ssh()), bmc(host.bmc()), console,
+                Distros.declaredOr(host.distro())));
+    }
+
+    /** A host known by its SSH and BMC endpoints only (the virtual lab's own probes and benches): no console. */
+    public static Device of(String name, SshEndpoint ssh, BmcEndpoint bmc) {
+        Device.ConsoleOpener none = (dir, log) -> {
+            throw new IllegalStateException("Device(" + name + ") was opened without a console");
+        };
+        return new Device(name, new Device.Drivers(shell(ssh), bmc(bmc), none, Distros.declaredOr(null)));
+    }
+
+    private static Device.ShellConnector shell(SshEndpoint ssh) {
+        return new Device.ShellConnector() {
+            @Override
+            public CommandShell connect(Deadline deadline) {
+                return SshShell.connect(ssh, deadline);
+            }
+
+            @Override
+            public CommandShell probe(Duration timeout) {
+                return SshShell.probe(ssh, timeout);
+            }
+        };
+    }
+
+    /** The one place a BMC protocol picks its driver. */
+    private static Device.BmcConnector bmc(BmcEndpoint bmc) {
+        return switch (bmc.protocol()) {
+            case IPMI -> () -> IpmiBmc.open(bmc);
+            case REDFISH -> () -> RedfishBmc.open(bmc);
+        };
+    }
+
+    private static ConsoleConnector connector(TargetHost host, java.util.function.Consumer<String> log) {
+        return switch (host.console().type()) {
+            case TCP -> new TcpConsoleConnector(host.console().host(), host.console().port());
+            case SERIAL -> new SerialConsoleConnector(host.console().device(), host.console().baud(), log::accept);
+            case SOL -> new SolConsoleConnector(host.bmc(), log::accept);
+        };
+    }
+}

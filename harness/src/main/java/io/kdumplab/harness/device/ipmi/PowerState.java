@@ -1,3 +1,0 @@
-package io.kdumplab.harness.device.ipmi;
-
-public enum PowerState { ON, OFF }

@@ -1,0 +1,165 @@
+package io.kdumplab.harness.e2e;
+
+import io.kdumplab.harness.device.ssh.SshShell;
+import io.kdumplab.harness.inventory.Inventory;
+import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.lab.LabState;
+import io.kdumplab.harness.lab.LabStatus;
+import io.kdumplab.harness.lab.RedfishFaults;
+import io.kdumplab.harness.run.ReproRun;
+import io.kdumplab.harness.run.RunResult;
+import io.kdumplab.harness.run.Scenario;
+import io.kdumplab.harness.support.ChildProcesses;
+import io.kdumplab.harness.support.LabFixture;
+import io.kdumplab.harness.util.Secret;
+import io.kdumplab.harness.verdict.Verdict;
+import io.kdumplab.harness.wait.Deadline;
+import io.kdumplab.harness.wait.Wait;
+import org.testng.annotations.AfterMethod;
+import org.testng.annotations.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertTrue;
+
+/**
+ * The lab's Redfish BMC as partner servers have it: independent clients (Debian's redfishtool and python3-sushy)
+ * drive it, and the field faults end as what they are: a BMC without Nmi is refused before anything is touched, and
+ * one that answers a reset with success and does nothing is an infrastructure error naming the BMC, never a FAIL.
+ * (A repro run's NMI over Redfish, PASS with the vmcore read back and no password anywhere, is HostHoldIT's first
+ * run: one crash cycle proves both.)
+ */
+@Test(groups = "lab", singleThreaded = true)
+public class RedfishLabIT {
+    private static final Path REPORTS = Path.of("target", "it-reports");
+
+    @AfterMethod(alwaysRun = true)
+    public void wellBehavedBmc() {
+        LabState s = LabFixture.up();
+        RedfishFaults.write(LabFixture.lab().dir(s.name()), RedfishFaults.NONE);
+    }
+
+    private static TargetHost redfishHost() throws Exception {
+        LabFixture.up();
+        return Inventory.load(LabFixture.redfishInventory()).resolve("virtual-lab", LabFixture.lab().running());
+    }
+
+    private static String run(List<String> command, Path stdoutTo) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        // requests lets REQUESTS_CA_BUNDLE override a session's own CA file: the clients get a clean environment
+        pb.environment().remove("REQUESTS_CA_BUNDLE");
+        pb.environment().remove("CURL_CA_BUNDLE");
+        Process p = ChildProcesses.track(pb.start());
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "client finished: " + command.get(0));
+        if (stdoutTo != null) {
+            Files.writeString(stdoutTo, out);
+        }
+        assertEquals(p.exitValue(), 0, String.join(" ", command.subList(0, 2)) + ": " + out);
+        return out;
+    }
+
+    private static String bootId() {
+        try (SshShell t = LabFixture.ssh()) {
+            return t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
+        }
+    }
+
+    @Test(priority = 1)
+    public void independentClientsLogInReadTheSystemSendNmiAndPowerCycle() throws Exception {
+        LabState s = LabFixture.up();
+        Path dir = LabFixture.lab().dir(s.name());
+        LabStatus st = LabFixture.lab().status(s.name());
+        assertTrue(st.redfish() != null && st.redfish().reachable(), "lab status shows the Redfish BMC: " + st.redfish());
+        assertEquals(st.redfish().power(), "on");
+        String url = st.redfish().url();
+        String hostPort = url.replaceFirst("^https://", "").replaceFirst("/.*", "");
+        // the lab's certificate as a CA file for sushy (pinned by fingerprint for the harness)
+        Path pem = dir.resolve("redfish-cert.pem");
+        run(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-exportcert", "-rfc", "-alias", "redfish",
+                "-keystore", dir.resolve("redfish.p12").toString(), "-storepass:file", dir.resolve("redfish-keystore-password").toString(),
+                "-file", pem.toString()), null);
+
+        try (SshShell t = LabFixture.ssh()) {
+            assertEquals(t.check("sysctl -n kernel.unknown_nmi_panic", Duration.ofSeconds(10)), "0", "an NMI is logged, not fatal");
+        }
+        String bootBefore = bootId();
+        int consoleBefore = Files.readAllLines(Path.of(s.consoleLog()), StandardCharsets.ISO_8859_1).size();
+        Path script = Files.createTempFile("sushy", ".py");
+        Files.writeString(script, String.join("\n",
+                "import sys, sushy",
+                "url, user, pwfile, ca = sys.argv[1:5]",
+                "s = sushy.Sushy(url, username=user, password=open(pwfile).read().strip(), verify=ca)",
+                "system = s.get_system('/redfish/v1/Systems/1')",
+                "print('power', system.power_state)",
+                "print('allowed', sorted(str(v) for v in system.get_allowed_reset_system_values()))",
+                "system.reset_system(sushy.ResetType.NMI)",
+                "print('nmi sent')", ""));
+        String sushy = run(List.of("/usr/bin/python3", script.toString(), url, s.bmcUser(), s.bmcPasswordFile(), pem.toString()), null);
+        assertTrue(sushy.contains("power PowerState.ON") && sushy.contains("ResetType.NMI") && sushy.contains("nmi sent"), sushy);
+        // the NMI reached the guest: its kernel says so on the serial line, and it keeps running (the sysctl is 0)
+        Wait.until(Deadline.in("the guest's kernel reports the NMI on its console", Duration.ofSeconds(30)), Duration.ofSeconds(1),
+                () -> {
+                    List<String> lines = Files.readAllLines(Path.of(s.consoleLog()), StandardCharsets.ISO_8859_1);
+                    return lines.subList(Math.min(consoleBefore, lines.size()), lines.size()).stream()
+                            .anyMatch(l -> l.contains("NMI received for unknown reason"))
+                            ? Wait.Result.ready(true) : Wait.Result.notYet("no NMI line yet");
+                });
+        assertEquals(bootId(), bootBefore, "an NMI without panic sysctls leaves the guest running");
+
+        // redfishtool takes its password on the command line only: a test client, not the harness
+        String password = Secret.fromFile(Path.of(s.bmcPasswordFile())).reveal();
+        List<String> rt = new ArrayList<>(List.of("redfishtool", "-r", hostPort, "-S", "Always", "-u", s.bmcUser(), "-p", password,
+                "-A", "Session", "Systems"));
+        assertTrue(run(rt, null).contains("/redfish/v1/Systems/1"));
+        rt.addAll(List.of("-I", "1", "reset", "PowerCycle"));
+        run(rt, null);
+        Wait.until(Deadline.in("the guest back with a new boot after redfishtool's PowerCycle", Duration.ofSeconds(240)),
+                Duration.ofSeconds(3), () -> {
+                    try (SshShell p = LabFixture.probe()) {
+                        String id = p.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(8));
+                        return id.equals(bootBefore) ? Wait.Result.notYet("same boot") : Wait.Result.ready(true);
+                    }
+                });
+    }
+
+    @Test(priority = 3)
+    public void aBmcWithoutNmiIsRefusedBeforeAnythingIsTouched() throws Exception {
+        TargetHost host = redfishHost();
+        LabState s = LabFixture.up();
+        RedfishFaults.write(LabFixture.lab().dir(s.name()), new RedfishFaults(0, null, false, true));
+        String boot = bootId();
+        RunResult r = new ReproRun(host, Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(60), m -> { }), REPORTS)
+                .execute();
+        assertEquals(r.verdict, Verdict.CONFIG_ERROR, r.reason);
+        assertEquals(r.failedStep, "preflight");
+        assertTrue(r.reason.contains("offers no Nmi reset") && r.reason.contains("ForceRestart, PowerCycle"), r.reason);
+        assertEquals(bootId(), boot);
+        try (SshShell t = LabFixture.ssh()) {
+            assertEquals(t.check("sysctl -n kernel.unknown_nmi_panic", Duration.ofSeconds(10)), "0", "no sysctl was changed");
+        }
+    }
+
+    @Test(priority = 4)
+    public void aResetThatAnswersSuccessAndDoesNothingIsTheBmcsFaultNeverAFail() throws Exception {
+        TargetHost host = redfishHost();
+        LabState s = LabFixture.up();
+        RedfishFaults.write(LabFixture.lab().dir(s.name()), new RedfishFaults(0, null, true, false));
+        // no flood: a quiet console ends the wait for a panic after hang-after, not after the capture-kernel timeout
+        Scenario quiet = Scenario.seed().withSpammer(new Scenario.Spammer(false, 4, 1000, 80, 3));
+        RunResult r = new ReproRun(host, quiet, new ReproRun.Options(true, Duration.ofSeconds(15),
+                m -> System.err.println("[repro no-op bmc] " + m)), REPORTS).execute();
+        assertEquals(r.verdict, Verdict.INFRA_ERROR, r.reason);
+        assertTrue(r.reason.contains("Redfish BMC") && r.reason.contains("acknowledged the NMI, but the host never received one"),
+                r.reason);
+        assertTrue(r.hostBackInService == null || r.hostBackInService, "the host was never crashed");
+    }
+}
