@@ -125,6 +125,8 @@ public final class RedfishService {
                 Files.deleteIfExists(ks);
                 throw new IOException("keytool failed: " + out.strip());
             }
+            // the private key: readable by the lab's owner only, like the BMC password file
+            Files.setPosixFilePermissions(ks, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         }
         try (InputStream in = Files.newInputStream(ks)) {
             KeyStore store = KeyStore.getInstance("PKCS12");
