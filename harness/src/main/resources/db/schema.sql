@@ -129,3 +129,15 @@ create table if not exists orchestrator_health (
   reason text,
   since timestamp with time zone not null default now()
 )
+
+-- a FAIL's diagnosis (where the panic path stopped) in a column of its own; before, it rode in the reason after
+-- " - ": rows written then are split once (FAIL reasons themselves never hold " - ")
+alter table cell add column if not exists diagnosis text;
+alter table attempt add column if not exists diagnosis text;
+alter table run_history add column if not exists diagnosis text;
+update cell set diagnosis = substr(reason, strpos(reason, ' - ') + 3), reason = substr(reason, 1, strpos(reason, ' - ') - 1)
+  where verdict = 'FAIL' and diagnosis is null and strpos(reason, ' - ') > 0;
+update attempt set diagnosis = substr(reason, strpos(reason, ' - ') + 3), reason = substr(reason, 1, strpos(reason, ' - ') - 1)
+  where verdict = 'FAIL' and diagnosis is null and strpos(reason, ' - ') > 0;
+update run_history set diagnosis = substr(reason, strpos(reason, ' - ') + 3), reason = substr(reason, 1, strpos(reason, ' - ') - 1)
+  where verdict = 'FAIL' and diagnosis is null and strpos(reason, ' - ') > 0;

@@ -114,7 +114,8 @@ public final class BisectReport {
         StringBuilder s = new StringBuilder(b.name() + " (" + b.kernel() + "), " + b.role() + "\n");
         for (BisectState.Trial t : b.trials()) {
             s.append(String.format(Locale.ROOT, "  %s %-15s %6.0f s  %s  %s%n", t.at(), t.verdict(), t.seconds(),
-                    t.runId() == null ? "-" : t.runId(), t.reason() == null ? "" : t.reason()));
+                    t.runId() == null ? "-" : t.runId(), (t.reason() == null ? "" : t.reason())
+                            + (t.diagnosis() == null ? "" : "; " + t.diagnosis())));
         }
         if (b.skipped()) {
             s.append("  skipped: ").append(b.skipReason()).append('\n');
@@ -122,10 +123,14 @@ public final class BisectReport {
         return s.toString();
     }
 
+    private static String title(BisectState.Trial t) {
+        return (t.reason() == null ? "" : t.reason()) + (t.diagnosis() == null ? "" : "; " + t.diagnosis());
+    }
+
     /** Distinct diagnoses among a build's FAIL trials, with counts. */
     static java.util.Map<String, Integer> failDiagnoses(BisectState.BuildRow b) {
-        return Diagnoses.countByDiagnosis(b.trials().stream().filter(t -> "FAIL".equals(t.verdict())).map(BisectState.Trial::reason)
-                .toList());
+        return Diagnoses.countByDiagnosis(b.trials().stream().filter(t -> "FAIL".equals(t.verdict()))
+                .map(t -> new String[] {t.reason(), t.diagnosis()}).toList());
     }
 
     static String html(BisectState s) {
@@ -177,9 +182,9 @@ public final class BisectReport {
                 String label = t.verdict() + String.format(Locale.ROOT, " %.0fs", t.seconds());
                 if (t.runId() != null) {
                     h.append("<a href=\"runs/").append(HtmlReport.esc(t.runId())).append("/index.html\" title=\"")
-                            .append(HtmlReport.esc(t.reason())).append("\">").append(HtmlReport.esc(label)).append("</a> ");
+                            .append(HtmlReport.esc(title(t))).append("\">").append(HtmlReport.esc(label)).append("</a> ");
                 } else {
-                    h.append("<span title=\"").append(HtmlReport.esc(t.reason())).append("\">").append(HtmlReport.esc(label))
+                    h.append("<span title=\"").append(HtmlReport.esc(title(t))).append("\">").append(HtmlReport.esc(label))
                             .append("</span> ");
                 }
             }

@@ -256,14 +256,15 @@ public final class BisectRun {
                 // the orchestrator's disk, not the build: the trial is repeated; the next run's plan check stops the
                 // bisection (exit 2, journal intact) while the disk is still full, and the same command resumes it
                 append(Journal.Entry.trial(k, b.name(), "INFRA_ERROR", r.runId, "orchestrator: " + r.reportsStorageFailure
-                        + " (the run's own verdict was " + r.verdict + ", kept in " + r.fallbackDir + ")", 0));
+                        + " (the run's own verdict was " + r.verdict + ", kept in " + r.fallbackDir + ")", null, 0));
                 notJudged(k, "orchestrator: " + r.reportsStorageFailure);
                 return;
             }
             Verdicts.Trial t = Verdicts.forTrial(r.verdict, r.reason, r.target.kernel, b.kernelRelease());
-            append(Journal.Entry.trial(k, b.name(), t.verdict().name(), r.runId, t.reason(),
+            String diagnosis = t.verdict() == Verdict.FAIL && r.diagnosis != null ? r.diagnosis.shortText() : null;
+            append(Journal.Entry.trial(k, b.name(), t.verdict().name(), r.runId, t.reason(), diagnosis,
                     r.durationSeconds == null ? 0 : r.durationSeconds));
-            log.info(b.label() + ": " + t.verdict() + " (" + t.reason() + ")");
+            log.info(b.label() + ": " + t.verdict() + " (" + t.reason() + (diagnosis == null ? "" : "; " + diagnosis) + ")");
             switch (t.use()) {
                 case JUDGED -> {
                     model.observe(k, t.verdict() == Verdict.FAIL);
@@ -278,7 +279,7 @@ public final class BisectRun {
             skip(k, e.getMessage());
         } catch (InfrastructureException | WaitTimeoutException | RemoteCommandException e) {
             hostOnBuild = null;
-            append(Journal.Entry.trial(k, b.name(), "INFRA_ERROR", null, e.getMessage(), 0));
+            append(Journal.Entry.trial(k, b.name(), "INFRA_ERROR", null, e.getMessage(), null, 0));
             notJudged(k, "INFRA_ERROR: " + e.getMessage());
         }
     }

@@ -28,7 +28,7 @@ public record BisectState(String schema, String status, String message, String h
     public record Answer(int firstIndex, int lastIndex, String firstBad, String kernel, List<String> candidates,
                          double confidence) {}
 
-    public record Trial(String verdict, String runId, String reason, double seconds, String at) {}
+    public record Trial(String verdict, String runId, String reason, double seconds, String at, String diagnosis) {}
 
     public record BuildRow(int index, String name, String kernel, String role, String state, int passes, int failures,
                            int notJudged, boolean skipped, String skipReason, double probabilityFirstBad,
@@ -61,7 +61,8 @@ public record BisectState(String schema, String status, String message, String h
                     continue;
                 }
                 if (e.kind() == Journal.Kind.TRIAL) {
-                    trials.add(new Trial(e.verdict(), e.runId(), e.reason(), e.seconds() == null ? 0 : e.seconds(), e.at()));
+                    trials.add(new Trial(e.verdict(), e.runId(), e.reason(), e.seconds() == null ? 0 : e.seconds(), e.at(),
+                            e.diagnosis()));
                     if (e.judged()) {
                         if (e.failed()) {
                             fail++;

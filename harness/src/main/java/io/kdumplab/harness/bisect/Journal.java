@@ -46,17 +46,31 @@ public final class Journal {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Entry(Kind kind, String at, Integer buildIndex, String build, String verdict, String runId,
-                        String reason, Double seconds, Start start) {
-        public static Entry trial(int index, String build, String verdict, String runId, String reason, double seconds) {
-            return new Entry(Kind.TRIAL, Instant.now().toString(), index, build, verdict, runId, reason, seconds, null);
+                        String reason, Double seconds, Start start, String diagnosis) {
+        /** diagnosis: a FAIL's (where the panic path stopped), null otherwise. */
+        public static Entry trial(int index, String build, String verdict, String runId, String reason, String diagnosis,
+                                  double seconds) {
+            return new Entry(Kind.TRIAL, Instant.now().toString(), index, build, verdict, runId, reason, seconds, null, diagnosis);
         }
 
         public static Entry event(Kind kind, Integer index, String build, String reason, double seconds) {
-            return new Entry(kind, Instant.now().toString(), index, build, null, null, reason, seconds, null);
+            return new Entry(kind, Instant.now().toString(), index, build, null, null, reason, seconds, null, null);
         }
 
         public static Entry start(Start start) {
-            return new Entry(Kind.START, Instant.now().toString(), null, null, null, null, null, null, start);
+            return new Entry(Kind.START, Instant.now().toString(), null, null, null, null, null, null, start, null);
+        }
+
+        /**
+         * A FAIL trial written before the diagnosis had a field of its own carried it in its reason: read as if
+         * written today.
+         */
+        Entry upgraded() {
+            if (kind != Kind.TRIAL || !"FAIL".equals(verdict) || diagnosis != null) {
+                return this;
+            }
+            String[] rd = io.kdumplab.harness.verdict.Diagnoses.legacySplit(reason);
+            return rd[1] == null ? this : new Entry(kind, at, buildIndex, build, verdict, runId, rd[0], seconds, start, rd[1]);
         }
 
         /** A PASS or FAIL trial: informs the model; the rest are retries or skips. */
@@ -115,7 +129,7 @@ public final class Journal {
                 continue;
             }
             try {
-                Entry e = JSON.readValue(l, Entry.class);
+                Entry e = JSON.readValue(l, Entry.class).upgraded();
                 if (e.kind() == null) {
                     throw new IOException("no kind");
                 }

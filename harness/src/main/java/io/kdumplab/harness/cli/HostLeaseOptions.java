@@ -132,11 +132,12 @@ public final class HostLeaseOptions {
             return Fence.all(all);
         }
 
-        public void record(String source, String host, String kernel, String scenario, String verdict, String reason, String report) {
+        public void record(String source, String host, String kernel, String scenario, String verdict, String reason, String report,
+                           String diagnosis) {
             if (database != null) {
                 try {
                     new io.kdumplab.harness.nightly.NightStore(database).recordRun(source, host, kernel, scenario, verdict, reason,
-                            report);
+                            report, diagnosis);
                 } catch (RuntimeException ignored) {
                     // the history is a record, the run's own files are the evidence
                 }

@@ -152,11 +152,14 @@ public final class ReproCommand implements Callable<Integer> {
             }
             results.add(r);
             held.record("repro", host.name(), r.target == null ? null : r.target.kernel, scenario.name(), r.verdict.name(), r.reason,
-                    run.dir().toString());
+                    run.dir().toString(), r.diagnosis == null ? null : r.diagnosis.shortText());
             if (json && planned == 1) {
                 System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
             } else {
                 System.out.println((planned > 1 ? "run " + i + "/" + planned + ": " : "") + r.verdict + ": " + r.reason);
+                if (r.diagnosis != null) {
+                    System.out.println("diagnosis: " + r.diagnosis.shortText());
+                }
                 System.out.println(r.fallbackDir == null ? "report: " + run.dir().resolve("index.html")
                         : "result: " + r.fallbackDir + "/result.json (fallback)");
             }

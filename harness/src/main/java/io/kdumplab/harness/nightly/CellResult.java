@@ -6,9 +6,15 @@ import io.kdumplab.harness.verdict.Verdict;
  * What one cell's run ended with: the verdict (as the run's result.json names it), why, and its report; and a
  * problem of the orchestrator's own (its reports disk filled) that the verdict survived, if any.
  */
-public record CellResult(Verdict verdict, String reason, String report, String build, String orchestratorProblem) {
+public record CellResult(Verdict verdict, String reason, String report, String build, String orchestratorProblem,
+                         String diagnosis) {
     public CellResult(Verdict verdict, String reason, String report, String build) {
-        this(verdict, reason, report, build, null);
+        this(verdict, reason, report, build, null, null);
+    }
+
+    /** A FAIL's diagnosis (where the panic path stopped), stored beside the reason. */
+    public CellResult withDiagnosis(String d) {
+        return new CellResult(verdict, reason, report, build, orchestratorProblem, d);
     }
 
     /** Verdicts that say something about the kernel; anything else is infrastructure, configuration or the harness. */

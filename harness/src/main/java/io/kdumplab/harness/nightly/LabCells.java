@@ -115,9 +115,10 @@ public final class LabCells implements CellRunner, HostControl {
                 hostLog.accept("ORCHESTRATOR PROBLEM: " + r.reportsStorageFailure + "; the cell's verdict "
                         + r.verdict + " is kept in " + r.fallbackDir);
                 return new CellResult(r.verdict, r.reason + " [reports: " + r.reportsStorageFailure + "]", r.fallbackDir,
-                        r.target == null ? release : r.target.kernel, r.reportsStorageFailure);
+                        r.target == null ? release : r.target.kernel, r.reportsStorageFailure, diagnosis(r));
             }
-            return new CellResult(r.verdict, r.reason, run.dir().toString(), r.target == null ? release : r.target.kernel);
+            return new CellResult(r.verdict, r.reason, run.dir().toString(), r.target == null ? release : r.target.kernel)
+                    .withDiagnosis(diagnosis(r));
         } catch (ConfigurationException e) {
             hostLog.accept(e.getMessage());
             return new CellResult(Verdict.CONFIG_ERROR, e.getMessage(), null, null);
@@ -126,6 +127,10 @@ public final class LabCells implements CellRunner, HostControl {
         } catch (HarnessException e) {
             return new CellResult(Verdict.INFRA_ERROR, e.getMessage(), null, null);
         }
+    }
+
+    private static String diagnosis(RunResult r) {
+        return r.diagnosis == null ? null : r.diagnosis.shortText();
     }
 
     /** The host with its shell open (within the boot timeout: a cell may follow a reboot), saying so while it waits. */

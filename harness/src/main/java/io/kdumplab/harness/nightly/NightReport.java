@@ -105,7 +105,7 @@ public final class NightReport {
      */
     static List<String> failDiagnosisLines(List<CellRow> cells) {
         Map<String, Integer> byDiagnosis = Diagnoses.countByDiagnosis(cells.stream().filter(c -> "FAIL".equals(c.verdict()))
-                .map(CellRow::reason).toList());
+                .map(c -> new String[] {c.reason(), c.diagnosis()}).toList());
         List<String> lines = new java.util.ArrayList<>();
         byDiagnosis.forEach((d, n) -> lines.add("FAIL" + (n > 1 ? " x" + n : "") + ": " + d));
         return lines;

@@ -122,7 +122,7 @@ public final class NightStore {
         List<CellRow> out = new ArrayList<>();
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
                 "select night_id, cell_key, lab, host, kernel, build, scenario, repeat, seq, state, verdict, reason, report,"
-                        + " attempts from cell where night_id = ? and (? is null or host = ?) order by host, seq")) {
+                        + " attempts, diagnosis from cell where night_id = ? and (? is null or host = ?) order by host, seq")) {
             ps.setString(1, nightId);
             ps.setString(2, host);
             ps.setString(3, host);
@@ -130,7 +130,7 @@ public final class NightStore {
                 while (rs.next()) {
                     out.add(new CellRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             rs.getString(6), rs.getString(7), rs.getInt(8), rs.getInt(9), rs.getString(10), rs.getString(11),
-                            rs.getString(12), rs.getString(13), rs.getInt(14)));
+                            rs.getString(12), rs.getString(13), rs.getInt(14), rs.getString(15)));
                 }
             }
         } catch (SQLException e) {
@@ -219,34 +219,36 @@ public final class NightStore {
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("update cell set state = ?, verdict = ?, reason = ?, report = ?,"
-                    + " build = coalesce(?, build), ended_at = now() where night_id = ? and cell_key = ? and lease_token = ?"
-                    + " and state = 'RUNNING'" + HELD)) {
+                    + " build = coalesce(?, build), diagnosis = ?, ended_at = now() where night_id = ? and cell_key = ?"
+                    + " and lease_token = ? and state = 'RUNNING'" + HELD)) {
                 ps.setString(1, retry ? PENDING : DONE);
                 ps.setString(2, r.verdict().name());
                 ps.setString(3, r.reason());
                 ps.setString(4, r.report());
                 ps.setString(5, r.build());
-                ps.setString(6, cell.nightId());
-                ps.setString(7, cell.key());
-                ps.setLong(8, lease.token());
-                ps.setString(9, lease.host());
-                ps.setLong(10, lease.token());
+                ps.setString(6, r.diagnosis());
+                ps.setString(7, cell.nightId());
+                ps.setString(8, cell.key());
+                ps.setLong(9, lease.token());
+                ps.setString(10, lease.host());
+                ps.setLong(11, lease.token());
                 if (ps.executeUpdate() != 1) {
                     c.rollback();
                     return false;
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("update attempt set state = ?, verdict = ?, reason = ?, report = ?,"
-                    + " ended_at = now() where id = ?")) {
+                    + " diagnosis = ?, ended_at = now() where id = ?")) {
                 ps.setString(1, retry ? "RETRIED" : "DONE");
                 ps.setString(2, r.verdict().name());
                 ps.setString(3, r.reason());
                 ps.setString(4, r.report());
-                ps.setLong(5, attempt);
+                ps.setString(5, r.diagnosis());
+                ps.setLong(6, attempt);
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("insert into run_history (source, night_id, host, kernel, build,"
-                    + " scenario, verdict, reason, report) values ('nightly', ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + " scenario, verdict, reason, report, diagnosis) values ('nightly', ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, cell.nightId());
                 ps.setString(2, cell.host());
                 ps.setString(3, cell.kernel());
@@ -255,6 +257,7 @@ public final class NightStore {
                 ps.setString(6, r.verdict().name());
                 ps.setString(7, r.reason());
                 ps.setString(8, r.report());
+                ps.setString(9, r.diagnosis());
                 ps.executeUpdate();
             }
             c.commit();
@@ -381,9 +384,10 @@ public final class NightStore {
     }
 
     /** Records an on-demand repro run or a bisection trial in the history. */
-    public void recordRun(String source, String host, String kernel, String scenario, String verdict, String reason, String report) {
+    public void recordRun(String source, String host, String kernel, String scenario, String verdict, String reason, String report,
+                          String diagnosis) {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement("insert into run_history (source, host,"
-                + " kernel, build, scenario, verdict, reason, report) values (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " kernel, build, scenario, verdict, reason, report, diagnosis) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, source);
             ps.setString(2, host);
             ps.setString(3, kernel);
@@ -392,6 +396,7 @@ public final class NightStore {
             ps.setString(6, verdict);
             ps.setString(7, reason);
             ps.setString(8, report);
+            ps.setString(9, diagnosis);
             ps.executeUpdate();
         } catch (SQLException e) {
             throw db.failure("recording a run of " + host, e);

@@ -6,7 +6,6 @@ import io.kdumplab.harness.device.Device;
 import io.kdumplab.harness.device.drivers.Devices;
 import io.kdumplab.harness.device.ConsoleGap;
 import io.kdumplab.harness.inventory.TargetHost;
-import io.kdumplab.harness.verdict.Diagnoses;
 import io.kdumplab.harness.verdict.Diagnosis;
 import io.kdumplab.harness.verdict.Judgement;
 import io.kdumplab.harness.verdict.Verdict;
@@ -192,10 +191,10 @@ public final class ReproRun {
             Judgement j = Verdicts.judge(watched.outcome(), evidence.map(e -> new Verdicts.Dump(e.vmcorePath,
                     Boolean.TRUE.equals(e.readable))).orElse(null), recorder.read(r -> r.lastPhase), recorder.read(r -> r.trigger));
             if (j.verdict() == Verdict.FAIL) {
-                // where the panic path stopped and why: the reason carries it, result.json the details
+                // where the panic path stopped and why: in fields of its own (result.json, journals and the night
+                // store carry it beside the reason)
                 Diagnosis d = recorder.read(r -> FailureDiagnosis.of(r, device.console(), trigger, watched));
                 recorder.update(r -> r.diagnosis = d);
-                j = new Judgement(j.verdict(), Diagnoses.reasonWith(j.reason(), d), j.failedStep());
                 log.info("diagnosis: " + d.summary() + (d.cause() == null ? "" : "; " + d.cause())
                         + (d.remedy() == null ? "" : "\n  -> " + d.remedy()));
             }

@@ -37,25 +37,28 @@ public final class Diagnoses {
                         Long reservedBytes, String captureCmdline, Long emittedAtTrigger, long printedBeforeTrigger,
                         int nmisSent, Long nmiSpacingMs, String trigger) {}
 
-    /** Between a FAIL's reason and its diagnosis in a run's one-line reason (what bisection and nightly store). */
+    /**
+     * How a FAIL's diagnosis rode in its reason before it had fields of its own (journals and night stores written
+     * then are read through {@link #legacySplit}).
+     */
     private static final String IN_REASON = " - ";
 
-    /** A FAIL's one-line reason with its diagnosis appended. */
-    public static String reasonWith(String reason, Diagnosis d) {
-        return reason + IN_REASON + d.shortText();
+    /** A reason as stored before the diagnosis had its own field: [reason, diagnosis or null]. */
+    public static String[] legacySplit(String reason) {
+        int i = reason == null ? -1 : reason.indexOf(IN_REASON);
+        return i < 0 ? new String[] {reason, null} : new String[] {reason.substring(0, i), reason.substring(i + IN_REASON.length())};
     }
 
     /**
-     * The distinct diagnoses among FAIL reasons (the part after the diagnosis separator; the whole reason when it
-     * carries none), in first-seen order, with counts: two FAILs of one build that stopped in different places are
-     * different findings and are shown as such.
+     * The distinct diagnoses of FAILs (the reason where a FAIL has no diagnosis), in first-seen order, with counts:
+     * two FAILs of one build that stopped in different places are different findings and are shown as such.
      */
-    public static Map<String, Integer> countByDiagnosis(List<String> failReasons) {
+    public static Map<String, Integer> countByDiagnosis(List<String[]> reasonAndDiagnosis) {
         Map<String, Integer> m = new LinkedHashMap<>();
-        for (String reason : failReasons) {
-            if (reason != null) {
-                int i = reason.indexOf(IN_REASON);
-                m.merge(i < 0 ? reason : reason.substring(i + IN_REASON.length()), 1, Integer::sum);
+        for (String[] rd : reasonAndDiagnosis) {
+            String key = rd[1] != null ? rd[1] : rd[0];
+            if (key != null) {
+                m.merge(key, 1, Integer::sum);
             }
         }
         return m;

@@ -30,9 +30,9 @@ public class EndpointCheckTest {
     public void goodThenBadEndpointAreTestedFirst() {
         List<Journal.Entry> j = new ArrayList<>();
         assertEquals(EndpointCheck.next(j, BUILDS, settings(1)).trialOn(), Integer.valueOf(0));
-        j.add(Journal.Entry.trial(0, "a", "PASS", "r1", "ok", 100));
+        j.add(Journal.Entry.trial(0, "a", "PASS", "r1", "ok", null, 100));
         assertEquals(EndpointCheck.next(j, BUILDS, settings(1)).trialOn(), Integer.valueOf(3));
-        j.add(Journal.Entry.trial(3, "d", "FAIL", "r2", "hang", 100));
+        j.add(Journal.Entry.trial(3, "d", "FAIL", "r2", "hang", null, 100));
         EndpointCheck.Step done = EndpointCheck.next(j, BUILDS, settings(1));
         assertNull(done.trialOn());
         assertNull(done.problem());
@@ -40,7 +40,7 @@ public class EndpointCheckTest {
 
     @Test
     public void aFailingGoodEndpointStopsAtOnce() {
-        List<Journal.Entry> j = List.of(Journal.Entry.trial(0, "a", "FAIL", "r1", "hang", 100));
+        List<Journal.Entry> j = List.of(Journal.Entry.trial(0, "a", "FAIL", "r1", "hang", null, 100));
         String p = EndpointCheck.next(j, BUILDS, settings(1)).problem();
         assertTrue(p.contains("good endpoint a (k-a) FAILED (run r1: hang)"), p);
     }
@@ -51,14 +51,14 @@ public class EndpointCheckTest {
         assertEquals(settings(0.5).badEndpointTrials(), 11);
         assertEquals(settings(1).badEndpointTrials(), 5, "even at a stated 100%, one pass is evidence, not proof");
         List<Journal.Entry> j = new ArrayList<>();
-        j.add(Journal.Entry.trial(0, "a", "PASS", "r0", "ok", 100));
+        j.add(Journal.Entry.trial(0, "a", "PASS", "r0", "ok", null, 100));
         for (int i = 1; i <= 10; i++) {
-            j.add(Journal.Entry.trial(3, "d", "PASS", "r" + i, "ok", 100));
+            j.add(Journal.Entry.trial(3, "d", "PASS", "r" + i, "ok", null, 100));
             assertEquals(EndpointCheck.next(j, BUILDS, settings(0.5)).trialOn(), Integer.valueOf(3));
         }
-        j.add(Journal.Entry.trial(3, "d", "INFRA_ERROR", "rx", "bmc", 10));
+        j.add(Journal.Entry.trial(3, "d", "INFRA_ERROR", "rx", "bmc", null, 10));
         assertEquals(EndpointCheck.next(j, BUILDS, settings(0.5)).trialOn(), Integer.valueOf(3), "infra trials do not count");
-        j.add(Journal.Entry.trial(3, "d", "PASS", "r11", "ok", 100));
+        j.add(Journal.Entry.trial(3, "d", "PASS", "r11", "ok", null, 100));
         String p = EndpointCheck.next(j, BUILDS, settings(0.5)).problem();
         assertTrue(p.contains("bad endpoint d (k-d) PASSED 11 trial(s)"), p);
     }

@@ -30,9 +30,9 @@ public class JournalTest {
         Path f = Files.createTempDirectory("journal").resolve("journal.jsonl");
         Journal j = new Journal(f);
         j.append(Journal.Entry.start(start(16)));
-        j.append(Journal.Entry.trial(8, "b8", "PASS", "r1", null, 120));
-        j.append(Journal.Entry.trial(12, "b12", "FAIL", "r2", "hang", 190));
-        j.append(Journal.Entry.trial(10, "b10", "INFRA_ERROR", "r3", "bmc: timeout", 30));
+        j.append(Journal.Entry.trial(8, "b8", "PASS", "r1", null, null, 120));
+        j.append(Journal.Entry.trial(12, "b12", "FAIL", "r2", "hang", null, 190));
+        j.append(Journal.Entry.trial(10, "b10", "INFRA_ERROR", "r3", "bmc: timeout", null, 30));
         j.append(Journal.Entry.event(Journal.Kind.SKIP, 10, "b10", "does not boot", 0));
         Files.writeString(f, "{\"kind\":\"TRIAL\",\"at\":\"2026-11-26T10:09:00Z\",\"buildIndex\":1", StandardOpenOption.APPEND);
 
@@ -61,10 +61,10 @@ public class JournalTest {
         j.append(Journal.Entry.start(new Journal.Start("f", List.of("a", "b", "c", "d"), 1.0, 0.05, "lab", "seed", "k",
                 new BootEntries.Original("debian", null, false, null))));
         j.append(Journal.Entry.event(Journal.Kind.INSTALL, 0, "a", null, 200));
-        j.append(Journal.Entry.trial(0, "a", "PASS", "r1", "vmcore saved", 120));
-        j.append(Journal.Entry.trial(3, "d", "FAIL", "r2", "hang", 190));
-        j.append(Journal.Entry.trial(1, "b", "PASS", "r3", "vmcore saved", 125));
-        j.append(Journal.Entry.trial(2, "c", "FAIL", "r4", "hang", 185));
+        j.append(Journal.Entry.trial(0, "a", "PASS", "r1", "vmcore saved", null, 120));
+        j.append(Journal.Entry.trial(3, "d", "FAIL", "r2", "hang", null, 190));
+        j.append(Journal.Entry.trial(1, "b", "PASS", "r3", "vmcore saved", null, 125));
+        j.append(Journal.Entry.trial(2, "c", "FAIL", "r4", "hang", null, 185));
         JournalView v = JournalView.open(dir.resolve("journal.jsonl"));
         BisectState s = v.state();
         assertEquals(s.status(), "RUNNING");
@@ -95,7 +95,7 @@ public class JournalTest {
         assertEquals(BisectRun.firstContact(fresh, boot), java.time.Duration.ofSeconds(60), "a new bisection");
         java.util.List<Journal.Entry> afterTrial = java.util.List.of(Journal.Entry.start(start(4)),
                 Journal.Entry.event(Journal.Kind.REBOOTING, 1, "b1", "trial r1 (its panic reboots the host)", 0),
-                Journal.Entry.trial(1, "b1", "PASS", "r1", null, 110));
+                Journal.Entry.trial(1, "b1", "PASS", "r1", null, null, 110));
         assertEquals(BisectRun.firstContact(afterTrial, boot), java.time.Duration.ofSeconds(60), "the trial came back");
         java.util.List<Journal.Entry> killedMidTrial = java.util.List.of(Journal.Entry.start(start(4)),
                 Journal.Entry.event(Journal.Kind.REBOOTING, 2, "b2", "trial r2 (its panic reboots the host)", 0));
@@ -112,5 +112,32 @@ public class JournalTest {
         java.util.List<Journal.Entry> back = j.read(warnings);
         assertEquals(back.get(1).kind(), Journal.Kind.REBOOTING);
         assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
+    /**
+     * A journal as session-9 code wrote it (verbatim lines: the diagnosis rode in the reason after " - ") reads as if
+     * written today: the diagnosis in its own field, the reason without it, and the bisection's state and report
+     * count FAILs by diagnosis as before.
+     */
+    @Test
+    public void aJournalWrittenBeforeTheDiagnosisHadItsOwnFieldIsReadWithoutLoss() throws Exception {
+        Path f = Files.createTempDirectory("journal-old").resolve("journal.jsonl");
+        Files.writeString(f, String.join("\n",
+                "{\"kind\":\"START\",\"at\":\"2026-12-04T10:00:00Z\",\"start\":{\"buildsFingerprint\":\"f00\",\"builds\":[\"b0\",\"b1\"],"
+                        + "\"minReproRate\":0.5,\"errorRate\":0.05,\"host\":\"lab\",\"scenario\":\"seed\",\"safeKernel\":\"k\","
+                        + "\"originalBoot\":{\"family\":\"debian\",\"dropInExisted\":false}}}",
+                "{\"kind\":\"TRIAL\",\"at\":\"2026-12-04T10:05:00Z\",\"buildIndex\":1,\"build\":\"b1\",\"verdict\":\"FAIL\","
+                        + "\"runId\":\"r2\",\"reason\":\"hang: the capture kernel did not start (last phase reached: PANIC); recovered by "
+                        + "IPMI power cycle; no vmcore - stopped before the capture kernel: console backed up\",\"seconds\":190.0}",
+                "{\"kind\":\"TRIAL\",\"at\":\"2026-12-04T10:09:00Z\",\"buildIndex\":0,\"build\":\"b0\",\"verdict\":\"PASS\","
+                        + "\"runId\":\"r3\",\"reason\":\"vmcore saved and readable: /var/crash/x/dump.x\",\"seconds\":120.0}", ""));
+        List<Journal.Entry> e = new Journal(f).read(new ArrayList<>());
+        assertEquals(e.size(), 3);
+        assertEquals(e.get(1).reason(), "hang: the capture kernel did not start (last phase reached: PANIC); recovered by IPMI power "
+                + "cycle; no vmcore");
+        assertEquals(e.get(1).diagnosis(), "stopped before the capture kernel: console backed up");
+        assertEquals(e.get(2).diagnosis(), null, "a PASS has no diagnosis");
+        assertEquals(e.get(2).reason(), "vmcore saved and readable: /var/crash/x/dump.x");
+        assertTrue(e.get(1).failed() && e.get(1).judged());
     }
 }

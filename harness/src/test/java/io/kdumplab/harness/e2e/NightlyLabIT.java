@@ -177,7 +177,7 @@ public class NightlyLabIT {
         assertTrue(r.hostBackInService, "host back in service");
         assertNotNull(r.diagnosis, "a FAIL carries a diagnosis");
         assertEquals(r.diagnosis.stoppedAt(), Diagnosis.Stop.BEFORE_CAPTURE_KERNEL);
-        assertTrue(r.reason.contains("stopped before the capture kernel"), r.reason);
+        assertTrue(r.diagnosis.shortText().contains("stopped before the capture kernel"), r.diagnosis.shortText());
         assertTrue(java.util.List.of("NMI_SENT", "NMI_SEEN", "PANIC", "SPAMMER_ON").contains(r.lastPhase), r.lastPhase);
         assertTrue(r.diagnosis.facts().containsKey("consoleBacklogAtTrigger"), r.diagnosis.facts().toString());
         assertTrue(r.diagnosis.facts().containsKey("spammerEmittedAtTrigger"), r.diagnosis.facts().toString());

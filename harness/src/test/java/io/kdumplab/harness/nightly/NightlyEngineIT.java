@@ -375,4 +375,46 @@ public class NightlyEngineIT {
                 "the broken check wrote no health verdict: " + java.util.Arrays.toString(health));
         assertTrue(rows.stream().allMatch(r -> !r.state().equals(NightStore.PENDING)), "the night is closed for the host");
     }
+
+    /**
+     * A night store written by session-9 code (a FAIL's diagnosis inside its reason, after " - ") is migrated when an
+     * orchestrator opens it: the diagnosis moves to its own column in cells, attempts and the history, nothing lost.
+     */
+    @Test
+    public void aNightStoreWrittenBeforeTheDiagnosisColumnIsMigratedWithoutLoss() throws Exception {
+        String old = "hang: the capture kernel did not start (last phase reached: PANIC); recovered by IPMI power cycle; no vmcore";
+        String diag = "stopped before the capture kernel: console backed up by 19135 messages at the NMI";
+        try (Connection c = db.connection(); Statement st = c.createStatement()) {
+            // the rows exactly as the earlier NightStore wrote them (its insert and update statements' columns)
+            st.execute("insert into night (id, plan_name, night, plan_file, budget_seconds, deadline) values ('old/2026-12-04', 'old',"
+                    + " date '2026-12-04', 'old.yaml', 3600, now())");
+            st.execute("insert into cell (night_id, cell_key, lab, host, kernel, build, scenario, repeat, seq, state, verdict, reason,"
+                    + " report, attempts) values ('old/2026-12-04', 'h|k|seed|1', 'default', 'h', 'k', 'k', 'seed', 1, 0, 'DONE',"
+                    + " 'FAIL', '" + old + " - " + diag + "', '/r/1', 1)");
+            st.execute("insert into attempt (night_id, cell_key, holder, lease_token, state, verdict, reason) values"
+                    + " ('old/2026-12-04', 'h|k|seed|1', 'o', 1, 'DONE', 'FAIL', '" + old + " - " + diag + "')");
+            st.execute("insert into run_history (source, night_id, host, kernel, scenario, verdict, reason) values ('nightly',"
+                    + " 'old/2026-12-04', 'h', 'k', 'seed', 'FAIL', '" + old + " - " + diag + "')");
+            st.execute("insert into run_history (source, host, kernel, scenario, verdict, reason) values ('repro', 'h', 'k', 'seed',"
+                    + " 'PASS', 'vmcore saved and readable: /var/crash/a - b/dump')");
+        }
+        try (Database reopened = tdb.open(2)) { // an orchestrator starting on it: the schema step migrates
+            CellRow cell = new NightStore(reopened).cells("old/2026-12-04", null).get(0);
+            assertEquals(cell.reason(), old);
+            assertEquals(cell.diagnosis(), diag);
+            try (Connection c = reopened.connection(); Statement st = c.createStatement()) {
+                var rs = st.executeQuery("select reason, diagnosis from attempt where night_id = 'old/2026-12-04'");
+                assertTrue(rs.next());
+                assertEquals(rs.getString(1), old);
+                assertEquals(rs.getString(2), diag);
+                rs = st.executeQuery("select verdict, reason, diagnosis from run_history where host = 'h' order by id");
+                assertTrue(rs.next());
+                assertEquals(rs.getString(2), old);
+                assertEquals(rs.getString(3), diag);
+                assertTrue(rs.next());
+                assertEquals(rs.getString(2), "vmcore saved and readable: /var/crash/a - b/dump", "a PASS is left as it was");
+                assertEquals(rs.getString(3), null);
+            }
+        }
+    }
 }

@@ -11,7 +11,7 @@ import static org.testng.Assert.assertTrue;
 public class RegressionsTest {
     static CellRow cell(String kernel, String verdict, int repeat) {
         return new CellRow("p/2026-11-28", "h|" + kernel + "|seed|" + repeat, "default", "h", kernel, kernel + "-b2", "seed", repeat,
-                repeat, verdict.equals("NOT_RUN") ? "NOT_RUN" : "DONE", verdict, "why", "/r/" + kernel, 1);
+                repeat, verdict.equals("NOT_RUN") ? "NOT_RUN" : "DONE", verdict, "why", "/r/" + kernel, 1, null);
     }
 
     static String[] past(String night, String verdict) {
@@ -69,8 +69,8 @@ public class RegressionsTest {
 
     @Test
     public void twoFailsOfOneBuildWithDifferentDiagnosesAreShownAsTwoFindings() {
-        String before = "no vmcore - stopped before the capture kernel: console backed up by 19135 messages at the NMI";
-        String inside = "no vmcore - stopped in the capture kernel: out of memory (96 MiB reserved)";
+        String before = "stopped before the capture kernel: console backed up by 19135 messages at the NMI";
+        String inside = "stopped in the capture kernel: out of memory (96 MiB reserved)";
         List<CellRow> tonight = List.of(failing(1, before), failing(2, inside), failing(3, before));
         var rows = Regressions.compare(tonight, c -> List.<String[]>of(past("n", "PASS")));
         String html = NightReport.html("p/2026-11-28", rows, java.util.Map.of());
@@ -80,9 +80,9 @@ public class RegressionsTest {
         assertTrue(xml.contains("FAIL x2: stopped before the capture kernel") && xml.contains("FAIL: stopped in the capture kernel"), xml);
     }
 
-    private static CellRow failing(int repeat, String reason) {
+    private static CellRow failing(int repeat, String diagnosis) {
         CellRow c = cell("k", "FAIL", repeat);
         return new CellRow(c.nightId(), c.key(), c.lab(), c.host(), c.kernel(), c.build(), c.scenario(), c.repeat(), c.seq(),
-                c.state(), c.verdict(), reason, c.report(), c.attempts());
+                c.state(), c.verdict(), "no vmcore", c.report(), c.attempts(), diagnosis);
     }
 }

@@ -54,8 +54,8 @@ public class DiagnosisIT {
         RunResult r = RunResult.read(runDir.resolve("result.json"));
         assertEquals(r.target.kernel, KernelAndSeriesIT.rt(), "repro --kernel ran on the PREEMPT_RT kernel");
         assertEquals(r.verdict, Verdict.FAIL, r.reason);
-        assertTrue(r.reason.contains("the capture kernel ran out of memory"), r.reason);
-        assertTrue(r.reason.contains("96 MiB"), r.reason);
+        assertTrue(r.diagnosis.shortText().contains("the capture kernel ran out of memory"), r.diagnosis.shortText());
+        assertTrue(r.diagnosis.shortText().contains("96 MiB"), r.diagnosis.shortText());
         assertEquals(r.target.crashKernelReservedBytes, Long.valueOf(96L << 20), "the reservation in effect, not the first crashkernel=");
         assertTrue(r.target.cmdline.contains("crashkernel=1G-4G:192M") && r.target.cmdline.contains("crashkernel=96M"),
                 r.target.cmdline);

@@ -414,9 +414,10 @@ public class ReproRunTest {
         RunResult r = run(f, true);
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertEquals(r.verdict, Verdict.FAIL, r.reason);
-        assertTrue(r.reason.startsWith("the capture kernel started but no vmcore was saved - stopped in the capture kernel: "
-                + "the capture kernel ran out of memory"), r.reason);
-        assertTrue(r.reason.contains("96 MiB"), r.reason);
+        assertEquals(r.reason, "the capture kernel started but no vmcore was saved", "the diagnosis has fields of its own");
+        assertTrue(r.diagnosis.shortText().startsWith("stopped in the capture kernel: the capture kernel ran out of memory"),
+                r.diagnosis.shortText());
+        assertTrue(r.diagnosis.shortText().contains("96 MiB"), r.diagnosis.shortText());
         assertEquals(f.powerCycles.size(), 1, "recovered by a power cycle");
         assertTrue(seconds < 30, "not the 300 s dump timeout: " + seconds + " s");
         assertEquals(r.terminalConsoleLine, "[    2.2] Kernel panic - not syncing: System is deadlocked on memory");
