@@ -205,13 +205,11 @@ public final class HostRun {
     }
 
     private boolean unhealthy(String host) {
-        Object[] h = store.health(host);
-        return h != null && !(Boolean) h[0];
+        return store.health(host).map(h -> !h.healthy()).orElse(false);
     }
 
     private String healthReason(String host) {
-        Object[] h = store.health(host);
-        return h == null ? "never checked" : String.valueOf(h[1]);
+        return store.health(host).map(HostHealth::reason).orElse("never checked");
     }
 
     /**

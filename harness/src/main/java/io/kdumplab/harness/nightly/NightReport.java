@@ -22,7 +22,7 @@ public final class NightReport {
 
     public record Written(Path html, Path junit, int regressions) {}
 
-    public static Written write(Path dir, String nightId, List<Regressions.Row> rows, Map<String, Object[]> health) {
+    public static Written write(Path dir, String nightId, List<Regressions.Row> rows, Map<String, java.util.Optional<HostHealth>> health) {
         String html = html(nightId, rows, health);
         String junit = junit(nightId, rows);
         Path h = dir.resolve("index.html");
@@ -33,7 +33,7 @@ public final class NightReport {
         return new Written(h, j, regressions);
     }
 
-    static String html(String nightId, List<Regressions.Row> rows, Map<String, Object[]> health) {
+    static String html(String nightId, List<Regressions.Row> rows, Map<String, java.util.Optional<HostHealth>> health) {
         StringBuilder b = new StringBuilder("<!doctype html><meta charset=utf-8><title>nightly " + esc(nightId) + "</title>\n"
                 + "<style>body{font:14px sans-serif;margin:1.5em}table{border-collapse:collapse;margin:.5em 0}"
                 + "td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top}.REGRESSION,.NEW_FAIL{background:#f8caca}"
@@ -51,11 +51,11 @@ public final class NightReport {
         } else {
             b.append("<table><tr><th>host</th><th>kernel</th><th>scenario</th><th>tonight</th><th>last pass</th><th>statement</th></tr>\n");
             for (Regressions.Row r : reg) {
-                String[] lastPass = r.earlier().stream().filter(e -> e[1].equals("PASS")).findFirst().orElse(null);
+                EarlierCell lastPass = r.earlier().stream().filter(e -> e.verdict().equals("PASS")).findFirst().orElse(null);
                 b.append("<tr class=REGRESSION><td>").append(esc(r.host())).append("</td><td>").append(esc(r.kernel()))
                         .append("</td><td>").append(esc(r.scenario())).append("</td><td>").append(verdicts(r.tonight()))
-                        .append("</td><td>").append(lastPass == null ? "" : esc(lastPass[0]) + " " + link("PASS", lastPass[3])
-                                + " (" + esc(lastPass[2]) + ")")
+                        .append("</td><td>").append(lastPass == null ? "" : esc(lastPass.night().toString()) + " " + link("PASS", lastPass.report())
+                                + " (" + esc(lastPass.build()) + ")")
                         .append("</td><td>").append(esc(r.statement())).append(failDiagnoses(r.tonight()))
                         .append("</td></tr>\n");
             }
@@ -89,11 +89,11 @@ public final class NightReport {
             b.append("</tr>\n");
         }
         b.append("</table>\n<h2>Hosts</h2>\n<table><tr><th>host</th><th>health</th><th>since</th></tr>\n");
-        for (Map.Entry<String, Object[]> e : health.entrySet()) {
-            Object[] h = e.getValue();
+        for (Map.Entry<String, java.util.Optional<HostHealth>> e : health.entrySet()) {
+            HostHealth h = e.getValue().orElse(null);
             b.append("<tr><td>").append(esc(e.getKey())).append("</td><td>")
-                    .append(h == null ? "not checked" : ((Boolean) h[0] ? "healthy" : "UNHEALTHY: " + esc(String.valueOf(h[1]))))
-                    .append("</td><td>").append(h == null ? "" : esc(String.valueOf(h[2]))).append("</td></tr>\n");
+                    .append(h == null ? "not checked" : (h.healthy() ? "healthy" : "UNHEALTHY: " + esc(String.valueOf(h.reason()))))
+                    .append("</td><td>").append(h == null ? "" : esc(String.valueOf(h.since()))).append("</td></tr>\n");
         }
         b.append("</table>\n");
         return b.toString();
@@ -126,13 +126,13 @@ public final class NightReport {
     }
 
     /** Earlier nights, newest first: one letter per judged run (P/F) per night. */
-    private static String trend(List<String[]> earlier) {
+    private static String trend(List<EarlierCell> earlier) {
         if (earlier.isEmpty()) {
             return "no history";
         }
         Map<String, StringBuilder> byNight = new LinkedHashMap<>();
-        for (String[] e : earlier) {
-            byNight.computeIfAbsent(e[0], k -> new StringBuilder()).append(e[1].charAt(0));
+        for (EarlierCell e : earlier) {
+            byNight.computeIfAbsent(e.night().toString(), k -> new StringBuilder()).append(e.verdict().charAt(0));
         }
         StringBuilder b = new StringBuilder();
         byNight.forEach((n, v) -> b.append(esc(n)).append(' ').append(v).append("; "));

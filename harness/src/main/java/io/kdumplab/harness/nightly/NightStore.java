@@ -102,14 +102,14 @@ public final class NightStore {
     }
 
     /** The night's hosts with their lab, in cell order. */
-    public List<String[]> hosts(String nightId) {
-        List<String[]> out = new ArrayList<>();
+    public List<NightHost> hosts(String nightId) {
+        List<NightHost> out = new ArrayList<>();
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
                 "select lab, host from cell where night_id = ? group by lab, host order by min(seq), host")) {
             ps.setString(1, nightId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new String[] {rs.getString(1), rs.getString(2)});
+                    out.add(new NightHost(rs.getString(1), rs.getString(2)));
                 }
             }
         } catch (SQLException e) {
@@ -347,12 +347,13 @@ public final class NightStore {
     }
 
     /** Null when the host was never checked; else {healthy, reason, since}. */
-    public Object[] health(String host) {
+    public java.util.Optional<HostHealth> health(String host) {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
                 "select healthy, reason, since from host_health where host = ?")) {
             ps.setString(1, host);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Object[] {rs.getBoolean(1), rs.getString(2), rs.getTimestamp(3).toInstant()} : null;
+                return rs.next() ? java.util.Optional.of(new HostHealth(rs.getBoolean(1), rs.getString(2), rs.getTimestamp(3).toInstant()))
+                        : java.util.Optional.empty();
             }
         } catch (SQLException e) {
             throw db.failure("reading the health of " + host, e);
@@ -360,8 +361,8 @@ public final class NightStore {
     }
 
     /** The judged verdicts of one cell key (host, kernel, scenario) on earlier nights of the same plan, newest first. */
-    public List<String[]> earlierNights(String plan, LocalDate before, String host, String kernel, String scenario) {
-        List<String[]> out = new ArrayList<>();
+    public List<EarlierCell> earlierNights(String plan, LocalDate before, String host, String kernel, String scenario) {
+        List<EarlierCell> out = new ArrayList<>();
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
                 "select n.night, c.verdict, c.build, c.report from cell c join night n on n.id = c.night_id"
                         + " where n.plan_name = ? and n.night < ? and c.host = ? and c.kernel = ? and c.scenario = ?"
@@ -373,8 +374,7 @@ public final class NightStore {
             ps.setString(5, scenario);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new String[] {rs.getObject(1, LocalDate.class).toString(), rs.getString(2), rs.getString(3),
-                            rs.getString(4)});
+                    out.add(new EarlierCell(rs.getObject(1, LocalDate.class), rs.getString(2), rs.getString(3), rs.getString(4)));
                 }
             }
         } catch (SQLException e) {

@@ -91,7 +91,7 @@ public final class Nightly {
         List<CellRow> cells = store.cells(nightId, null);
         List<Regressions.Row> rows = Regressions.compare(cells,
                 c -> store.earlierNights(n.plan(), n.night(), c.host(), c.kernel(), c.scenario()));
-        Map<String, Object[]> health = new LinkedHashMap<>();
+        Map<String, java.util.Optional<HostHealth>> health = new LinkedHashMap<>();
         cells.stream().map(CellRow::host).distinct().forEach(h -> health.put(h, store.health(h)));
         NightReport.Written w = NightReport.write(out, nightId, rows, health);
         for (Regressions.Row r : rows) {

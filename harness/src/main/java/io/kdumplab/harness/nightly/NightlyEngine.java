@@ -140,12 +140,12 @@ public final class NightlyEngine implements AutoCloseable {
     /** One execution per host of the night; a second call (or another orchestrator's) schedules nothing new. */
     public int scheduleHosts(String nightId) {
         int scheduled = 0;
-        for (String[] labHost : store.hosts(nightId)) {
-            OneTimeTask<String> t = tasks.get(labHost[0]);
+        for (NightHost labHost : store.hosts(nightId)) {
+            OneTimeTask<String> t = tasks.get(labHost.lab());
             if (t == null) {
                 continue; // another lab's host: its own orchestrators schedule it too (idempotently)
             }
-            if (scheduler.scheduleIfNotExists(t.instance(nightId + "/" + labHost[1], nightId + "\n" + labHost[1]), Instant.now())) {
+            if (scheduler.scheduleIfNotExists(t.instance(nightId + "/" + labHost.host(), nightId + "\n" + labHost.host()), Instant.now())) {
                 scheduled++;
             }
         }

@@ -33,12 +33,12 @@ public final class Regressions {
 
     /** One cell key's comparison, with the evidence a lab engineer starts from. */
     public record Row(String host, String kernel, String scenario, Status status, List<CellRow> tonight,
-                      List<String[]> earlier, String statement) {}
+                      List<EarlierCell> earlier, String statement) {}
 
     private Regressions() {}
 
-    /** `earlier(host, kernel, scenario)` gives {night, verdict, build, report} rows of earlier nights, newest first. */
-    public static List<Row> compare(List<CellRow> cells, java.util.function.Function<CellRow, List<String[]>> earlier) {
+    /** `earlier(host, kernel, scenario)` gives the judged cells of earlier nights, newest first. */
+    public static List<Row> compare(List<CellRow> cells, java.util.function.Function<CellRow, List<EarlierCell>> earlier) {
         Map<String, List<CellRow>> byKey = new LinkedHashMap<>();
         for (CellRow c : cells) {
             byKey.computeIfAbsent(c.host() + "|" + c.kernel() + "|" + c.scenario(), k -> new ArrayList<>()).add(c);
@@ -46,22 +46,22 @@ public final class Regressions {
         List<Row> rows = new ArrayList<>();
         for (List<CellRow> group : byKey.values()) {
             CellRow first = group.get(0);
-            List<String[]> past = earlier.apply(first);
+            List<EarlierCell> past = earlier.apply(first);
             rows.add(classify(first, group, limitNights(past)));
         }
         rows.sort((a, b) -> Integer.compare(a.status().ordinal(), b.status().ordinal()));
         return rows;
     }
 
-    static List<String[]> limitNights(List<String[]> past) {
-        List<String> nights = past.stream().map(r -> r[0]).distinct().limit(NIGHTS_BACK).toList();
-        return past.stream().filter(r -> nights.contains(r[0])).toList();
+    static List<EarlierCell> limitNights(List<EarlierCell> past) {
+        List<java.time.LocalDate> nights = past.stream().map(EarlierCell::night).distinct().limit(NIGHTS_BACK).toList();
+        return past.stream().filter(r -> nights.contains(r.night())).toList();
     }
 
-    static Row classify(CellRow first, List<CellRow> tonight, List<String[]> past) {
+    static Row classify(CellRow first, List<CellRow> tonight, List<EarlierCell> past) {
         long fails = tonight.stream().filter(c -> "FAIL".equals(c.verdict())).count();
         long judged = tonight.stream().filter(c -> "PASS".equals(c.verdict()) || "FAIL".equals(c.verdict())).count();
-        long pastFails = past.stream().filter(r -> r[1].equals("FAIL")).count();
+        long pastFails = past.stream().filter(r -> r.verdict().equals("FAIL")).count();
         long pastN = past.size();
         Status s;
         String statement;
@@ -71,17 +71,17 @@ public final class Regressions {
             statement = infra ? "no verdict on the kernel tonight: " + tonight.get(0).verdict() + " (" + tonight.get(0).reason() + ")"
                     : "not run within the night's budget";
         } else if (fails == 0) {
-            boolean lastFailed = !past.isEmpty() && past.stream().filter(r -> r[0].equals(past.get(0)[0]))
-                    .anyMatch(r -> r[1].equals("FAIL"));
+            boolean lastFailed = !past.isEmpty() && past.stream().filter(r -> r.night().equals(past.get(0).night()))
+                    .anyMatch(r -> r.verdict().equals("FAIL"));
             s = lastFailed ? Status.FIXED : Status.PASS;
-            statement = judged + "/" + judged + " passed" + (lastFailed ? "; failed on " + past.get(0)[0] : "");
+            statement = judged + "/" + judged + " passed" + (lastFailed ? "; failed on " + past.get(0).night() : "");
         } else if (pastN == 0) {
             s = Status.NEW_FAIL;
             statement = fails + "/" + judged + " failed; no earlier judged night";
         } else if (pastFails == 0) {
             s = Status.REGRESSION;
             statement = fails + "/" + judged + " failed tonight; passed " + pastN + "/" + pastN + " on earlier nights (last "
-                    + past.get(0)[0] + ", build " + past.get(0)[2] + ")" + (judged > 1 || pastN > 1
+                    + past.get(0).night() + ", build " + past.get(0).build() + ")" + (judged > 1 || pastN > 1
                     ? String.format(java.util.Locale.ROOT, "; p = %.3f that the failure rate did not rise (Fisher, one-sided)",
                     fisherOneSided(fails, judged, pastFails, pastN)) : "");
         } else if (pastFails == pastN) {

@@ -104,11 +104,11 @@ public class NightlyHealthIT {
                     assertTrue(c.reason().toLowerCase().contains("panic"), c.reason());
                 }
             }
-            Object[] health = store.health("second");
-            assertEquals(health[0], false, "second is unhealthy: " + health[1]);
+            var health = store.health("second").orElseThrow();
+            assertEquals(health.healthy(), false, "second is unhealthy: " + health.reason());
             // virtual-lab's cells are kernel verdicts (FAILs), so it is never health-checked, let alone marked unhealthy
-            Object[] ok = store.health("virtual-lab");
-            assertTrue(ok == null || (Boolean) ok[0], "virtual-lab stays healthy: " + (ok == null ? "" : ok[1]));
+            var ok = store.health("virtual-lab");
+            assertTrue(ok.map(h -> h.healthy()).orElse(true), "virtual-lab stays healthy: " + ok);
             assertFalse(log.contains("[virtual-lab] health check") && log.contains("FAILED"), log);
             assertEquals(store.cells("health-it/2026-11-27", null).stream().filter(c -> c.host().equals("virtual-lab"))
                     .filter(c -> "FAIL".equals(c.verdict())).count(), 2L, "both of virtual-lab's cells ran to a verdict");

@@ -194,8 +194,8 @@ public class NightlyEngineIT {
                 assertEquals(c.verdict(), "PASS", c.key() + ": " + c.reason());
             }
             assertTrue(store.attempts(id).stream().anyMatch(x -> !x.holder().equals(aHolder)), "another orchestrator took over");
-            Object[] hostHealth = store.health("sim-1");
-            assertTrue(hostHealth == null || (Boolean) hostHealth[0], "the host is not held against: " + java.util.Arrays.toString(hostHealth));
+            var hostHealth = store.health("sim-1");
+            assertTrue(hostHealth.map(HostHealth::healthy).orElse(true), "the host is not held against: " + hostHealth);
             try (var c = db.connection(); var st = c.createStatement();
                  var rs = st.executeQuery("select name, reason from orchestrator_health where not healthy")) {
                 assertTrue(rs.next(), "A's health is in the database");
@@ -370,9 +370,9 @@ public class NightlyEngineIT {
         assertEquals(rows.get(1).verdict(), "INFRA_ERROR", "as the night store keeps it");
         assertEquals(rows.get(2).verdict(), "HARNESS_ERROR");
         assertTrue(rows.get(2).reason().contains("harness bug in the health check"), rows.get(2).reason());
-        Object[] health = n.store().health("sim-3");
-        assertTrue(health != null && !String.valueOf(health[1]).contains("health check"),
-                "the broken check wrote no health verdict: " + java.util.Arrays.toString(health));
+        var health = n.store().health("sim-3");
+        assertTrue(health.isPresent() && !health.get().reason().contains("health check"),
+                "the broken check wrote no health verdict: " + health);
         assertTrue(rows.stream().allMatch(r -> !r.state().equals(NightStore.PENDING)), "the night is closed for the host");
     }
 

@@ -14,14 +14,17 @@ public class RegressionsTest {
                 repeat, verdict.equals("NOT_RUN") ? "NOT_RUN" : "DONE", verdict, "why", "/r/" + kernel, 1, null);
     }
 
-    static String[] past(String night, String verdict) {
-        return new String[] {night, verdict, "b1", "/r/old"};
+    /** Night names as the tests use them ("n1" < "n2" < "n3") become dates in that order. */
+    static EarlierCell past(String night, String verdict) {
+        java.time.LocalDate d = night.matches("\\d{4}-\\d{2}-\\d{2}") ? java.time.LocalDate.parse(night)
+                : java.time.LocalDate.of(2026, 11, 1).plusDays(night.length() > 1 ? Integer.parseInt(night.substring(1)) : 0);
+        return new EarlierCell(d, verdict, "b1", "/r/old");
     }
 
     @Test
     public void aCellThatPassedBeforeAndFailsNowIsARegressionWithItsEvidence() {
         var rows = Regressions.compare(List.of(cell("series", "FAIL", 1), cell("rt", "PASS", 1)),
-                c -> c.kernel().equals("series") ? List.<String[]>of(past("2026-11-27", "PASS")) : List.<String[]>of(past("2026-11-27", "PASS")));
+                c -> c.kernel().equals("series") ? List.<EarlierCell>of(past("2026-11-27", "PASS")) : List.<EarlierCell>of(past("2026-11-27", "PASS")));
         assertEquals(rows.get(0).status(), Regressions.Status.REGRESSION, "regressions first");
         assertEquals(rows.get(0).kernel(), "series");
         assertTrue(rows.get(0).statement().contains("passed 1/1 on earlier nights (last 2026-11-27, build b1)"), rows.get(0).statement());
@@ -30,16 +33,16 @@ public class RegressionsTest {
 
     @Test
     public void infrastructureErrorsAndCellsNotRunNeverCountAsFailures() {
-        var infra = Regressions.classify(cell("k", "INFRA_ERROR", 1), List.of(cell("k", "INFRA_ERROR", 1)), List.<String[]>of(past("n", "PASS")));
+        var infra = Regressions.classify(cell("k", "INFRA_ERROR", 1), List.of(cell("k", "INFRA_ERROR", 1)), List.<EarlierCell>of(past("n", "PASS")));
         assertEquals(infra.status(), Regressions.Status.INFRA);
-        var notRun = Regressions.classify(cell("k", "NOT_RUN", 1), List.of(cell("k", "NOT_RUN", 1)), List.<String[]>of(past("n", "PASS")));
+        var notRun = Regressions.classify(cell("k", "NOT_RUN", 1), List.of(cell("k", "NOT_RUN", 1)), List.<EarlierCell>of(past("n", "PASS")));
         assertEquals(notRun.status(), Regressions.Status.NOT_RUN);
     }
 
     @Test
     public void withRepeatsARisingRateIsARegressionAndANoisyOneIsFlaky() {
         List<CellRow> tonight = List.of(cell("k", "FAIL", 1), cell("k", "FAIL", 2), cell("k", "FAIL", 3), cell("k", "FAIL", 4));
-        List<String[]> before = List.of(past("n3", "PASS"), past("n3", "PASS"), past("n2", "FAIL"), past("n2", "PASS"),
+        List<EarlierCell> before = List.of(past("n3", "PASS"), past("n3", "PASS"), past("n2", "FAIL"), past("n2", "PASS"),
                 past("n1", "PASS"), past("n1", "PASS"), past("n1", "PASS"), past("n1", "PASS"));
         var rose = Regressions.classify(tonight.get(0), tonight, before);
         assertEquals(rose.status(), Regressions.Status.REGRESSION, rose.statement());
@@ -59,10 +62,10 @@ public class RegressionsTest {
     @Test
     public void junitCountsRegressionsAsFailuresInfraAsErrorsAndNotRunAsSkipped() {
         var rows = Regressions.compare(List.of(cell("a", "FAIL", 1), cell("b", "INFRA_ERROR", 1), cell("c", "NOT_RUN", 1),
-                cell("d", "PASS", 1)), c -> List.<String[]>of(past("n", "PASS")));
+                cell("d", "PASS", 1)), c -> List.<EarlierCell>of(past("n", "PASS")));
         String xml = NightReport.junit("p/2026-11-28", rows);
         assertTrue(xml.contains("tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\""), xml);
-        String html = NightReport.html("p/2026-11-28", rows, java.util.Map.of("h", new Object[] {false, "bmc: no answer", "now"}));
+        String html = NightReport.html("p/2026-11-28", rows, java.util.Map.of("h", java.util.Optional.of(new HostHealth(false, "bmc: no answer", java.time.Instant.now()))));
         assertTrue(html.indexOf("<h2>Regressions") < html.indexOf("<h2>Matrix"), "regressions first");
         assertTrue(html.contains("UNHEALTHY: bmc: no answer"));
     }
@@ -72,7 +75,7 @@ public class RegressionsTest {
         String before = "stopped before the capture kernel: console backed up by 19135 messages at the NMI";
         String inside = "stopped in the capture kernel: out of memory (96 MiB reserved)";
         List<CellRow> tonight = List.of(failing(1, before), failing(2, inside), failing(3, before));
-        var rows = Regressions.compare(tonight, c -> List.<String[]>of(past("n", "PASS")));
+        var rows = Regressions.compare(tonight, c -> List.<EarlierCell>of(past("n", "PASS")));
         String html = NightReport.html("p/2026-11-28", rows, java.util.Map.of());
         assertTrue(html.contains("FAIL x2: stopped before the capture kernel: console backed up by 19135 messages at the NMI"), html);
         assertTrue(html.contains("FAIL: stopped in the capture kernel: out of memory (96 MiB reserved)"), html);
