@@ -22,8 +22,55 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "host", mixinStandardHelpOptions = true, description = "What the harness knows about a host.",
-        subcommands = {HostCommand.Status.class})
+        subcommands = {HostCommand.Status.class, HostCommand.Check.class})
 final class HostCommand {
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = {"Everything a run needs from a host, without a panic: SSH (pinned key, root or sudo), the "
+                    + "distribution and its kdump tooling, the crash-kernel reservation against the memory, the capture kernel "
+                    + "loaded, the dump target and its room, the console carrying a kernel-log marker, the BMC (power, an NMI "
+                    + "on offer). Changes nothing on the host but one kernel-log line.",
+                    "Exit 0 ready, 2 a configuration problem (with what to do), 125 something could not be reached."},
+            footer = {"", "Examples:", "  ./harness.sh host check                       # the virtual lab's guest",
+                    "  ./harness.sh host check r740-03 -i inventories/example-partner-lab.yaml --json"})
+    static final class Check implements Callable<Integer> {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "host name in the inventory (default: the first)")
+        String name;
+        @Option(names = {"-i", "--inventory"}, description = "inventory YAML (default: the virtual lab)")
+        Path inventory;
+        @Option(names = "--lab", defaultValue = LabSpec.DEFAULT_NAME, description = "virtual lab instance when no inventory is given")
+        String lab;
+        @Option(names = "--json", description = "the checks as JSON, for tools")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Inventory inv = inventory != null ? Inventory.load(inventory) : Inventory.virtualLab(lab, "tcp");
+            String host = name != null ? name : inv.hostNames().get(0);
+            TargetHost target = inv.resolve(host, new VirtualLab(LabPaths.fromEnvironment(), m -> { }).running());
+            io.kdumplab.harness.run.PlanCheck.verify(target, io.kdumplab.harness.run.Scenario.seed(), Duration.ofSeconds(60));
+            Path scratch = java.nio.file.Files.createTempDirectory("host-check");
+            io.kdumplab.harness.run.HostCheck.Report r;
+            try (var device = Devices.of(target)) {
+                r = io.kdumplab.harness.run.HostCheck.check(target, device, scratch);
+            }
+            if (json) {
+                System.out.println(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+            } else {
+                System.out.println("host " + r.host() + ":");
+                for (var i : r.items()) {
+                    System.out.printf("  %-26s %-11s %s%n", i.check(), i.status(), i.detail());
+                    if (i.fix() != null) {
+                        System.out.printf("  %-26s %-11s -> %s%n", "", "", i.fix());
+                    }
+                }
+                System.out.println(r.ready() ? "ready for a run" : r.exitCode() == 2 ? "not ready: fix the problems above"
+                        : "not ready: something could not be reached");
+            }
+            return r.exitCode();
+        }
+    }
+
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Who holds a host: the database lease (holder, since when, fencing token), who waits for it, "
                     + "and the claim on the host itself (read over SSH). Touches nothing."})

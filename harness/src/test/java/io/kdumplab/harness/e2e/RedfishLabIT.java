@@ -80,6 +80,26 @@ public class RedfishLabIT {
         }
     }
 
+    /** `host check` on the lab: ready, through the IPMI BMC (the CLI, as a user runs it) and through the Redfish one. */
+    @Test(priority = 0)
+    public void hostCheckFindsTheLabReadyThroughEitherBmc() throws Exception {
+        LabFixture.up();
+        Path log = Files.createTempFile("host-check", ".log");
+        Process p = ChildProcesses.track(HarnessProcess.builder(log.getParent(), log, "host", "check", "--lab", LabFixture.NAME)
+                .start());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        String out = Files.readString(log);
+        assertEquals(p.exitValue(), 0, out);
+        assertTrue(out.contains("ready for a run") && out.contains("capture kernel") && out.contains("NMI offered"), out);
+        TargetHost rf = redfishHost();
+        io.kdumplab.harness.run.HostCheck.Report r;
+        try (var device = io.kdumplab.harness.device.drivers.Devices.of(rf)) {
+            r = io.kdumplab.harness.run.HostCheck.check(rf, device, Files.createTempDirectory("check"));
+        }
+        assertTrue(r.ready(), r.toString());
+        assertTrue(r.items().stream().anyMatch(i -> i.check().equals("bmc") && i.detail().contains("Redfish BMC")), r.toString());
+    }
+
     @Test(priority = 1)
     public void independentClientsLogInReadTheSystemSendNmiAndPowerCycle() throws Exception {
         LabState s = LabFixture.up();
