@@ -44,13 +44,15 @@ final class HostRecovery {
             ctx.options().fence().beforeRecovery("a power cycle", Duration.ofSeconds(ctx.scenario().timeouts().reboot()));
             Instant at = ctx.device().freshBmc().powerCycle();
             ctx.recorder().event(Phase.POWER_CYCLE, at, "chassis power cycle via the BMC");
-            ctx.recorder().note("host recovered by IPMI power cycle at " + at);
+            ctx.recorder().note("host recovered by a power cycle through " + ctx.host().bmc().describe() + " at " + at);
             if (awaitSshBack(ctx, parent.child("host back on SSH after the power cycle",
                     Duration.ofSeconds(ctx.scenario().timeouts().reboot())), oldBootId)) {
                 return;
             }
             if (!armed || cycle == 2) {
-                throw new InfrastructureException("ssh", ctx.host().name() + " did not come back on SSH after an IPMI power cycle",
+                // a power action that answers success and leaves the host as it was is a known BMC fault: name the BMC
+                throw new InfrastructureException("ssh", ctx.host().name() + " did not come back on SSH after a power cycle "
+                        + "through " + ctx.host().bmc().describe() + " (which acknowledged it)",
                         "check the host's console and power by hand");
             }
             ctx.info("not back after the power cycle, which booted the kernel armed for the next cell; "

@@ -26,7 +26,7 @@ public final class Verdicts {
         String last = lastPhase == null ? "none" : lastPhase;
         String reason = switch (outcome) {
             case HANG_RECOVERED -> "hang: the capture kernel did not start (last phase reached: " + last
-                    + "); recovered by IPMI power cycle; no vmcore";
+                    + "); recovered by a BMC power cycle; no vmcore";
             case RESET_WITHOUT_CAPTURE -> "reset without vmcore: the host rebooted without starting the capture kernel";
             case REBOOTED_UNSEEN -> "reset without vmcore: the host rebooted (the console, interrupted, did not show the path)";
             case NO_PANIC -> "no panic: the host kept running after the " + trigger + " (are the NMI sysctls in effect?)";

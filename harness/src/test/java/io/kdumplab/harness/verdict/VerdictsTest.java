@@ -30,7 +30,7 @@ public class VerdictsTest {
     @Test
     public void everyFailReasonOfTheTable() {
         assertEquals(Verdicts.judge(Outcome.HANG_RECOVERED, null, "NMI_SENT", "nmi").reason(),
-                "hang: the capture kernel did not start (last phase reached: NMI_SENT); recovered by IPMI power cycle; no vmcore");
+                "hang: the capture kernel did not start (last phase reached: NMI_SENT); recovered by a BMC power cycle; no vmcore");
         assertEquals(Verdicts.judge(Outcome.RESET_WITHOUT_CAPTURE, null, null, "nmi").reason(),
                 "reset without vmcore: the host rebooted without starting the capture kernel");
         assertTrue(Verdicts.judge(Outcome.REBOOTED_UNSEEN, null, null, "nmi").reason().startsWith("reset without vmcore"));
