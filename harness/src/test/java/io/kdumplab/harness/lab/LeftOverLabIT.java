@@ -73,7 +73,7 @@ public class LeftOverLabIT {
 
     /** What a restart leaves: every lab process gone, the state file still there. */
     private static void killLabProcesses(LabState s, Path dir) throws Exception {
-        for (long pid : new long[] {s.bmcPid(), s.relayPid(), Processes.readPid(dir.resolve("qemu.pid")).orElse(-1L)}) {
+        for (long pid : new long[] {s.bmcPid(), s.relayPid(), s.redfishPid(), Processes.readPid(dir.resolve("qemu.pid")).orElse(-1L)}) {
             if (pid > 0) {
                 Processes.run(List.of("kill", "-9", Long.toString(pid)), Duration.ofSeconds(5), null);
             }
