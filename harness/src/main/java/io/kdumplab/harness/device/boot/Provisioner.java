@@ -112,7 +112,7 @@ public final class Provisioner {
     public boolean bootOnce(String release, Duration timeout) {
         fence.beforeOutage("rebooting into " + release, timeout);
         BootEntries.root(device, entries().bootOnceCommand(device, release));
-        log.accept("rebooting into " + release + " (once; the default entry stays as it is)");
+        log.accept("booting " + release + " once (the default entry stays as it is)");
         long t0 = System.nanoTime();
         if (rebootUnfenced(timeout)) {
             log.accept("back on SSH with a new boot after " + (System.nanoTime() - t0) / 1_000_000_000 + " s");
