@@ -128,7 +128,7 @@ create table if not exists orchestrator_health (
   healthy boolean not null,
   reason text,
   since timestamp with time zone not null default now()
-)
+);
 
 -- a FAIL's diagnosis (where the panic path stopped) in a column of its own; before, it rode in the reason after
 -- " - ": rows written then are split once (FAIL reasons themselves never hold " - ")
