@@ -33,19 +33,14 @@ final class HostCommand {
             footer = {"", "Examples:", "  ./harness.sh host check                       # the virtual lab's guest",
                     "  ./harness.sh host check r740-03 -i inventories/example-partner-lab.yaml --json"})
     static final class Check implements Callable<Integer> {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "host name in the inventory (default: the first)")
-        String name;
-        @Option(names = {"-i", "--inventory"}, description = "inventory YAML (default: the virtual lab)")
-        Path inventory;
-        @Option(names = "--lab", defaultValue = LabSpec.DEFAULT_NAME, description = "virtual lab instance when no inventory is given")
-        String lab;
+        @picocli.CommandLine.Mixin HostChoice choice = new HostChoice();
         @Option(names = "--json", description = "the checks as JSON, for tools")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            Inventory inv = inventory != null ? Inventory.load(inventory) : Inventory.virtualLab(lab, "tcp");
-            String host = name != null ? name : inv.hostNames().get(0);
+            Inventory inv = choice.inventory();
+            String host = choice.host(inv);
             TargetHost target = inv.resolve(host, new VirtualLab(LabPaths.fromEnvironment(), m -> { }).running());
             io.kdumplab.harness.run.PlanCheck.verify(target, io.kdumplab.harness.run.Scenario.seed(), Duration.ofSeconds(60));
             Path scratch = java.nio.file.Files.createTempDirectory("host-check");
@@ -75,24 +70,15 @@ final class HostCommand {
             description = {"Who holds a host: the database lease (holder, since when, fencing token), who waits for it, "
                     + "and the claim on the host itself (read over SSH). Touches nothing."})
     static final class Status implements Callable<Integer> {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "host name in the inventory (default: the first)")
-        String name;
-        @Option(names = {"-i", "--inventory"}, description = "inventory YAML (default: the virtual lab)")
-        Path inventory;
-        @Option(names = "--lab", defaultValue = LabSpec.DEFAULT_NAME, description = "virtual lab instance when no inventory is given")
-        String lab;
+        @picocli.CommandLine.Mixin HostChoice choice = new HostChoice();
         @Option(names = "--db", defaultValue = "${env:HARNESS_DB_URL}", description = "lease database (default: $HARNESS_DB_URL, "
                 + "else the private cluster if it runs)")
         String db;
 
         @Override
         public Integer call() {
-            Inventory inv = inventory != null ? Inventory.load(inventory) : Inventory.virtualLab(lab, "tcp");
-            String host = name != null ? name : inv.hostNames().get(0);
-            if (!inv.hostNames().contains(host)) {
-                throw new io.kdumplab.harness.failure.ConfigurationException("no host '" + host + "' in "
-                        + (inventory != null ? inventory : "the virtual lab"), "hosts there: " + String.join(", ", inv.hostNames()));
-            }
+            Inventory inv = choice.inventory();
+            String host = choice.host(inv);
             System.out.println("host " + host + ":");
             System.out.println("  lease  : " + leaseLine(host));
             // a status command starts nothing: a virtual lab that is down is said to be down

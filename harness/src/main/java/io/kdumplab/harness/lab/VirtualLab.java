@@ -157,7 +157,7 @@ public final class VirtualLab {
 
             try {
                 waitForBmc(dir, state);
-                state = startRedfish(dir, state, ports.tcp("Redfish (HTTPS)", 0));
+                state = RedfishProcess.start(dir, state, ports.tcp("Redfish (HTTPS)", 0), progress);
                 state.save(dir);
                 waitForSsh(dir, state, SSH_UP_TIMEOUT);
                 waitForKdump(state, KDUMP_READY_TIMEOUT);
@@ -170,58 +170,7 @@ public final class VirtualLab {
         }
     }
 
-    /**
-     * The lab's Redfish BMC: a process of its own (as a real BMC's web service is), started once the IPMI BMC answers,
-     * since its power and NMI go through it.
-     */
-    private LabState startRedfish(Path dir, LabState s, int port) {
-        progress.accept("starting the Redfish service on https://" + HOST + ":" + port);
-        String fingerprint;
-        try {
-            fingerprint = RedfishService.ensureCertificate(dir, HOST);
-        } catch (IOException e) {
-            throw new InfrastructureException("lab", "cannot make the Redfish service's certificate: " + e.getMessage(),
-                    "check that the JDK's keytool runs");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InfrastructureException("lab", "interrupted while making the Redfish certificate", "");
-        }
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        long pid = Processes.startDetached(List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", ownClassPath(dir), RedfishService.class.getName(), dir.toString(), Integer.toString(port)),
-                dir.resolve("redfish.log"), dir);
-        ProcessIdentity id = identityOf(pid, "Redfish service", dir.resolve("redfish.log"));
-        Wait.until(Deadline.in("Redfish service listening on " + HOST + ":" + port, Duration.ofSeconds(30)),
-                Duration.ofMillis(200), () -> {
-                    if (!Processes.alive(pid)) {
-                        return Wait.Result.fatal(new InfrastructureException("redfish", "the Redfish service exited at start: "
-                                + lastLines(dir.resolve("redfish.log"), 8), "see " + dir.resolve("redfish.log")));
-                    }
-                    return portAccepts(port) ? Wait.Result.ready(true) : Wait.Result.notYet("not listening yet");
-                });
-        return s.withRedfish(port, pid, id.startTicks(), fingerprint);
-    }
-
-    /**
-     * The class path for the lab's own Java process: a copy of the harness jar in the lab directory, so that
-     * rebuilding the harness (./harness.sh does when the sources changed) never changes the classes under a running lab.
-     */
-    private static String ownClassPath(Path dir) {
-        String cp = System.getProperty("java.class.path");
-        if (cp.contains(java.io.File.pathSeparator) || !cp.endsWith(".jar")) {
-            return cp;
-        }
-        try {
-            Path copy = dir.resolve("redfish-service.jar");
-            Files.copy(Path.of(cp), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            return copy.toString();
-        } catch (IOException e) {
-            throw new InfrastructureException("lab", "cannot copy the harness jar into " + dir + ": " + e.getMessage(),
-                    "check the free space of " + dir);
-        }
-    }
-
-    private static ProcessIdentity identityOf(long pid, String what, Path log) {
+    static ProcessIdentity identityOf(long pid, String what, Path log) {
         return ProcessIdentity.of(pid).orElseThrow(() -> new InfrastructureException("lab", "the " + what
                 + " (pid " + pid + ") exited at start: " + lastLines(log, 5), "see " + log));
     }
