@@ -16,17 +16,33 @@ PACKAGES=(
   postgresql                               # nightly: the private PostgreSQL cluster (initdb, pg_ctl); the queue, leases, history
   man-db bsdextrautils                     # the man pages' render test (man, col)
   redfishtool python3-sushy                # independent Redfish clients that check the lab's Redfish service
+  openssh-server makedumpfile              # the lab's SSH dump server (its own sshd) and reading dumps where they lie
 )
 [ "$(id -u)" = 0 ] || { echo "setup-host.sh: run as root (apt-get and the image build need it)" >&2; exit 1; }
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+had_sshd=$(dpkg-query -W -f='${Status}' openssh-server 2>/dev/null | grep -c "install ok installed" || true)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-host.sh: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 fi
+# The lab runs its own sshd (loopback, its own port and keys) as its SSH dump server; the package's system-wide
+# service on port 22 is not wanted when only this script brought it in.
+if [ "$had_sshd" = 0 ] && [ -d /run/systemd/system ]; then
+  systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+  echo "setup-host.sh: openssh-server installed for the lab's dump server; its system service (port 22) left disabled"
+fi
+# The account the lab's guests send their dumps to (kdump-tools SSH=): no password, no login shell beyond what
+# kdump-tools runs (mkdir, dd, mv, scp), dumps under its home.
+if ! getent passwd kdump-dumps >/dev/null; then
+  useradd --system --home-dir /var/lib/kdump-harness/dumps --create-home --shell /bin/sh kdump-dumps
+  echo "setup-host.sh: created the system account kdump-dumps (the lab's SSH dump target)"
+fi
+# no password ('*'), but not locked ('!'): sshd without PAM refuses a locked account even with a key
+usermod -p '*' kdump-dumps
 cd "$ROOT"
 ./harness.sh lab image

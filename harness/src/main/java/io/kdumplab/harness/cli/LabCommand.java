@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
         description = "The virtual lab: a real BMC (ipmi_sim) owning a QEMU x86 guest with Debian, sshd, kdump and an 8250 ttyS0.",
         subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Status.class, LabCommand.Reset.class,
                 LabCommand.Console.class, LabCommand.Ssh.class, LabCommand.Image.class, LabCommand.DemoBuildsCommand.class,
-                LabBenchCommand.class, LabCommand.RedfishFaultsCommand.class})
+                LabBenchCommand.class, LabCommand.RedfishFaultsCommand.class, LabCommand.DumpTargetCommand.class})
 public final class LabCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -110,6 +110,26 @@ public final class LabCommand implements Runnable {
             io.kdumplab.harness.lab.RedfishFaults.write(lab().dir(s.name()), f);
             System.out.println("lab '" + s.name() + "' Redfish faults: " + (f.equals(io.kdumplab.harness.lab.RedfishFaults.NONE)
                     ? "none" : f));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "dump-target", mixinStandardHelpOptions = true,
+            description = "Where the lab's guest sends its crash dumps: its own /var/crash (local, the default) or the lab's "
+                    + "SSH dump server (ssh: kdump-tools' SSH= setting, an sshd of the lab's own, account kdump-dumps).",
+            footer = {"", "The choice is kept for the lab's next start. Needs root and ./setup-host.sh (openssh-server, the account).",
+                    "", "Examples:", "  ./harness.sh lab dump-target ssh", "  ./harness.sh lab dump-target local"})
+    static final class DumpTargetCommand implements Callable<Integer> {
+        @Mixin NameOption name;
+        @picocli.CommandLine.Parameters(paramLabel = "ssh|local", description = "the target")
+        String target;
+
+        @Override
+        public Integer call() {
+            var kind = io.kdumplab.harness.lab.LabDumpTarget.parse(target);
+            LabState s = lab().dumpTarget(name.name, kind);
+            System.out.println("lab '" + s.name() + "' dump target: " + (s.dumpServer() == null ? "local (/var/crash on the guest)"
+                    : "ssh " + s.dumpServer().user() + "@" + s.host() + ":" + s.dumpServer().port() + ":" + s.dumpServer().coreDir()));
             return ExitCodes.OK;
         }
     }
@@ -211,6 +231,11 @@ public final class LabCommand implements Runnable {
                     st.kernels().defaultKernel(), st.kernels().rt(), String.join(" ", st.kernels().bisection()));
             System.out.printf("  kdump     : %s (crashkernel=%s, capture kernel loaded: %s)%n",
                     st.kdump().ready() ? "ready" : "NOT READY", st.kdump().crashkernel(), st.kdump().crashKernelLoaded());
+            var dt = st.dumpTarget();
+            System.out.println("  dumps     : " + ("local".equals(dt.kind()) ? "local, " + dt.directory()
+                    : "ssh to the lab's dump server " + dt.server() + ":" + dt.directory() + " key " + dt.key() + " host key "
+                    + dt.hostKeyFingerprint() + " — " + (dt.answers() ? "answering" : "NOT ANSWERING (" + dt.error() + ")"))
+                    + " (switch: ./harness.sh lab dump-target ssh|local)");
             System.out.println("  held by   : " + holder(st.name()) + " (queue: ./harness.sh host status --lab " + st.name() + ")");
             return ExitCodes.OK;
         }

@@ -35,11 +35,8 @@ public interface Distro {
     /** The dump target from the output of {@link #dumpTargetCommand}. */
     DumpTarget dumpTarget(String output);
 
-    /** Shell glob of dump files. */
-    String dumpGlob(String dumpDir);
-
-    /** Shell glob of the dmesg files the dump tooling writes beside the dump. */
-    String dmesgGlob(String dumpDir);
+    /** The files the dump tooling leaves for one dump. */
+    DumpLayout dumpLayout();
 
     /** Works out a host's distribution from its shell, once (the device caches it). */
     @FunctionalInterface

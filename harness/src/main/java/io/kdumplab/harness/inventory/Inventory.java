@@ -27,7 +27,7 @@ public final class Inventory {
     public static Inventory virtualLab(String labName, String consoleType) {
         return new Inventory(Path.of("(built-in virtual lab inventory)"), new InventoryFile(List.of(
                 new InventoryFile.Host("virtual-lab", labName, null, null,
-                        new InventoryFile.Console(consoleType, null, null, null, null), "debian", null, null, null, List.of()))));
+                        new InventoryFile.Console(consoleType, null, null, null, null), "debian", null, null, null, List.of(), null))));
     }
 
     public List<String> hostNames() {
@@ -73,12 +73,9 @@ public final class Inventory {
                 bmc = s.redfish();
             }
             return new TargetHost(h.name(), s.ssh(), bmc, console,
-                    h.distro(), crash, dumpDir, h.lab(), h.kernel(), s.watch());
+                    h.distro(), crash, dumpDir, h.lab(), h.kernel(), s.watch(), s.dumpServer());
         }
-        InventoryFile.Ssh ssh = h.ssh();
-        SshEndpoint sshEp = new SshEndpoint(ssh.host(), ssh.port() == null ? 22 : ssh.port(),
-                ssh.user() == null ? "root" : ssh.user(), expand(ssh.key()), ssh.hostKeyFingerprint(),
-                ssh.knownHosts() == null ? null : expand(ssh.knownHosts()));
+        SshEndpoint sshEp = ssh(h.ssh(), "root");
         InventoryFile.Bmc b = h.bmc();
         Secret pw = b.passwordEnv() != null ? Secret.fromEnv(b.passwordEnv()) : Secret.fromFile(expand(b.passwordFile()));
         BmcEndpoint.Protocol protocol = InventoryLoader.bmcProtocol(b.type());
@@ -89,7 +86,14 @@ public final class Inventory {
             case "tcp" -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, c.baud() == null ? 115200 : c.baud(), c.host(), c.port());
             default -> new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, c.baud() == null ? 115200 : c.baud(), null, 0);
         };
-        return new TargetHost(h.name(), sshEp, bmcEp, console, h.distro(), crash, dumpDir, null, h.kernel(), HostWatch.NONE);
+        return new TargetHost(h.name(), sshEp, bmcEp, console, h.distro(), crash, dumpDir, null, h.kernel(), HostWatch.NONE,
+                h.dumpServer() == null ? null : ssh(h.dumpServer(), null));
+    }
+
+    private static SshEndpoint ssh(InventoryFile.Ssh ssh, String defaultUser) {
+        return new SshEndpoint(ssh.host(), ssh.port() == null ? 22 : ssh.port(),
+                ssh.user() == null ? defaultUser : ssh.user(), expand(ssh.key()), ssh.hostKeyFingerprint(),
+                ssh.knownHosts() == null ? null : expand(ssh.knownHosts()));
     }
 
     private static Path expand(String p) {

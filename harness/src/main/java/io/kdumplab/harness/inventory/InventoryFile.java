@@ -22,7 +22,8 @@ public record InventoryFile(@JsonProperty(required = true) List<Host> hosts) {
                        String crashkernel,
                        String dumpDir,
                        String kernel,
-                       List<String> tags) {
+                       List<String> tags,
+                       Ssh dumpServer) {
         /** Groups for nightly plans ({@code hosts: [{tag: dl380}]}); never null. */
         public List<String> tags() {
             return tags == null ? List.of() : tags;

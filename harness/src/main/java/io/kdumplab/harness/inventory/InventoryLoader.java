@@ -179,6 +179,26 @@ public final class InventoryLoader {
                 }
                 port(errors, loc, p + "/console/port", h.console().port());
             }
+            if (h.dumpServer() != null) {
+                InventoryFile.Ssh d = h.dumpServer();
+                if (h.lab() != null) {
+                    errors.add(loc.at(p + "/dump_server") + ": host '" + h.name() + "' is a virtual lab's: its dump server is the "
+                            + "lab's own (./harness.sh lab dump-target ssh); remove dump_server");
+                } else {
+                    // the machine the host's kdump sends its dumps to (SSH= / ssh ...), as the harness reaches it
+                    require(errors, loc, p + "/dump_server", "host", d.host(), h.name());
+                    require(errors, loc, p + "/dump_server", "user", d.user(), h.name());
+                    require(errors, loc, p + "/dump_server", "key", d.key(), h.name());
+                    if (blank(d.hostKeyFingerprint()) && blank(d.knownHosts())) {
+                        errors.add(loc.at(p + "/dump_server") + ": host '" + h.name() + "': the dump server's host key must be "
+                                + "pinned: set host_key_fingerprint (SHA256:..., from ssh-keygen -lf) or known_hosts");
+                    } else if (!blank(d.hostKeyFingerprint()) && !d.hostKeyFingerprint().startsWith("SHA256:")) {
+                        errors.add(loc.at(p + "/dump_server/host_key_fingerprint") + ": expected an OpenSSH SHA256 fingerprint "
+                                + "like SHA256:AoZqG1N5..., got '" + d.hostKeyFingerprint() + "'");
+                    }
+                    port(errors, loc, p + "/dump_server/port", d.port());
+                }
+            }
             if (h.distro() != null && !DISTROS.contains(h.distro())) {
                 errors.add(loc.at(p + "/distro") + ": distro '" + h.distro() + "' is unknown; expected debian or rhel "
                         + "(or leave it out to detect it)");

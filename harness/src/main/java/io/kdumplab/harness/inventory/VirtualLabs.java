@@ -7,9 +7,12 @@ package io.kdumplab.harness.inventory;
  */
 public interface VirtualLabs {
     /** The endpoints of a lab instance as they are now. */
-    /** redfish: the lab's Redfish service (null for a lab started before it had one). */
+    /**
+     * redfish: the lab's Redfish service (null for a lab started before it had one); dumpServer: its SSH dump server
+     * while the lab's dump target is ssh (else null).
+     */
     record Endpoints(SshEndpoint ssh, BmcEndpoint bmc, BmcEndpoint redfish, String serialDevice, int baud, String consoleHost,
-                     int consolePort, HostWatch watch) {}
+                     int consolePort, HostWatch watch, SshEndpoint dumpServer) {}
 
     Endpoints endpoints(String labName);
 

@@ -33,6 +33,10 @@ public record LabLiveness(Kind kind, String why) {
         if (redfish.isPresent()) {
             return new LabLiveness(Kind.LEFT_OVER, "left over: its Redfish service died (" + redfish.get() + ")");
         }
+        Optional<String> dumps = s.dumpServer() != null ? s.dumpServerProcess().whyNotRunning(proc) : Optional.empty();
+        if (dumps.isPresent()) {
+            return new LabLiveness(Kind.LEFT_OVER, "left over: its SSH dump server died (" + dumps.get() + ")");
+        }
         Optional<String> relay = s.relay().whyNotRunning(proc);
         if (relay.isPresent()) {
             return new LabLiveness(Kind.LEFT_OVER, "left over: its serial line (console relay) died (" + relay.get() + ")");

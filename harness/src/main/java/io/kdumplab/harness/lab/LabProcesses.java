@@ -37,6 +37,9 @@ public final class LabProcesses {
             if (s.redfishPid() > 0) {
                 s.redfish().stopIfRunning(Duration.ofSeconds(5));
             }
+            if (s.dumpServer() != null) {
+                s.dumpServerProcess().stopIfRunning(Duration.ofSeconds(5));
+            }
             s.bmc().stopIfRunning(Duration.ofSeconds(5));
         }
         Processes.readPid(dir.resolve("qemu.pid")).filter(pid -> ownedBy(dir, pid, "qemu.pid"))

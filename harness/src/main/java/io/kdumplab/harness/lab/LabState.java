@@ -23,7 +23,28 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
                        String ptyLink, String consoleLog, String imageDir, String imageHash,
                        String kernel, String rtKernel, String accel, int baud, String startedAt,
                        String bootId, long relayStartTicks, long bmcStartTicks,
-                       int redfishPort, long redfishPid, long redfishStartTicks, String redfishFingerprint) {
+                       int redfishPort, long redfishPid, long redfishStartTicks, String redfishFingerprint,
+                       DumpServer dumpServer) {
+
+    /**
+     * The lab's SSH dump server while the lab's dump target is `ssh` (null otherwise): its own sshd on the loopback,
+     * which the guest reaches at QEMU's host address; dumps land in `coreDir` owned by `user`.
+     */
+    public record DumpServer(int port, long pid, long startTicks, String user, String coreDir, String key,
+                             String hostKeyFingerprint, String knownHosts) {}
+
+    /** The dump server's sshd (only while it has one). */
+    public ProcessIdentity dumpServerProcess() {
+        return new ProcessIdentity(dumpServer == null ? 0 : dumpServer.pid(), dumpServer == null ? 0 : dumpServer.startTicks(),
+                bootId == null ? "" : bootId);
+    }
+
+    LabState withDumpServer(DumpServer d) {
+        return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
+                sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
+                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, redfishPort, redfishPid, redfishStartTicks,
+                redfishFingerprint, d);
+    }
 
     static final String FILE = "state.json";
 
@@ -40,7 +61,7 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
     LabState withRedfish(int port, long pid, long startTicks, String fingerprint) {
         return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
                 sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
-                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, port, pid, startTicks, fingerprint);
+                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, port, pid, startTicks, fingerprint, dumpServer);
     }
 
     public ProcessIdentity bmc() {

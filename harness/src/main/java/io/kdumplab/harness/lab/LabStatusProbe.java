@@ -19,7 +19,7 @@ final class LabStatusProbe {
         if (!live.up()) {
             // endpoints whose processes are gone are not probed: the answer comes at once, and says why
             return new LabStatus(name, false, live.why(), Map.of("relay", false, "bmc", false, "qemu", LabProcesses.qemuAlive(dir)),
-                    null, null, null, null, null, null, null, null, null);
+                    null, null, null, null, null, null, null, null, null, null);
         }
         LabState s = st.orElseThrow();
         Map<String, Boolean> procs = new LinkedHashMap<>();
@@ -68,7 +68,7 @@ final class LabStatusProbe {
                                 + " -f " + s.bmcPasswordFile() + " sol activate",
                         s.consoleLog()),
                 new LabStatus.Kdump(crashkernel != null && loaded, crashkernel, loaded),
-                kernel, kernels(s), s.imageDir(), s.accel(), redfish(s));
+                kernel, kernels(s), s.imageDir(), s.accel(), redfish(s), dumpTarget(s));
     }
 
     /** The Redfish service through the harness's own Redfish driver: a login, the system, its power state. */
@@ -83,6 +83,23 @@ final class LabStatusProbe {
                     bmc.powerState().name().toLowerCase(), null);
         } catch (HarnessException e) {
             return new LabStatus.Redfish(url, ep.user(), s.bmcPasswordFile(), ep.tlsFingerprint(), false, "unknown", e.getMessage());
+        }
+    }
+
+    /** The lab's dump target; for ssh, a login to its dump server with the harness's reading key. */
+    private static LabStatus.DumpTarget dumpTarget(LabState s) {
+        var ep = VirtualLab.dumpServerEndpoint(s);
+        if (ep == null) {
+            return new LabStatus.DumpTarget("local", null, null, null, "/var/crash (on the guest)", true, null);
+        }
+        try (var shell = io.kdumplab.harness.device.drivers.Devices.shellTo(ep,
+                io.kdumplab.harness.wait.Deadline.in("SSH to the lab's dump server", java.time.Duration.ofSeconds(10)))) {
+            shell.check("true", java.time.Duration.ofSeconds(10));
+            return new LabStatus.DumpTarget("ssh", ep.describe(), ep.privateKey().toString(), ep.hostKeyFingerprint(),
+                    s.dumpServer().coreDir(), true, null);
+        } catch (HarnessException e) {
+            return new LabStatus.DumpTarget("ssh", ep.describe(), ep.privateKey().toString(), ep.hostKeyFingerprint(),
+                    s.dumpServer().coreDir(), false, e.getMessage());
         }
     }
 

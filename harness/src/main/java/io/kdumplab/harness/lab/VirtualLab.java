@@ -152,7 +152,7 @@ public final class VirtualLab {
                     knownHosts.toString(), dir.resolve("ttyS0").toString(), dir.resolve("console.log").toString(),
                     image.dir().toString(), image.recipeHash(), image.kernel(), image.rtKernel(), spec.accel(),
                     spec.baud(), Instant.now().toString(), bmcId.bootId(), relayId.startTicks(), bmcId.startTicks(),
-                    0, 0, 0, null);
+                    0, 0, 0, null, null);
             state.save(dir);
 
             try {
@@ -160,6 +160,9 @@ public final class VirtualLab {
                 state = RedfishProcess.start(dir, state, ports.tcp("Redfish (HTTPS)", 0), progress);
                 state.save(dir);
                 waitForSsh(dir, state, SSH_UP_TIMEOUT);
+                if (LabDumpTarget.chosen(dir) == LabDumpTarget.Kind.SSH) {
+                    state = applyDumpTarget(dir, state, LabDumpTarget.Kind.SSH, ports);
+                }
                 waitForKdump(state, KDUMP_READY_TIMEOUT);
             } catch (HarnessException | WaitTimeoutException e) {
                 progress.accept("lab '" + spec.name() + "' did not come up; its processes keep running for diagnosis: "
@@ -277,6 +280,64 @@ public final class VirtualLab {
         }
     }
 
+    // ------------------------------------------------------------------ dump target
+
+    /** Switches where the running lab's guest sends its dumps; the choice is kept for the lab's next start. */
+    public LabState dumpTarget(String name, LabDumpTarget.Kind kind) {
+        Path dir = dir(name);
+        requireUp(name);
+        if (kind == LabDumpTarget.Kind.SSH) {
+            DumpServerProcess.requirePrerequisites(); // before the guest is touched
+        }
+        try (LabLock lock = LabLock.acquire(dir, name)) {
+            LabState s = applyDumpTarget(dir, state(name).orElseThrow(), kind, new FreePorts(HOST));
+            LabDumpTarget.choose(dir, kind);
+            return s;
+        }
+    }
+
+    public LabDumpTarget.Kind dumpTargetOf(String name) {
+        return LabDumpTarget.chosen(dir(name));
+    }
+
+    private LabState applyDumpTarget(Path dir, LabState s, LabDumpTarget.Kind kind, FreePorts ports) {
+        Device guest = device("dump target", s);
+        try (guest) {
+            guest.openShell(Deadline.in("SSH to the lab's guest", Duration.ofSeconds(60)));
+            if (kind == LabDumpTarget.Kind.LOCAL) {
+                progress.accept("the guest's kdump writes to its own /var/crash again");
+                LabDumpTarget.configureLocal(guest.shell());
+                if (s.dumpServer() != null) {
+                    s.dumpServerProcess().stopIfRunning(Duration.ofSeconds(5));
+                }
+                s = s.withDumpServer(null);
+                s.save(dir);
+                return s;
+            }
+            if (s.dumpServer() == null || s.dumpServerProcess().whyNotRunning(ProcessIdentity.Proc.LINUX).isPresent()) {
+                s = DumpServerProcess.start(dir, s, ports.tcp("SSH dump server", 0), progress);
+                s.save(dir);
+            }
+            String hostKeyLine;
+            try {
+                hostKeyLine = Files.readString(dir.resolve("dump-server/host_key.pub")).strip();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            progress.accept("configuring the guest's kdump-tools to send dumps to " + s.dumpServer().user() + "@"
+                    + LabDumpTarget.ALIAS + " (" + LabDumpTarget.HOST_FROM_GUEST + ":" + s.dumpServer().port() + "):"
+                    + s.dumpServer().coreDir());
+            String guestKey = LabDumpTarget.configureSsh(guest.shell(), s.dumpServer(), hostKeyLine);
+            try {
+                AtomicFiles.write(dir.resolve("dump-server/guest_key.pub"), guestKey + "\n");
+                DumpServerProcess.writeAuthorizedKeys(dir, Path.of(s.dumpServer().coreDir()).getParent());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return s;
+        }
+    }
+
     // ------------------------------------------------------------------ down / reset
 
     /** Stops a lab; returns false when it was not up (nothing to do). */
@@ -313,6 +374,7 @@ public final class VirtualLab {
         mkdirs(dir);
         deleteIfExists(dir.resolve("disk.qcow2"));
         deleteIfExists(dir.resolve("disk.base"));
+        deleteIfExists(dir.resolve(LabDumpTarget.FILE)); // the base image sends dumps to its own /var/crash
         progress.accept("lab '" + spec.name() + "' reset to the base image");
         return wasUp ? Optional.of(up(spec)) : Optional.empty();
     }
@@ -325,7 +387,8 @@ public final class VirtualLab {
             if (!fp.free(s.bmcPort(), true)) {
                 busy.add(s.bmcPort() + "/udp");
             }
-            for (int p : new int[] {s.sshPort(), s.consolePort(), s.vmPort(), s.redfishPort()}) {
+            for (int p : new int[] {s.sshPort(), s.consolePort(), s.vmPort(), s.redfishPort(),
+                    s.dumpServer() == null ? 0 : s.dumpServer().port()}) {
                 if (p > 0 && !fp.free(p, false)) {
                     busy.add(p + "/tcp");
                 }
@@ -392,7 +455,14 @@ public final class VirtualLab {
     public static io.kdumplab.harness.inventory.VirtualLabs.Endpoints endpoints(Path dir, LabState s) {
         return new io.kdumplab.harness.inventory.VirtualLabs.Endpoints(sshEndpoint(s), bmcEndpoint(s), redfishEndpoint(s),
                 s.ptyLink(), s.baud(),
-                s.host(), s.consolePort(), new LabWatch(dir, s));
+                s.host(), s.consolePort(), new LabWatch(dir, s), dumpServerEndpoint(s));
+    }
+
+    /** How the harness reaches the lab's SSH dump server (its reading key, the server's host key pinned); null when none. */
+    public static SshEndpoint dumpServerEndpoint(LabState s) {
+        LabState.DumpServer d = s.dumpServer();
+        return d == null ? null : new SshEndpoint(s.host(), d.port(), d.user(), Path.of(d.key()), d.hostKeyFingerprint(),
+                Path.of(d.knownHosts()));
     }
 
     /** The lab's guest as a device (its shell and BMC; the console is the lab's own): for the lab's probes and benches. */

@@ -1,28 +1,36 @@
 package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.device.CommandResult;
+import io.kdumplab.harness.device.CommandShell;
+import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.wait.Deadline;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The dump this run wrote (by mtime against the guest clock at the trigger),
- * and whether it can be read: `makedumpfile --dump-dmesg` must extract its
- * kernel log (flattened dumps are reassembled first). The panic message and
- * the last kernel lines come from that log.
+ * The dump this run wrote, where the host's kdump put it (the host's disk or its SSH dump server), found by time
+ * against the clock of the machine that holds it, and whether it can be read there: `makedumpfile --dump-dmesg` must
+ * extract its kernel log. The panic message and the last kernel lines come from that log. A dump server the harness
+ * cannot reach is an infrastructure error naming it: the dump may well be there, so it is never a FAIL.
  */
 final class CollectEvidence implements Step<Optional<RunResult.Evidence>> {
-    private static final String TMP = "/tmp/kdump-harness/evidence";
+    /** Files up to this much older than the trigger still count (clock steps, a server clock measured at preflight). */
+    private static final long SLACK_SECONDS = 5;
+    private static final Duration LIST = Duration.ofSeconds(30);
+    private static final Duration SERVER_REACH = Duration.ofSeconds(30);
 
     private final TriggerPoint trigger;
     private final HostFacts facts;
+    private final DumpServers servers;
 
-    CollectEvidence(TriggerPoint trigger, HostFacts facts) {
+    CollectEvidence(TriggerPoint trigger, HostFacts facts, DumpServers servers) {
         this.trigger = trigger;
         this.facts = facts;
+        this.servers = servers;
     }
 
     @Override
@@ -37,37 +45,95 @@ final class CollectEvidence implements Step<Optional<RunResult.Evidence>> {
 
     @Override
     public String component() {
-        return "ssh";
+        return facts.dumpPlace().remote() ? "dump-server" : "ssh";
+    }
+
+    /** Runs commands where the dump lies: as root on the host, or as the dump server's login. */
+    private interface Where extends AutoCloseable {
+        CommandResult run(String command, Duration timeout);
+
+        @Override
+        void close();
     }
 
     @Override
     public Optional<RunResult.Evidence> run(RunContext ctx, Deadline d) {
-        var shell = ctx.device().shell();
-        String dumpDir = facts.dumpDir();
-        String listing = shell.run("stat -c '%Y %s %n' " + facts.distro().dumpGlob(dumpDir) + " 2>/dev/null", Duration.ofSeconds(30)).out();
-        Optional<String[]> fresh = listing.lines().map(l -> l.split(" ", 3)).filter(f -> f.length == 3)
-                .filter(f -> Long.parseLong(f[0]) >= trigger.guestClockSeconds() - 5).reduce((a, b) -> b);
-        if (fresh.isEmpty()) {
-            ctx.info("no vmcore from this run under " + dumpDir);
+        DumpPlace place = facts.dumpPlace();
+        try (Where where = open(ctx, place, d)) {
+            return find(ctx, place, where, d);
+        } catch (InfrastructureException e) {
+            if (!place.remote() || "dump-server".equals(e.component())) {
+                throw e;
+            }
+            throw new InfrastructureException("dump-server", "cannot read this run's dump on " + place.where() + ": "
+                    + e.getMessage(), "the dump may be there: check the dump server and the harness's way to it; this is "
+                    + "not a verdict on the kernel", e);
+        }
+    }
+
+    private Where open(RunContext ctx, DumpPlace place, Deadline d) {
+        if (!place.remote()) {
+            return new Where() {
+                public CommandResult run(String command, Duration timeout) {
+                    return ctx.device().runRoot(command, timeout);
+                }
+
+                public void close() {}
+            };
+        }
+        CommandShell s;
+        try {
+            s = servers.connect(place.server(), d.child("SSH to the dump server " + place.server().describe(), SERVER_REACH));
+        } catch (InfrastructureException e) {
+            throw new InfrastructureException("dump-server", "cannot reach the dump server " + place.server().describe()
+                    + " to read this run's dump: " + e.getMessage(), "the dump may be there: check the dump server and the "
+                    + "harness's way to it; this is not a verdict on the kernel", e);
+        }
+        return new Where() {
+            public CommandResult run(String command, Duration timeout) {
+                return s.run(DumpFiles.SERVER_PATH + command, timeout);
+            }
+
+            public void close() {
+                s.close();
+            }
+        };
+    }
+
+    private Optional<RunResult.Evidence> find(RunContext ctx, DumpPlace place, Where where, Deadline d) {
+        String dir = place.directory();
+        String listing = where.run(DumpFiles.listCommand(dir, place.hostTags(), facts.distro().dumpLayout()), LIST).out();
+        long notBefore = trigger.guestClockSeconds() + place.serverClockOffsetSeconds() - SLACK_SECONDS;
+        DumpFiles.Found found = DumpFiles.pick(listing, notBefore);
+        if (found.dump().isEmpty()) {
+            checkTarget(ctx, place, where, DumpFiles.noDirectory(listing));
+        }
+        if (found.nothing()) {
+            ctx.info("no dump from this run under " + place.pathAt(dir));
             return Optional.empty();
         }
         RunResult.Evidence ev = new RunResult.Evidence();
-        ev.vmcorePath = fresh.get()[2];
-        ev.vmcoreSize = Long.parseLong(fresh.get()[1]);
-        String dumpDirOfRun = ev.vmcorePath.substring(0, ev.vmcorePath.lastIndexOf('/'));
-        String dmesgFile = shell.run("ls " + dumpDirOfRun + "/" + facts.distro().dmesgGlob("").replaceFirst("^/\\*/", "")
-                + " 2>/dev/null | head -n 1", Duration.ofSeconds(15)).out();
-        ev.dmesgFile = dmesgFile.isEmpty() ? null : dmesgFile;
-        String read = "mkdir -p " + TMP + " && rm -f " + TMP + "/*; f='" + ev.vmcorePath + "'; "
-                + "if head -c 12 \"$f\" | grep -q makedumpfile; then makedumpfile -R " + TMP + "/vmcore < \"$f\" >/dev/null 2>&1 && f="
-                + TMP + "/vmcore; fi; "
-                + "makedumpfile --dump-dmesg \"$f\" " + TMP + "/dmesg.txt >/dev/null 2>&1; rc=$?; rm -f " + TMP + "/vmcore; exit $rc";
-        CommandResult r = ctx.device().runRoot(read, d.remaining());
-        ev.readWith = "makedumpfile --dump-dmesg";
+        ev.foundOn = place.remote() ? place.server().describe() : "host";
+        ev.dmesgFile = found.dmesg().map(f -> place.pathAt(f.path())).orElse(null);
+        if (found.dump().isEmpty()) {
+            DumpFiles.Listed part = found.incomplete().orElseThrow();
+            ev.vmcorePath = place.pathAt(part.path());
+            ev.vmcoreSize = part.size();
+            ev.incomplete = true;
+            ev.readable = false;
+            ctx.info("the dump of this run was left incomplete: " + ev.vmcorePath + " (" + part.size() + " bytes)");
+            ctx.recorder().update(x -> x.evidence = ev);
+            return Optional.of(ev);
+        }
+        DumpFiles.Listed dump = found.dump().get();
+        ev.vmcorePath = place.pathAt(dump.path());
+        ev.vmcoreSize = dump.size();
+        ev.incomplete = false;
+        CommandResult r = where.run(DumpFiles.readCommand(dump.path()), d.remaining());
+        ev.readWith = "makedumpfile --dump-dmesg" + (place.remote() ? " on the dump server" : "");
         ev.readable = r.ok();
         if (r.ok()) {
-            String dmesg = shell.run("cat " + TMP + "/dmesg.txt", Duration.ofSeconds(30)).stdout();
-            List<String> lines = dmesg.lines().toList();
+            List<String> lines = r.stdout().lines().toList();
             ev.panicMessage = lines.stream().filter(io.kdumplab.harness.verdict.KernelMessages::isPanicBanner).reduce((a, b) -> b)
                     .map(l -> l.replaceFirst("^\\[\\s*[0-9.]+\\]\\s*", "")).orElse(null);
             ev.lastKernelLines = new ArrayList<>(lines.subList(Math.max(0, lines.size() - 20), lines.size()));
@@ -84,5 +150,23 @@ final class CollectEvidence implements Step<Optional<RunResult.Evidence>> {
                 + (ev.panicMessage == null ? "" : ", panic: " + ev.panicMessage));
         ctx.recorder().update(x -> x.evidence = ev);
         return Optional.of(ev);
+    }
+
+    /** No complete dump: could the target have taken one? What it lacks goes into the diagnosis. */
+    private static void checkTarget(RunContext ctx, DumpPlace place, Where where, boolean noDirectory) {
+        Map<String, String> c = Preflight.keyValues(where.run(DumpFiles.targetCheckCommand(place.directory()), LIST).out());
+        String problem = null;
+        if (noDirectory || "no".equals(c.get("exists"))) {
+            problem = "the dump directory " + place.pathAt(place.directory()) + " does not exist";
+        } else if ("no".equals(c.get("writable"))) {
+            problem = "the dump directory " + place.pathAt(place.directory()) + " is not writable by " + c.get("user");
+        } else if (c.get("free_kib") != null && c.get("free_kib").matches("[0-9]+") && Long.parseLong(c.get("free_kib")) < 64 * 1024) {
+            problem = "the dump directory " + place.pathAt(place.directory()) + " has only " + c.get("free_kib") + " KiB free";
+        }
+        if (problem != null) {
+            String p = problem;
+            ctx.info("dump target: " + p);
+            ctx.recorder().update(x -> x.target.dumpTargetProblem = p);
+        }
     }
 }

@@ -37,7 +37,8 @@ final class FailureDiagnosis {
         return Diagnoses.diagnose(new Diagnoses.Input(watched.outcome(), phases, r.evidence != null,
                 watched.terminal() == null ? null : watched.terminal().text(), captureLines, window, firstPanic,
                 r.target.crashKernelReservedBytes, r.target.captureKernelCmdline, r.console.spammerEmittedAtTrigger,
-                printedBefore, r.nmiSentAt.size(), spacing, r.trigger));
+                printedBefore, r.nmiSentAt.size(), spacing, r.trigger, r.target.dumpTarget, r.target.dumpTargetProblem,
+                r.evidence != null && Boolean.TRUE.equals(r.evidence.incomplete)));
     }
 
     private static int stopLine(List<ConsoleLine> lines, int from, int powerCycleLine) {

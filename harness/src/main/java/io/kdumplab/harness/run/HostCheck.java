@@ -114,9 +114,13 @@ public final class HostCheck {
 
     private static void dumpTarget(TargetHost host, Device device, Distro distro, List<Item> items) {
         DumpTarget target = distro.dumpTarget(device.shell().run(distro.dumpTargetCommand(), READ).out());
+        if (target.kind() == DumpTarget.Kind.SSH) {
+            sshDumpTarget(host, device, target, items);
+            return;
+        }
         if (!target.local()) {
-            items.add(new Item("dump target", Status.PROBLEM, target.describe() + ": dumps are sent elsewhere",
-                    "the harness reads dumps from a local directory of the host only (so far): point kdump at one for the test"));
+            items.add(new Item("dump target", Status.PROBLEM, target.describe() + ": dumps are sent to an NFS share or a dump "
+                    + "device", "the harness finds dumps on the host or an SSH dump server (so far): point kdump at one for the test"));
             return;
         }
         String dir = host.dumpDir() != null ? host.dumpDir() : target.location();
@@ -134,6 +138,50 @@ public final class HostCheck {
         items.add(new Item("dump target", free >= need ? Status.OK : Status.WARN, "local " + dir + ", " + mib(free) + " free"
                 + (host.dumpDir() != null && !host.dumpDir().equals(target.location()) ? " (inventory override of "
                 + target.describe() + ")" : ""), free >= need ? null : "at least " + mib(need) + " free is advisable for a dump"));
+    }
+
+    /**
+     * A dump sent over SSH: the host must log in with kdump's key (what the capture kernel will do), the harness must
+     * reach the dump server (the inventory's dump_server) and read dumps there, and the directory must take a dump.
+     */
+    private static void sshDumpTarget(TargetHost host, Device device, DumpTarget target, List<Item> items) {
+        var server = host.dumpServer();
+        if (server == null) {
+            items.add(new Item("dump target", Status.PROBLEM, target.describe() + ": the inventory does not say how the harness "
+                    + "reaches that dump server", "add dump_server (host, user, key, host_key_fingerprint) to host '" + host.name() + "'"));
+            return;
+        }
+        var login = device.runRoot("ssh -i " + DumpFiles.quote(target.sshKey()) + " -o BatchMode=yes -o ConnectTimeout=10 "
+                + DumpFiles.quote(target.remote()) + " true", Duration.ofSeconds(20));
+        items.add(new Item("dump server from the host", login.ok() ? Status.OK : Status.PROBLEM, login.ok()
+                ? host.name() + " logs in to " + target.remote() + " with " + target.sshKey()
+                : host.name() + " cannot log in to " + target.remote() + ": " + (login.stderr().isBlank() ? login.stdout() : login.stderr()).strip(),
+                login.ok() ? null : "fix the host's key or known_hosts for its dump server (kdump-config propagate / kdumpctl propagate)"));
+        String dir = host.dumpDir() != null ? host.dumpDir() : target.directory();
+        try (var shell = io.kdumplab.harness.device.drivers.Devices.shellTo(server,
+                Deadline.in("SSH to the dump server " + server.describe(), Duration.ofSeconds(20)))) {
+            var kv = Preflight.keyValues(shell.run(DumpFiles.SERVER_PATH + DumpFiles.targetCheckCommand(dir)
+                    + "; command -v makedumpfile >/dev/null && echo makedumpfile=yes", READ).out());
+            long mem = Long.parseLong(device.shell().run("awk '/^MemTotal:/ {print $2 * 1024}' /proc/meminfo", READ).out()
+                    .strip().replaceAll("\\D", "0"));
+            long need = Math.max(MIN_DUMP_ROOM, mem / 20);
+            if (!"yes".equals(kv.get("exists")) || !"yes".equals(kv.get("writable"))) {
+                items.add(new Item("dump target", Status.PROBLEM, "ssh " + server.describe() + ":" + dir
+                        + (!"yes".equals(kv.get("exists")) ? " does not exist" : " is not writable by " + kv.get("user")),
+                        "create it, owned by the account the host logs in as"));
+            } else if (!"yes".equals(kv.get("makedumpfile"))) {
+                items.add(new Item("dump target", Status.PROBLEM, "the dump server " + server.describe() + " has no makedumpfile",
+                        "install makedumpfile there: the harness reads the run's dump where it lies"));
+            } else {
+                long free = kv.getOrDefault("free_kib", "0").matches("\\d+") ? Long.parseLong(kv.get("free_kib")) * 1024 : 0;
+                items.add(new Item("dump target", free >= need ? Status.OK : Status.WARN, target.describe() + "; read on "
+                        + server.describe() + ", " + mib(free) + " free there", free >= need ? null : "at least " + mib(need)
+                        + " free is advisable for a dump"));
+            }
+        } catch (InfrastructureException e) {
+            items.add(new Item("dump target", Status.UNREACHABLE, "the dump server " + server.describe() + ": " + e.getMessage(),
+                    "check the inventory's dump_server and the way from here to it"));
+        }
     }
 
     private static void console(TargetHost host, Device device, Path scratch, List<Item> items) {

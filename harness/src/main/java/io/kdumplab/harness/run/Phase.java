@@ -16,7 +16,7 @@ public enum Phase {
     NMI_SEEN(KernelMessages.NMI_SEEN),
     PANIC(KernelMessages.PANIC_BANNER),
     CAPTURE_KERNEL(KernelMessages.CAPTURE_BOOT),
-    DUMP_SAVING("running makedumpfile|kdump: saving vmcore|Copying data"),
+    DUMP_SAVING("running makedumpfile|sending makedumpfile|kdump: saving vmcore|Copying data"),
     DUMP_SAVED("kdump-tools: saved vmcore|saving vmcore complete|The dumpfile is saved"),
     REBOOT("reboot: Restarting system|" + KernelMessages.NORMAL_BOOT),
     POWER_CYCLE(null),

@@ -1,6 +1,10 @@
 package io.kdumplab.harness.run;
 
+import io.kdumplab.harness.device.CommandResult;
+import io.kdumplab.harness.device.CommandShell;
 import io.kdumplab.harness.device.ConsoleSource;
+import io.kdumplab.harness.device.DumpTarget;
+import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.device.Distro;
 import io.kdumplab.harness.device.PowerState;
 import io.kdumplab.harness.failure.InfrastructureException;
@@ -8,6 +12,8 @@ import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.Wait;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -16,6 +22,16 @@ import java.util.regex.Pattern;
  * order, nothing changed on the host.
  */
 final class Preflight implements Step<HostFacts> {
+    /** The host's own login to its dump server (what kdump will do), and the harness's. */
+    private static final Duration HOST_LOGIN = Duration.ofSeconds(20);
+    private static final Duration SERVER_REACH = Duration.ofSeconds(20);
+
+    private final DumpServers servers;
+
+    Preflight(DumpServers servers) {
+        this.servers = servers;
+    }
+
     @Override
     public String name() {
         return "preflight";
@@ -46,7 +62,7 @@ final class Preflight implements Step<HostFacts> {
             r.target.cmdline = cmdline;
         });
         ctx.info("ssh: " + shell.describe() + " (host key verified), kernel " + kernel + ", " + distro.family().id() + " family");
-        String dumpDir = dumpDir(ctx, distro, shell);
+        DumpPlace dumpPlace = dumpPlace(ctx, distro, device);
         if (!ctx.scenario().wedge().enabled() && shell.run("grep -q '^panic_wedge ' /proc/modules", Duration.ofSeconds(15)).ok()) {
             // the build under test carries the test-only fault (a bisection's simulated regression)
             ctx.recorder().note("panic_wedge was already loaded on the host when the run began (not by this run)");
@@ -85,33 +101,95 @@ final class Preflight implements Step<HostFacts> {
                     + ") and that the kernel's console= points at it", e);
         }
         ctx.info("console: " + ctx.host().console().describe() + " attached and receiving");
-        return new HostFacts(kernel, cmdline, distro, dumpDir);
+        return new HostFacts(kernel, cmdline, distro, dumpPlace);
     }
 
     /**
-     * Where this run's dump will be, from the host's kdump configuration (the inventory's dump_dir overrides it, and
-     * a disagreement is noted). A dump sent to another machine or device is refused here, before anything is
-     * touched: the harness would look in a local directory and grade a saved dump as a FAIL.
+     * Where this run's dump will be, from the host's kdump configuration (the inventory's dump_dir overrides the
+     * directory, and a disagreement is noted). A dump sent over SSH is looked for on the dump server, which the
+     * harness must reach itself (the inventory's dump_server; the lab's own) and the host must be able to log in to;
+     * NFS and device targets are refused before anything is touched: the harness would look in the wrong place and
+     * grade a saved dump as a FAIL.
      */
-    private static String dumpDir(RunContext ctx, Distro distro,
-                                  io.kdumplab.harness.device.CommandShell shell) {
-        var target = distro.dumpTarget(shell.run(distro.dumpTargetCommand(), Duration.ofSeconds(15)).out());
+    private DumpPlace dumpPlace(RunContext ctx, Distro distro, io.kdumplab.harness.device.Device device) {
+        var shell = device.shell();
+        DumpTarget target = distro.dumpTarget(shell.run(distro.dumpTargetCommand(), Duration.ofSeconds(15)).out());
         String declared = ctx.host().dumpDir();
         ctx.recorder().update(r -> r.target.dumpTarget = target.describe());
-        if (!target.local()) {
-            throw new io.kdumplab.harness.failure.ConfigurationException(ctx.host().name() + ": kdump writes its dumps to "
-                    + target.describe() + "; the harness finds a run's dump in a local directory of the host only (so far), "
-                    + "and would grade a dump saved elsewhere as a FAIL",
-                    "point this host's kdump at a local directory for the test, or leave it out of the run; nothing was touched");
+        if (target.kind() == DumpTarget.Kind.NFS || target.kind() == DumpTarget.Kind.DEVICE) {
+            throw new ConfigurationException(ctx.host().name() + ": kdump writes its dumps to " + target.describe()
+                    + "; the harness finds a run's dump on the host or on an SSH dump server, not on an NFS share or a dump "
+                    + "device (yet), and would grade a dump saved there as a FAIL",
+                    "point this host's kdump at a local directory or an SSH dump server for the test, or leave it out of the run; "
+                            + "nothing was touched");
         }
-        String dir = declared != null ? declared : target.location();
-        if (declared != null && !declared.equals(target.location())) {
+        String dir = declared != null ? declared : target.directory();
+        if (declared != null && !declared.equals(target.directory())) {
             ctx.recorder().note("inventory dump_dir " + declared + " overrides the host's configured " + target.describe());
             ctx.info("note: the inventory's dump_dir " + declared + " overrides the host's kdump configuration ("
                     + target.describe() + ")");
         }
         ctx.recorder().update(r -> r.target.dumpDir = dir);
-        ctx.info("dump target: " + target.describe() + (declared != null ? "; looking in " + dir : ""));
-        return dir;
+        if (target.local()) {
+            ctx.info("dump target: " + target.describe() + (declared != null ? "; looking in " + dir : ""));
+            return DumpPlace.local(target, dir);
+        }
+        return sshPlace(ctx, device, target, dir);
+    }
+
+    private DumpPlace sshPlace(RunContext ctx, io.kdumplab.harness.device.Device device, DumpTarget target, String dir) {
+        var server = ctx.host().dumpServer();
+        if (server == null) {
+            throw new ConfigurationException(ctx.host().name() + ": kdump sends its dumps over SSH to " + target.describe()
+                    + ", and the inventory does not say how the harness reaches that machine",
+                    "add a dump_server section to host '" + ctx.host().name() + "' (host, user, key, host_key_fingerprint: "
+                            + "how the harness logs in to the dump server to find and read the run's dump); nothing was touched");
+        }
+        // the host itself must get in, with the key kdump uses, or the capture kernel cannot save the dump
+        CommandResult login = device.runRoot("ssh -i " + DumpFiles.quote(target.sshKey()) + " -o BatchMode=yes -o ConnectTimeout=10 "
+                + DumpFiles.quote(target.remote()) + " true", HOST_LOGIN);
+        if (!login.ok()) {
+            throw new ConfigurationException(ctx.host().name() + " cannot log in to its dump server as kdump would (ssh -i "
+                    + target.sshKey() + " " + target.remote() + "): " + (login.stderr().isBlank() ? login.stdout() : login.stderr()).strip(),
+                    "fix the host's SSH key or known_hosts for its dump server (kdump-config propagate / kdumpctl propagate); "
+                            + "nothing was touched");
+        }
+        List<String> tags = new ArrayList<>(device.shell().run("hostname; ip -o -4 addr show up | awk '{print $4}' | cut -d/ -f1",
+                Duration.ofSeconds(15)).out().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+        long hostClock = Long.parseLong(device.shell().check("date +%s", Duration.ofSeconds(10)).strip());
+        try (CommandShell s = servers.connect(server, Deadline.in("SSH to the dump server " + server.describe(), SERVER_REACH))) {
+            long offset = Long.parseLong(s.check("date +%s", Duration.ofSeconds(10)).strip()) - hostClock;
+            String tools = s.run(DumpFiles.SERVER_PATH + "command -v makedumpfile", Duration.ofSeconds(10)).out();
+            if (tools.isEmpty()) {
+                throw new ConfigurationException("the dump server " + server.describe() + " has no makedumpfile, which the "
+                        + "harness runs there to read the run's dump where it lies", "install makedumpfile on the dump server "
+                        + "(Debian/Ubuntu: apt-get install makedumpfile; RHEL: dnf install makedumpfile); nothing was touched");
+            }
+            java.util.Map<String, String> check = keyValues(s.run(DumpFiles.targetCheckCommand(dir), Duration.ofSeconds(15)).out());
+            if (!"yes".equals(check.get("exists")) || !"yes".equals(check.get("writable"))) {
+                throw new ConfigurationException("the dump directory " + dir + " on the dump server " + server.describe()
+                        + (!"yes".equals(check.get("exists")) ? " does not exist" : " is not writable by " + check.get("user"))
+                        + ": the capture kernel could not save the dump there", "create it, owned by the account the host logs in "
+                        + "as; nothing was touched");
+            }
+            ctx.info("dump target: " + target.describe() + "; the harness reads it on " + server.describe() + " (host key "
+                    + "verified), " + check.get("free_kib") + " KiB free there; dump directories named after " + tags);
+            ctx.recorder().update(r -> r.target.dumpServer = server.describe());
+            return new DumpPlace(target, dir, server, tags, offset);
+        } catch (io.kdumplab.harness.failure.InfrastructureException e) {
+            throw new io.kdumplab.harness.failure.InfrastructureException("dump-server", "cannot reach the dump server "
+                    + server.describe() + ": " + e.getMessage(), "check the inventory's dump_server for " + ctx.host().name(), e);
+        }
+    }
+
+    static java.util.Map<String, String> keyValues(String out) {
+        java.util.Map<String, String> m = new java.util.HashMap<>();
+        out.lines().forEach(l -> {
+            int i = l.indexOf('=');
+            if (i > 0) {
+                m.put(l.substring(0, i), l.substring(i + 1).strip());
+            }
+        });
+        return m;
     }
 }

@@ -79,6 +79,8 @@ public final class ReproRun {
     private final Path dir;
     private final Device device;
     private final Clock clock;
+    /** The machine a host's kdump sends dumps to, reached by SSH (a dump server is not the device under test). */
+    private final DumpServers dumpServers = Devices::shellTo;
     private final RunResult result = new RunResult();
     private final CancelToken cancel = new CancelToken();
     private final CountDownLatch done = new CountDownLatch(1);
@@ -173,7 +175,7 @@ public final class ReproRun {
         });
         log.info("run " + result.runId + " on " + host.name() + ": " + scenario.name() + " (reports in " + dir + ")");
         try {
-            HostFacts facts = steps.run(new Preflight());
+            HostFacts facts = steps.run(new Preflight(dumpServers));
             facts = steps.run(new KdumpReadiness(facts));
             if (options.nextBoot() != NextBoot.UNCHANGED) {
                 steps.run(new ArmNextBoot());
@@ -187,9 +189,9 @@ public final class ReproRun {
             }
             TriggerPoint trigger = steps.run(new Trigger());
             WatchOutcome.Watched watched = steps.run(new WatchOutcome(trigger));
-            Optional<RunResult.Evidence> evidence = steps.run(new CollectEvidence(trigger, facts));
+            Optional<RunResult.Evidence> evidence = steps.run(new CollectEvidence(trigger, facts, dumpServers));
             Judgement j = Verdicts.judge(watched.outcome(), evidence.map(e -> new Verdicts.Dump(e.vmcorePath,
-                    Boolean.TRUE.equals(e.readable))).orElse(null), recorder.read(r -> r.lastPhase), recorder.read(r -> r.trigger));
+                    Boolean.TRUE.equals(e.readable), Boolean.TRUE.equals(e.incomplete))).orElse(null), recorder.read(r -> r.lastPhase), recorder.read(r -> r.trigger));
             if (j.verdict() == Verdict.FAIL) {
                 // where the panic path stopped and why: in fields of its own (result.json, journals and the night
                 // store carry it beside the reason)

@@ -80,8 +80,12 @@ public final class RunResult {
         public String kernelAfterRun;
         /** Where the host's kdump writes dumps, from its own configuration. */
         public String dumpTarget;
-        /** Where this run looked for its dump: the inventory's dump_dir, else the configured local directory. */
+        /** Where this run looked for its dump: the inventory's dump_dir, else the configured directory. */
         public String dumpDir;
+        /** The dump server the harness read the dump on (user@server:port), for a dump sent over SSH; else null. */
+        public String dumpServer;
+        /** After a run without a complete dump: what the dump directory's check found wrong (not writable, full). */
+        public String dumpTargetProblem;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -99,6 +103,10 @@ public final class RunResult {
     public static final class Evidence {
         public String vmcorePath;
         public Long vmcoreSize;
+        /** "host", or the dump server (user@server:port) the dump was found and read on. */
+        public String foundOn;
+        /** The tooling left the dump incomplete (its "-incomplete" file, no complete dump): a FAIL. */
+        public Boolean incomplete;
         public Boolean readable;
         public String readWith;
         public String dmesgFile;

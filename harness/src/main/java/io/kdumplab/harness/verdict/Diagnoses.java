@@ -31,11 +31,32 @@ public final class Diagnoses {
      * @param nmisSent             NMIs sent
      * @param nmiSpacingMs         spacing of the first two, or null
      * @param trigger              "nmi" or "sysrq-c"
+     * @param dumpTarget           where the host's kdump writes ("ssh kdump@dumps:/var/crash (...)"), or null
+     * @param dumpTargetProblem    what a check of the dump directory after the run found wrong, or null
+     * @param dumpIncomplete       the tooling left this run's dump incomplete
      */
     public record Input(Outcome outcome, List<String> phases, boolean dumpFound, String terminalLine,
                         List<String> captureKernelLines, List<String> linesBeforeStop, String firstKernelPanic,
                         Long reservedBytes, String captureCmdline, Long emittedAtTrigger, long printedBeforeTrigger,
-                        int nmisSent, Long nmiSpacingMs, String trigger) {}
+                        int nmisSent, Long nmiSpacingMs, String trigger, String dumpTarget, String dumpTargetProblem,
+                        boolean dumpIncomplete) {
+        /** Without dump-target observations (a local target found fine). */
+        public Input(Outcome outcome, List<String> phases, boolean dumpFound, String terminalLine,
+                     List<String> captureKernelLines, List<String> linesBeforeStop, String firstKernelPanic,
+                     Long reservedBytes, String captureCmdline, Long emittedAtTrigger, long printedBeforeTrigger,
+                     int nmisSent, Long nmiSpacingMs, String trigger) {
+            this(outcome, phases, dumpFound, terminalLine, captureKernelLines, linesBeforeStop, firstKernelPanic, reservedBytes,
+                    captureCmdline, emittedAtTrigger, printedBeforeTrigger, nmisSent, nmiSpacingMs, trigger, null, null, false);
+        }
+    }
+
+    /**
+     * What the dump tooling prints when it cannot write the dump where it is configured to (kdump-tools'
+     * kdump-config, kdump-utils' kdump.sh and its dracut module).
+     */
+    private static final Pattern TOOLING_FAILED = Pattern.compile("Unable to reach remote server|failed to save vmcore|"
+            + "Cannot save core|saving vmcore failed|Unable to (?:write to|mount) the remote NFS|Unable to mount remote NFS|"
+            + "No space left on device|Permission denied");
 
     /**
      * How a FAIL's diagnosis rode in its reason before it had fields of its own (journals and night stores written
@@ -93,9 +114,9 @@ public final class Diagnoses {
         Diagnosis.Stop stop;
         if (in.outcome() == Outcome.NO_PANIC) {
             stop = Diagnosis.Stop.NO_PANIC;
-        } else if (in.phases().contains("DUMP_SAVED") || in.dumpFound()) {
+        } else if (in.phases().contains("DUMP_SAVED") && !in.dumpIncomplete() || in.dumpFound() && !in.dumpIncomplete()) {
             stop = Diagnosis.Stop.AFTER_SAVING_DUMP;
-        } else if (in.phases().contains("DUMP_SAVING")) {
+        } else if (in.phases().contains("DUMP_SAVING") || in.dumpIncomplete()) {
             stop = Diagnosis.Stop.WHILE_SAVING_DUMP;
         } else if (in.phases().contains("CAPTURE_KERNEL") || in.outcome() == Outcome.CAPTURE_STARTED) {
             stop = Diagnosis.Stop.IN_CAPTURE_KERNEL;
@@ -110,6 +131,14 @@ public final class Diagnoses {
 
         String cause = null;
         String remedy = null;
+        String toolingSaid = in.captureKernelLines().stream().filter(l -> TOOLING_FAILED.matcher(l).find()).findFirst()
+                .map(Diagnoses::untimed).orElse(null);
+        if (in.dumpTarget() != null) {
+            facts.put("dumpTarget", in.dumpTarget());
+        }
+        if (in.dumpTargetProblem() != null) {
+            facts.put("dumpTargetProblem", in.dumpTargetProblem());
+        }
         switch (stop) {
             case IN_CAPTURE_KERNEL, WHILE_SAVING_DUMP -> {
                 if (captureOom) {
@@ -117,6 +146,15 @@ public final class Diagnoses {
                             + "; the crash-kernel reservation is " + reserved;
                     remedy = "the reservation (" + reserved + ") is too small for this kernel and its kdump initramfs: raise "
                             + "crashkernel= (the seed's value is 1G-4G:192M,4G-64G:256M,64G-:512M) or shrink the kdump initramfs";
+                } else if (in.dumpIncomplete() || toolingSaid != null || in.dumpTargetProblem() != null) {
+                    // the capture kernel ran; the dump target let it down: say which target and what it lacks
+                    cause = (in.dumpIncomplete() ? "the capture kernel began writing the dump to " : "the capture kernel could not "
+                            + "save the dump to ") + (in.dumpTarget() == null ? "its dump target" : in.dumpTarget())
+                            + (in.dumpIncomplete() ? " and did not finish" : "")
+                            + (toolingSaid == null ? "" : ": the dump tooling said \"" + toolingSaid + "\"")
+                            + (in.dumpTargetProblem() == null ? "" : "; after the run, " + in.dumpTargetProblem());
+                    remedy = "fix the dump target (its directory, permissions, free space, and the host's way to it), then run "
+                            + "again; the kernel under test reached its capture kernel";
                 } else if (capturePanic != null) {
                     cause = "the capture kernel panicked (" + capturePanic + ")";
                     remedy = "read the capture kernel's last lines below; check its command line (" + in.captureCmdline() + ")";

@@ -15,13 +15,21 @@ import io.kdumplab.harness.failure.RemoteCommandException;
 public final class Verdicts {
     private Verdicts() {}
 
-    /** What the evidence step found (nothing, or a dump that is or is not readable). */
-    public record Dump(String path, boolean readable) {}
+    /** What the evidence step found (nothing, a dump that is or is not readable, or one the tooling left incomplete). */
+    public record Dump(String path, boolean readable, boolean incomplete) {
+        public Dump(String path, boolean readable) {
+            this(path, readable, false);
+        }
+    }
 
     /** The verdict rule of the seed talk: a readable vmcore from this run is a PASS, anything else a FAIL. */
     public static Judgement judge(Outcome outcome, Dump dump, String lastPhase, String trigger) {
         if (dump != null && dump.readable()) {
             return new Judgement(Verdict.PASS, "vmcore saved and readable: " + dump.path(), null);
+        }
+        if (dump != null && dump.incomplete()) {
+            return new Judgement(Verdict.FAIL, "the capture kernel began saving the dump but did not finish: " + dump.path()
+                    + " was left incomplete", null);
         }
         String last = lastPhase == null ? "none" : lastPhase;
         String reason = switch (outcome) {

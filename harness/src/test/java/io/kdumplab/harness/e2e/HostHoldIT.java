@@ -106,6 +106,13 @@ public class HostHoldIT {
         String password = io.kdumplab.harness.inventory.Inventory.virtualLab(LabFixture.NAME, "tcp")
                 .resolve("virtual-lab", LabFixture.lab().running()).bmc().password().reveal();
         PasswordWatch watch = new PasswordWatch(password);
+        // both runs' dumps go over SSH to the lab's dump server (kdump-tools' SSH=), where the harness reads them: the
+        // same crash cycles prove the SSH dump target (DumpTargetIT has its faults)
+        LabState labState = LabFixture.dumpTarget(io.kdumplab.harness.lab.LabDumpTarget.Kind.SSH);
+        String localDumpsBefore;
+        try (SshShell t = LabFixture.ssh()) {
+            localDumpsBefore = t.run("ls -R /var/crash 2>/dev/null", Duration.ofSeconds(10)).stdout();
+        }
         // the first run goes through the lab's Redfish BMC (the same host, lease and claim): its NMI, over HTTPS
         Process a = harness(logA, Map.of(), "repro", "-i", LabFixture.redfishInventory().toString(), "--reports",
                 reports.toString());
@@ -195,8 +202,22 @@ public class HostHoldIT {
             try (SshShell t = LabFixture.ssh()) {
                 assertEquals(t.check("test -e /var/lib/kdump-harness/claim && echo held || echo free", Duration.ofSeconds(10)),
                         "free", "both runs released the claim");
+                assertEquals(t.run("ls -R /var/crash 2>/dev/null", Duration.ofSeconds(10)).stdout(), localDumpsBefore,
+                        "no new dump on the guest's own disk");
+            }
+            // the dumps were found and read on the dump server, and result.json says where
+            String server = "kdump-dumps@127.0.0.1:" + labState.dumpServer().port();
+            for (RunResult r : List.of(ra, rb)) {
+                assertEquals(r.target.dumpServer, server);
+                assertTrue(r.target.dumpTarget.startsWith("ssh kdump-dumps@kdump-dumpsrv:" + labState.dumpServer().coreDir()),
+                        r.target.dumpTarget);
+                assertEquals(r.evidence.foundOn, server);
+                assertTrue(r.evidence.vmcorePath.startsWith(server + ":" + labState.dumpServer().coreDir() + "/10.0.2.15-"),
+                        r.evidence.vmcorePath);
+                assertEquals(r.evidence.readWith, "makedumpfile --dump-dmesg on the dump server");
             }
         } finally {
+            LabFixture.dumpTarget(io.kdumplab.harness.lab.LabDumpTarget.Kind.LOCAL);
             // a failed assertion must not leave the runs holding the host for the next test: they are stopped the way
             // a user stops them (SIGTERM: each restores the host and releases its hold)
             for (Process p : List.of(a, b)) {

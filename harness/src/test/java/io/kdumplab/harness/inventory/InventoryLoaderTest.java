@@ -49,6 +49,26 @@ public class InventoryLoaderTest {
     }
 
     @Test
+    public void aDumpServerIsReachedWithAPinnedHostKeyAndNeverForALabHost() {
+        String host = String.join("\n",
+                "hosts:",
+                "  - name: a",
+                "    ssh: {host: a.lab, key: /k, host_key_fingerprint: 'SHA256:x'}",
+                "    bmc: {host: a-bmc, user: root, password_env: A_BMC}",
+                "    dump_server: {host: dumps.lab, user: kdump%s}",
+                "");
+        ConfigurationException noKey = bad(String.format(host, ""));
+        assertTrue(noKey.getMessage().contains("lab.yaml:5:") && noKey.getMessage().contains("lacks 'key' in dump_server"),
+                noKey.getMessage());
+        assertTrue(noKey.getMessage().contains("the dump server's host key must be pinned"), noKey.getMessage());
+        InventoryFile ok = InventoryLoader.parse(F, String.format(host, ", key: /d, host_key_fingerprint: 'SHA256:y'"));
+        assertEquals(ok.hosts().get(0).dumpServer().host(), "dumps.lab");
+        ConfigurationException lab = bad("hosts:\n  - name: v\n    lab: default\n    dump_server: {host: d, user: u, key: /k, "
+                + "known_hosts: /kh}\n");
+        assertTrue(lab.getMessage().contains("its dump server is the lab's own"), lab.getMessage());
+    }
+
+    @Test
     public void yamlSyntaxErrorNamesLineAndColumn() {
         ConfigurationException e = bad("hosts:\n  - name: a\n    ssh: {host: x\n");
         assertTrue(e.getMessage().matches("(?s)lab\\.yaml:\\d+:\\d+: not valid YAML.*"), e.getMessage());

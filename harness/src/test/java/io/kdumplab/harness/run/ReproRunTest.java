@@ -84,8 +84,8 @@ public class ReproRunTest {
             return FakeDevice.ok(c, "");
         });
         f.answers.put("date +%s", c -> FakeDevice.ok(c, "1000"));
-        f.answers.put("stat -c", c -> FakeDevice.ok(c, "1001 27000000 /var/crash/202611271200/dump.202611271200"));
-        f.answers.put("cat /tmp/kdump-harness/evidence/dmesg.txt",
+        f.answers.put("stat -c", c -> FakeDevice.ok(c, "DUMP 1001 27000000 /var/crash/202611271200/dump.202611271200"));
+        f.answers.put("makedumpfile",
                 c -> FakeDevice.ok(c, "[ 1.0] Kernel panic - not syncing: NMI: Not continuing\n"));
         f.onNmi = () -> {
             f.console.add("Uhhuh. NMI received for unknown reason 3c on CPU 0.");
@@ -320,7 +320,7 @@ public class ReproRunTest {
     }
 
     @Test
-    public void aDumpSentToAnotherMachineIsRefusedBeforeAnythingIsTouchedNeverGradedFail() throws Exception {
+    public void anSshDumpTargetWithoutADumpServerIsRefusedBeforeAnythingIsTouched() throws Exception {
         FakeDevice f = healthyHost();
         f.answers.put("kdump-tools 2>/dev/null", c -> FakeDevice.ok(c, "coredir=/var/crash\nssh=kdump@dumpsrv.lab\nnfs="));
         RunResult r = run(f, true);

@@ -47,6 +47,13 @@ public final class LabFixture {
         return kernels;
     }
 
+    /** Where the lab's guest sends its dumps (the lab's SSH dump server, or its own /var/crash). */
+    public static synchronized LabState dumpTarget(io.kdumplab.harness.lab.LabDumpTarget.Kind kind) {
+        up();
+        state = lab().dumpTarget(NAME, kind);
+        return state;
+    }
+
     /** The lab was (re)started by a harness process: take its state as it is now. */
     public static synchronized LabState adopt() {
         state = lab().state(NAME).orElseThrow(() -> new IllegalStateException("lab " + NAME + " has no state"));

@@ -64,4 +64,28 @@ public class DiagnosesTest {
         assertEquals(none.stoppedAt(), Diagnosis.Stop.NO_PANIC);
         assertEquals(none.shortText(), "no panic: the nmi did not panic the kernel");
     }
+
+    @Test
+    public void aDumpTargetThatRefusedTheDumpIsNamedWithWhatTheToolingSaid() {
+        var capture = List.of("[    0.000000] Linux version 6.1.0 (kdump)", "[   24.1] kdump-tools[298]: Starting kdump-tools:",
+                "[   40.2] kdump-tools[298]: kdump-tools: Unable to reach remote server kdump@dumps; can't continue");
+        Diagnosis d = Diagnoses.diagnose(new Diagnoses.Input(Outcome.CAPTURE_STARTED, List.of("PANIC", "CAPTURE_KERNEL"), false,
+                null, capture, List.of(), null, 200L << 20, "irqpoll", null, 0, 1, null, "nmi",
+                "ssh kdump@dumps:/crash (/etc/default/kdump-tools SSH=)", "the dump directory kdump@dumps:22:/crash is not "
+                + "writable by kdump", false));
+        assertEquals(d.stoppedAt(), Diagnosis.Stop.IN_CAPTURE_KERNEL);
+        assertTrue(d.cause().contains("could not save the dump to ssh kdump@dumps:/crash"), d.cause());
+        assertTrue(d.cause().contains("Unable to reach remote server") && d.cause().contains("not writable by kdump"), d.cause());
+        assertEquals(d.facts().get("dumpTargetProblem"), "the dump directory kdump@dumps:22:/crash is not writable by kdump");
+    }
+
+    @Test
+    public void aDumpLeftIncompleteStoppedWhileSaving() {
+        Diagnosis d = Diagnoses.diagnose(new Diagnoses.Input(Outcome.CAPTURE_STARTED, List.of("PANIC", "CAPTURE_KERNEL",
+                "DUMP_SAVING"), true, null, List.of("[ 1.0] kdump-tools: failed to save vmcore in kdump@dumps:/crash/h-1"),
+                List.of(), null, 200L << 20, "irqpoll", null, 0, 1, null, "nmi", "ssh kdump@dumps:/crash (x)", null, true));
+        assertEquals(d.stoppedAt(), Diagnosis.Stop.WHILE_SAVING_DUMP);
+        assertTrue(d.cause().startsWith("the capture kernel began writing the dump to ssh kdump@dumps:/crash (x) and did not "
+                + "finish"), d.cause());
+    }
 }

@@ -76,4 +76,12 @@ public class VerdictsTest {
         }
         assertEquals(Verdicts.forTrial(Verdict.PASS, "ok", "any", null).use(), Verdicts.TrialUse.JUDGED, "git-run knows no build kernel");
     }
+
+    @Test
+    public void aDumpLeftIncompleteIsAFailSayingSo() {
+        Judgement j = Verdicts.judge(Outcome.CAPTURE_STARTED, new Verdicts.Dump("kdump@d:22:/crash/h-1/dump-incomplete", false,
+                true), "DUMP_SAVING", "nmi");
+        assertEquals(j.verdict(), Verdict.FAIL);
+        assertTrue(j.reason().contains("did not finish") && j.reason().contains("dump-incomplete"), j.reason());
+    }
 }

@@ -37,8 +37,8 @@ final class DebianBackend implements Distro {
 
     @Override
     public String dumpTargetCommand() {
-        return "sh -c '. " + CONFIG + " 2>/dev/null; printf \"coredir=%s\\nssh=%s\\nnfs=%s\\n\" "
-                + "\"${KDUMP_COREDIR:-/var/crash}\" \"${SSH:-}\" \"${NFS:-}\"'";
+        return "sh -c '. " + CONFIG + " 2>/dev/null; printf \"coredir=%s\\nssh=%s\\nnfs=%s\\nsshkey=%s\\n\" "
+                + "\"${KDUMP_COREDIR:-/var/crash}\" \"${SSH:-}\" \"${NFS:-}\" \"${SSH_KEY:-/root/.ssh/kdump_id_rsa}\"'";
     }
 
     /** SSH= sends the dump to KDUMP_COREDIR on that machine; NFS= mounts the share and writes into it. */
@@ -47,7 +47,7 @@ final class DebianBackend implements Distro {
         java.util.Map<String, String> kv = Distros.keyValues(output);
         String dir = kv.getOrDefault("coredir", "/var/crash");
         if (!kv.getOrDefault("ssh", "").isBlank()) {
-            return new DumpTarget(DumpTarget.Kind.SSH, kv.get("ssh") + ":" + dir, CONFIG + " SSH=");
+            return DumpTarget.ssh(kv.get("ssh"), dir, kv.getOrDefault("sshkey", "/root/.ssh/kdump_id_rsa"), CONFIG + " SSH=");
         }
         if (!kv.getOrDefault("nfs", "").isBlank()) {
             return new DumpTarget(DumpTarget.Kind.NFS, kv.get("nfs"), CONFIG + " NFS=");
@@ -61,13 +61,13 @@ final class DebianBackend implements Distro {
                 + "kdump-config unload >/dev/null 2>&1; kdump-config load";
     }
 
+    /**
+     * kdump-tools (kdump-config savecore): `dump.STAMP` (makedumpfile, flattened when sent over SSH) or `vmcore.STAMP`
+     * (the plain copy it falls back to), `dmesg.STAMP`; `dump-incomplete` or `vmcore-incomplete` until it is done.
+     */
     @Override
-    public String dumpGlob(String dumpDir) {
-        return dumpDir + "/*/dump.*";
-    }
-
-    @Override
-    public String dmesgGlob(String dumpDir) {
-        return dumpDir + "/*/dmesg.*";
+    public io.kdumplab.harness.device.DumpLayout dumpLayout() {
+        return new io.kdumplab.harness.device.DumpLayout(java.util.List.of("dump.*", "vmcore.*"), java.util.List.of("dmesg.*"),
+                java.util.List.of("dump-incomplete*", "vmcore-incomplete*"));
     }
 }

@@ -47,6 +47,7 @@ final class RhelBackend implements Distro {
     @Override
     public DumpTarget dumpTarget(String output) {
         String path = "/var/crash";
+        String sshKey = "/root/.ssh/kdump_id_rsa";
         DumpTarget remote = null;
         for (String raw : output.split("\n")) {
             String line = raw.replaceFirst("#.*", "").strip();
@@ -56,12 +57,16 @@ final class RhelBackend implements Distro {
             }
             switch (w[0]) {
                 case "path" -> path = w[1].strip();
+                case "sshkey" -> sshKey = w[1].strip();
                 case "ssh" -> remote = new DumpTarget(DumpTarget.Kind.SSH, w[1].strip(), CONFIG + " ssh");
                 case "nfs" -> remote = new DumpTarget(DumpTarget.Kind.NFS, w[1].strip(), CONFIG + " nfs");
                 case "raw", "ext2", "ext3", "ext4", "xfs", "btrfs", "minix", "virtiofs" ->
                         remote = new DumpTarget(DumpTarget.Kind.DEVICE, w[0] + " " + w[1].strip(), CONFIG + " " + w[0]);
                 default -> { }
             }
+        }
+        if (remote != null && remote.kind() == DumpTarget.Kind.SSH) {
+            return DumpTarget.ssh(remote.location(), path, sshKey, remote.source());
         }
         if (remote != null) {
             return new DumpTarget(remote.kind(), remote.location() + (remote.kind() == DumpTarget.Kind.NFS
@@ -70,13 +75,13 @@ final class RhelBackend implements Distro {
         return new DumpTarget(DumpTarget.Kind.LOCAL, path, CONFIG + " path");
     }
 
+    /**
+     * kdump-utils: `vmcore` (local, or the plain copy over SSH), `vmcore.flat` (makedumpfile -F over SSH),
+     * `vmcore-dmesg.txt`; `vmcore-incomplete` and `vmcore-dmesg-incomplete.txt` until they are done.
+     */
     @Override
-    public String dumpGlob(String dumpDir) {
-        return dumpDir + "/*/vmcore";
-    }
-
-    @Override
-    public String dmesgGlob(String dumpDir) {
-        return dumpDir + "/*/vmcore-dmesg.txt";
+    public io.kdumplab.harness.device.DumpLayout dumpLayout() {
+        return new io.kdumplab.harness.device.DumpLayout(java.util.List.of("vmcore", "vmcore.flat"),
+                java.util.List.of("vmcore-dmesg.txt"), java.util.List.of("vmcore-incomplete", "vmcore-dmesg-incomplete.txt"));
     }
 }

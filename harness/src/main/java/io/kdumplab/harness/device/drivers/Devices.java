@@ -37,6 +37,11 @@ public final class Devices {
         return new Device(name, new Device.Drivers(shell(ssh), bmc(bmc), none, Distros.declaredOr(null)));
     }
 
+    /** A shell on another machine than a device under test (a dump server), host key pinned as for any host. */
+    public static CommandShell shellTo(SshEndpoint ssh, Deadline deadline) {
+        return SshShell.connect(ssh, deadline);
+    }
+
     private static Device.ShellConnector shell(SshEndpoint ssh) {
         return new Device.ShellConnector() {
             @Override

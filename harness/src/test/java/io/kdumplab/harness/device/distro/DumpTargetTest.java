@@ -33,6 +33,10 @@ public class DumpTargetTest {
         DumpTarget ssh = debian("KDUMP_COREDIR=/var/crash\nSSH=\"kdump@dumpsrv.lab\"\nSSH_KEY=/root/.ssh/kdump_id_rsa\n");
         assertEquals(ssh.kind(), DumpTarget.Kind.SSH);
         assertEquals(ssh.location(), "kdump@dumpsrv.lab:/var/crash");
+        assertEquals(ssh.remote(), "kdump@dumpsrv.lab");
+        assertEquals(ssh.directory(), "/var/crash");
+        assertEquals(ssh.sshKey(), "/root/.ssh/kdump_id_rsa");
+        assertEquals(debian("SSH=kdump@d\nSSH_KEY=\"/etc/kdump/key\" # the lab's\n").sshKey(), "/etc/kdump/key");
         DumpTarget nfs = debian("NFS=\"nfs.lab:/export/crash\"\n");
         assertEquals(nfs.kind(), DumpTarget.Kind.NFS);
         assertEquals(nfs.location(), "nfs.lab:/export/crash");
@@ -46,6 +50,8 @@ public class DumpTargetTest {
         DumpTarget ssh = b.dumpTarget("ssh kdump@dumpsrv.lab\nsshkey /root/.ssh/kdump_id_rsa\npath /dumps\n");
         assertEquals(ssh.kind(), DumpTarget.Kind.SSH);
         assertEquals(ssh.location(), "kdump@dumpsrv.lab:/dumps");
+        assertEquals(ssh.sshKey(), "/root/.ssh/kdump_id_rsa");
+        assertEquals(ssh.directory(), "/dumps");
         assertEquals(b.dumpTarget("nfs nfs.lab:/export/crash\n").describe(), "nfs nfs.lab:/export/crash:/var/crash (/etc/kdump.conf nfs)");
         DumpTarget dev = b.dumpTarget("xfs UUID=0b1c-22\npath /crash\n");
         assertEquals(dev.kind(), DumpTarget.Kind.DEVICE);

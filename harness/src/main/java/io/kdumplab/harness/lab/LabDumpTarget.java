@@ -1,0 +1,122 @@
+package io.kdumplab.harness.lab;
+
+import io.kdumplab.harness.device.CommandShell;
+import io.kdumplab.harness.failure.ConfigurationException;
+import io.kdumplab.harness.util.AtomicFiles;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Where the lab's guest sends its dumps: `local` (its own /var/crash, the image's default) or `ssh` (the lab's SSH dump
+ * server, through kdump-tools' own SSH= setting, as an admin configures it). The choice lives in the lab directory and
+ * survives `lab down`/`lab up`; every `lab up` re-applies it, since the dump server's port is chosen afresh.
+ */
+public final class LabDumpTarget {
+    public enum Kind { LOCAL, SSH }
+
+    static final String FILE = "dump-target";
+    /** The name the guest knows the dump server by; its address and port are in the ssh client drop-in. */
+    static final String ALIAS = "kdump-dumpsrv";
+    /** QEMU's user network: the host, as the guest sees it (connections arrive on the host's loopback). */
+    static final String HOST_FROM_GUEST = "10.0.2.2";
+    static final String GUEST_KEY = "/root/.ssh/kdump_id_ed25519";
+    static final String BEGIN = "# >>> kdump-harness lab dump target (set by: harness lab dump-target)";
+    static final String END = "# <<< kdump-harness lab dump target";
+    private static final String SSH_DROPIN = "/etc/ssh/ssh_config.d/kdump-harness-dump-server.conf";
+    private static final String KNOWN_HOSTS = "/etc/ssh/kdump-harness-dump-server.known_hosts";
+    private static final String NET_DROPIN = "/etc/systemd/system/kdump-tools-dump.service.d/kdump-harness-network.conf";
+    private static final Duration CONFIGURE = Duration.ofSeconds(120);
+
+    private LabDumpTarget() {}
+
+    public static Kind parse(String s) {
+        try {
+            return Kind.valueOf(s.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("unknown dump target '" + s + "'", "use 'ssh' or 'local'");
+        }
+    }
+
+    static Kind chosen(Path labDir) {
+        Path f = labDir.resolve(FILE);
+        try {
+            return Files.exists(f) ? parse(Files.readString(f).strip()) : Kind.LOCAL;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void choose(Path labDir, Kind kind) {
+        AtomicFiles.write(labDir.resolve(FILE), kind.name().toLowerCase(Locale.ROOT) + "\n");
+    }
+
+    /**
+     * The guest's side of an SSH target: its own kdump key, the dump server pinned by host key in an ssh client
+     * drop-in, kdump-tools' SSH=/SSH_KEY=/KDUMP_COREDIR= in a marked block of /etc/default/kdump-tools, and networking
+     * in the capture kernel's boot (the image masks systemd-networkd-wait-online and the dump unit starts alone).
+     * Returns the guest's public key, for the server's authorized_keys.
+     */
+    static String configureSsh(CommandShell root, LabState.DumpServer d, String hostKeyLine) {
+        String script = String.join("\n",
+                "set -e",
+                "install -d -m 700 /root/.ssh",
+                "[ -f " + GUEST_KEY + " ] || ssh-keygen -q -t ed25519 -N '' -C kdump@lab-guest -f " + GUEST_KEY,
+                "cat > " + SSH_DROPIN + " <<'EOF'",
+                "# written by the kdump harness: the lab's SSH dump server",
+                "Host " + ALIAS,
+                "    HostName " + HOST_FROM_GUEST,
+                "    Port " + d.port(),
+                "    HostKeyAlias " + ALIAS,
+                "    UserKnownHostsFile " + KNOWN_HOSTS,
+                "    StrictHostKeyChecking yes",
+                "    BatchMode yes",
+                "    ConnectTimeout 10",
+                "EOF",
+                "printf '%s\\n' '" + ALIAS + " " + hostKeyLine + "' > " + KNOWN_HOSTS,
+                "mkdir -p " + NET_DROPIN.substring(0, NET_DROPIN.lastIndexOf('/')),
+                "cat > " + NET_DROPIN + " <<'EOF'",
+                "# written by the kdump harness: the capture kernel's boot starts kdump-tools-dump.service alone;",
+                "# an SSH dump target needs the network up first",
+                "[Unit]",
+                "Wants=systemd-networkd.service",
+                "After=systemd-networkd.service",
+                "[Service]",
+                "ExecStartPre=-/lib/systemd/systemd-networkd-wait-online --any --timeout=30",
+                "EOF",
+                "systemctl daemon-reload",
+                removeBlock(),
+                "cat >> /etc/default/kdump-tools <<'EOF'",
+                BEGIN,
+                "SSH=\"" + d.user() + "@" + ALIAS + "\"",
+                "SSH_KEY=" + GUEST_KEY,
+                "KDUMP_COREDIR=\"" + d.coreDir() + "\"",
+                "SSH_KDUMP_RETRY=5",
+                END,
+                "EOF",
+                reload(),
+                "cat " + GUEST_KEY + ".pub");
+        String out = root.check(script, CONFIGURE);
+        return out.lines().filter(l -> l.startsWith("ssh-")).reduce((a, b) -> b).orElseThrow(() ->
+                new IllegalStateException("the guest printed no public key: " + out));
+    }
+
+    /** Back to the image's own setting (dumps in the guest's /var/crash); the guest keeps its key. */
+    static void configureLocal(CommandShell root) {
+        root.check(String.join("\n", "set -e", removeBlock(), "rm -f " + SSH_DROPIN + " " + KNOWN_HOSTS + " " + NET_DROPIN,
+                "systemctl daemon-reload", reload()), CONFIGURE);
+    }
+
+    private static String removeBlock() {
+        // both markers are plain text for sed (no '/', '.', '*' or brackets)
+        return "sed -i '/^" + BEGIN + "$/,/^" + END + "$/d' /etc/default/kdump-tools";
+    }
+
+    private static String reload() {
+        return "kdump-config unload >/dev/null 2>&1 || true; kdump-config load >/dev/null";
+    }
+}
