@@ -111,7 +111,7 @@ public final class LabDumpTarget {
                 "systemctl daemon-reload", reload()), CONFIGURE);
     }
 
-    private static String removeBlock() {
+    static String removeBlock() {
         // both markers are plain text for sed (no '/', '.', '*' or brackets)
         return "sed -i '/^" + BEGIN + "$/,/^" + END + "$/d' /etc/default/kdump-tools";
     }
