@@ -319,6 +319,52 @@ public class ReproRunTest {
         }
     }
 
+    private static RunResult runOn(TargetHost h, FakeDevice f) throws Exception {
+        return new ReproRun(h, Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
+                Files.createTempDirectory("runs"), f.device("fake-host"), new FastClock()).execute();
+    }
+
+    @Test
+    public void theInventorysDumpDirOverridesTheConfigurationAndTheDisagreementIsNoted() throws Exception {
+        FakeDevice f = healthyHost();
+        f.answers.put("stat -c", c -> FakeDevice.ok(c, c.contains("cd '/srv/dumps'")
+                ? "DUMP 1001 27000000 /srv/dumps/202611271200/dump.202611271200" : ""));
+        TargetHost h = host();
+        RunResult r = runOn(new TargetHost(h.name(), h.ssh(), h.bmc(), h.console(), h.distro(), h.crashkernel(), "/srv/dumps",
+                null, null, null), f);
+        assertEquals(r.verdict, Verdict.PASS, r.reason);
+        assertTrue(r.notes.stream().anyMatch(n -> n.contains("inventory dump_dir /srv/dumps overrides the host's configured "
+                + "local /var/crash")), r.notes.toString());
+        assertEquals(r.target.dumpDir, "/srv/dumps");
+        assertEquals(r.evidence.vmcorePath, "/srv/dumps/202611271200/dump.202611271200");
+    }
+
+    @Test
+    public void anNfsTargetIsRefusedBeforeAnythingIsTouched() throws Exception {
+        FakeDevice f = healthyHost();
+        f.answers.put("kdump-tools 2>/dev/null", c -> FakeDevice.ok(c, "coredir=/var/crash\nssh=\nnfs=nfs.lab:/export/crash"));
+        RunResult r = run(f, true);
+        assertEquals(r.verdict, Verdict.CONFIG_ERROR, r.reason);
+        assertTrue(r.reason.contains("nfs nfs.lab:/export/crash"), r.reason);
+        assertTrue(f.commands.stream().noneMatch(c -> c.contains("sysctl -qw") || c.contains("insmod")), "nothing touched");
+    }
+
+    @Test
+    public void aHostThatCannotLogInToItsDumpServerIsRefusedBeforeAnythingIsTouched() throws Exception {
+        FakeDevice f = healthyHost();
+        f.answers.put("kdump-tools 2>/dev/null", c -> FakeDevice.ok(c,
+                "coredir=/srv/crash\nssh=kdump@dumpsrv.lab\nnfs=\nsshkey=/root/.ssh/kdump_id_rsa"));
+        f.answers.put("-o BatchMode=yes", c -> new CommandResult(c, 255, "", "kdump@dumpsrv.lab: Permission denied (publickey)."));
+        TargetHost h = host();
+        Path key = Files.createTempFile("dump-key", "");
+        RunResult r = runOn(new TargetHost(h.name(), h.ssh(), h.bmc(), h.console(), h.distro(), h.crashkernel(), null, null,
+                null, null, new SshEndpoint("dumpsrv.lab", 22, "kdump", key, "SHA256:y", null)), f);
+        assertEquals(r.verdict, Verdict.CONFIG_ERROR, r.reason);
+        assertTrue(r.reason.contains("cannot log in to its dump server as kdump would (ssh -i /root/.ssh/kdump_id_rsa "
+                + "kdump@dumpsrv.lab): kdump@dumpsrv.lab: Permission denied (publickey)."), r.reason);
+        assertTrue(f.commands.stream().noneMatch(c -> c.contains("sysctl -qw") || c.contains("insmod")), "nothing touched");
+    }
+
     @Test
     public void anSshDumpTargetWithoutADumpServerIsRefusedBeforeAnythingIsTouched() throws Exception {
         FakeDevice f = healthyHost();
