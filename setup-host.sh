@@ -17,6 +17,8 @@ PACKAGES=(
   man-db bsdextrautils                     # the man pages' render test (man, col)
   redfishtool python3-sushy                # independent Redfish clients that check the lab's Redfish service
   openssh-server makedumpfile              # the lab's SSH dump server (its own sshd) and reading dumps where they lie
+  ser2net                                  # the lab's telnet/RFC 2217 console server in front of the serial line
+  socat                                    # the lab's SSH console: its forced command attaches to the serial line
 )
 [ "$(id -u)" = 0 ] || { echo "setup-host.sh: run as root (apt-get and the image build need it)" >&2; exit 1; }
 missing=()
@@ -24,6 +26,7 @@ for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 had_sshd=$(dpkg-query -W -f='${Status}' openssh-server 2>/dev/null | grep -c "install ok installed" || true)
+had_ser2net=$(dpkg-query -W -f='${Status}' ser2net 2>/dev/null | grep -c "install ok installed" || true)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-host.sh: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -35,6 +38,10 @@ fi
 if [ "$had_sshd" = 0 ] && [ -d /run/systemd/system ]; then
   systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
   echo "setup-host.sh: openssh-server installed for the lab's dump server; its system service (port 22) left disabled"
+fi
+if [ "$had_ser2net" = 0 ] && [ -d /run/systemd/system ]; then
+  systemctl disable --now ser2net.service >/dev/null 2>&1 || true
+  echo "setup-host.sh: ser2net installed for the lab's telnet console; its system service left disabled (the lab runs its own)"
 fi
 # The account the lab's guests send their dumps to (kdump-tools SSH=): no password, no login shell beyond what
 # kdump-tools runs (mkdir, dd, mv, scp), dumps under its home.

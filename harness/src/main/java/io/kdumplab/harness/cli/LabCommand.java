@@ -224,9 +224,11 @@ public final class LabCommand implements Runnable {
             System.out.printf("  SSH       : %s@%s:%d key %s host key %s — %s%n", st.ssh().user(), st.ssh().host(),
                     st.ssh().port(), st.ssh().key(), st.ssh().hostKeyFingerprint(),
                     st.ssh().answers() ? "answering" : "NOT ANSWERING (" + st.ssh().error() + ")");
-            System.out.printf("  console   : serial %s (%d baud), tcp %s, log %s%n", st.console().serialDevice(),
-                    st.console().baud(), st.console().tcp(), st.console().log());
+            System.out.printf("  console   : serial %s (%d baud), tcp %s, telnet %s, log %s%n", st.console().serialDevice(),
+                    st.console().baud(), st.console().tcp(), st.console().telnet() == null ? "none (ser2net missing)"
+                            : st.console().telnet() + " (ser2net, RFC 2217)", st.console().log());
             System.out.println("  SOL       : " + st.console().sol());
+            System.out.println("  SSH cons. : " + (st.console().ssh() == null ? "none (sshd or socat missing)" : st.console().ssh()));
             System.out.printf("  kernel    : %s (image: default %s, PREEMPT_RT %s, bisection %s)%n", st.runningKernel(),
                     st.kernels().defaultKernel(), st.kernels().rt(), String.join(" ", st.kernels().bisection()));
             System.out.printf("  kdump     : %s (crashkernel=%s, capture kernel loaded: %s)%n",

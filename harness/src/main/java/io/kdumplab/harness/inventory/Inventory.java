@@ -61,6 +61,24 @@ public final class Inventory {
             ConsoleEndpoint console = switch (c.type()) {
                 case "serial" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SERIAL, s.serialDevice(), s.baud(), null, 0);
                 case "sol" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, s.baud(), null, 0);
+                case "telnet" -> {
+                    if (s.telnetPort() == 0) {
+                        throw new ConfigurationException("virtual lab '" + h.lab() + "' has no telnet console server (ser2net "
+                                + "is not installed, or the lab was started by an older harness)", "install ser2net "
+                                + "(./setup-host.sh) and restart the lab: ./harness.sh lab down --name " + h.lab()
+                                + " && ./harness.sh lab up --name " + h.lab());
+                    }
+                    yield new ConsoleEndpoint(ConsoleEndpoint.Type.TELNET, null, s.baud(), s.consoleHost(), s.telnetPort());
+                }
+                case "ssh" -> {
+                    if (s.sshConsole() == null) {
+                        throw new ConfigurationException("virtual lab '" + h.lab() + "' has no SSH console (sshd or socat is "
+                                + "not installed, or the lab was started by an older harness)", "install openssh-server and "
+                                + "socat (./setup-host.sh) and restart the lab: ./harness.sh lab down --name " + h.lab()
+                                + " && ./harness.sh lab up --name " + h.lab());
+                    }
+                    yield ConsoleEndpoint.ssh(s.sshConsole(), null, s.baud());
+                }
                 default -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, s.baud(), s.consoleHost(), s.consolePort());
             };
             BmcEndpoint bmc = s.bmc();
@@ -84,6 +102,10 @@ public final class Inventory {
         ConsoleEndpoint console = switch (c.type()) {
             case "serial" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SERIAL, c.device(), c.baud() == null ? 115200 : c.baud(), null, 0);
             case "tcp" -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, c.baud() == null ? 115200 : c.baud(), c.host(), c.port());
+            case "telnet" -> new ConsoleEndpoint(ConsoleEndpoint.Type.TELNET, null, c.baud() == null ? 115200 : c.baud(), c.host(),
+                    c.port());
+            case "ssh" -> ConsoleEndpoint.ssh(ssh(new InventoryFile.Ssh(c.host(), c.port(), c.user(), c.key(), c.hostKeyFingerprint(),
+                    c.knownHosts()), "root"), c.command(), c.baud() == null ? 115200 : c.baud());
             default -> new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, c.baud() == null ? 115200 : c.baud(), null, 0);
         };
         return new TargetHost(h.name(), sshEp, bmcEp, console, h.distro(), crash, dumpDir, null, h.kernel(), HostWatch.NONE,

@@ -38,5 +38,10 @@ public record InventoryFile(@JsonProperty(required = true) List<Host> hosts) {
                       String tlsFingerprint, String caFile, String systemId) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Console(String type, String device, Integer baud, String host, Integer port) {}
+    public record Console(String type, String device, Integer baud, String host, Integer port, String user, String key,
+                          String hostKeyFingerprint, String knownHosts, String command) {
+        public Console(String type, String device, Integer baud, String host, Integer port) {
+            this(type, device, baud, host, port, null, null, null, null, null);
+        }
+    }
 }

@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  * what was expected; all validation errors are collected and reported at once.
  */
 public final class InventoryLoader {
-    static final Set<String> CONSOLE_TYPES = Set.of("serial", "sol", "tcp");
+    static final Set<String> CONSOLE_TYPES = Set.of("serial", "sol", "tcp", "telnet", "ssh");
     /** BMC protocols by their inventory name (`bmc: type:`); a new protocol is a driver, a line here and one in the factory. */
     static final Set<String> BMC_TYPES = Set.of("ipmi", "redfish");
     static final java.util.regex.Pattern TLS_PIN = java.util.regex.Pattern.compile("(?i)SHA256:([0-9a-f]{2}:?){31}[0-9a-f]{2}");
@@ -171,11 +171,21 @@ public final class InventoryLoader {
             if (h.console() != null) {
                 String type = h.console().type();
                 if (type == null || !CONSOLE_TYPES.contains(type)) {
-                    errors.add(loc.at(p + "/console/type") + ": console type '" + type + "' is unknown; expected serial, sol or tcp");
+                    errors.add(loc.at(p + "/console/type") + ": console type '" + type + "' is unknown; expected serial, sol, tcp, telnet or ssh");
                 } else if (type.equals("serial") && h.lab() == null && blank(h.console().device())) {
                     errors.add(loc.at(p + "/console") + ": a serial console needs 'device' (e.g. /dev/ttyUSB0)");
-                } else if (type.equals("tcp") && h.lab() == null && (blank(h.console().host()) || h.console().port() == null)) {
-                    errors.add(loc.at(p + "/console") + ": a tcp console needs 'host' and 'port' (the console server)");
+                } else if ((type.equals("tcp") || type.equals("telnet")) && h.lab() == null
+                        && (blank(h.console().host()) || h.console().port() == null)) {
+                    errors.add(loc.at(p + "/console") + ": a " + type + " console needs 'host' and 'port' (the console server)");
+                } else if (type.equals("ssh") && h.lab() == null) {
+                    // a BMC's or console server's SSH console: pinned like any SSH host, a key of the harness's own
+                    require(errors, loc, p + "/console", "host", h.console().host(), h.name());
+                    require(errors, loc, p + "/console", "user", h.console().user(), h.name());
+                    require(errors, loc, p + "/console", "key", h.console().key(), h.name());
+                    if (blank(h.console().hostKeyFingerprint()) && blank(h.console().knownHosts())) {
+                        errors.add(loc.at(p + "/console") + ": host '" + h.name() + "': the SSH console's host key must be "
+                                + "pinned: set host_key_fingerprint (SHA256:...) or known_hosts");
+                    }
                 }
                 port(errors, loc, p + "/console/port", h.console().port());
             }

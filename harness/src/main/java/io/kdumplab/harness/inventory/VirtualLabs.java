@@ -9,10 +9,11 @@ public interface VirtualLabs {
     /** The endpoints of a lab instance as they are now. */
     /**
      * redfish: the lab's Redfish service (null for a lab started before it had one); dumpServer: its SSH dump server
-     * while the lab's dump target is ssh (else null).
+     * while the lab's dump target is ssh (else null); telnetPort: its telnet/RFC 2217 console server (0: none);
+     * sshConsole: its SSH console port, where the login attaches to the serial line (null: none).
      */
     record Endpoints(SshEndpoint ssh, BmcEndpoint bmc, BmcEndpoint redfish, String serialDevice, int baud, String consoleHost,
-                     int consolePort, HostWatch watch, SshEndpoint dumpServer) {}
+                     int consolePort, HostWatch watch, SshEndpoint dumpServer, int telnetPort, SshEndpoint sshConsole) {}
 
     Endpoints endpoints(String labName);
 

@@ -10,7 +10,6 @@ import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.Wait;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -124,9 +123,9 @@ final class DumpServerProcess {
         Files.setPosixFilePermissions(serverDir.resolve("authorized_keys"), PosixFilePermissions.fromString("rw-r--r--"));
     }
 
-    private static Path ensureKey(Path key) {
+    static Path ensureKey(Path key) {
         if (!Files.exists(key)) {
-            run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kdump-harness-lab-dump-server", "-f", key.toString());
+            run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kdump-harness-lab", "-f", key.toString());
         }
         return key;
     }
@@ -136,14 +135,6 @@ final class DumpServerProcess {
         if (!o.ok()) {
             throw new InfrastructureException("dump-server", String.join(" ", command) + " failed: " + o.output().strip(),
                     "check that this machine was set up with ./setup-host.sh");
-        }
-    }
-
-    static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -37,6 +37,14 @@ public record LabLiveness(Kind kind, String why) {
         if (dumps.isPresent()) {
             return new LabLiveness(Kind.LEFT_OVER, "left over: its SSH dump server died (" + dumps.get() + ")");
         }
+        Optional<String> telnet = s.telnet() != null ? s.telnetProcess().whyNotRunning(proc) : Optional.empty();
+        if (telnet.isPresent()) {
+            return new LabLiveness(Kind.LEFT_OVER, "left over: its telnet console server (ser2net) died (" + telnet.get() + ")");
+        }
+        Optional<String> sshConsole = s.sshConsole() != null ? s.sshConsoleProcess().whyNotRunning(proc) : Optional.empty();
+        if (sshConsole.isPresent()) {
+            return new LabLiveness(Kind.LEFT_OVER, "left over: its SSH console (sshd) died (" + sshConsole.get() + ")");
+        }
         Optional<String> relay = s.relay().whyNotRunning(proc);
         if (relay.isPresent()) {
             return new LabLiveness(Kind.LEFT_OVER, "left over: its serial line (console relay) died (" + relay.get() + ")");

@@ -45,6 +45,12 @@ public final class LabProcesses {
         Processes.readPid(dir.resolve("qemu.pid")).filter(pid -> ownedBy(dir, pid, "qemu.pid"))
                 .ifPresent(pid -> Processes.stop(pid, Duration.ofSeconds(10)));
         if (s != null) {
+            if (s.telnet() != null) {
+                s.telnetProcess().stopIfRunning(Duration.ofSeconds(5));
+            }
+            if (s.sshConsole() != null) {
+                s.sshConsoleProcess().stopIfRunning(Duration.ofSeconds(5));
+            }
             s.relay().stopIfRunning(Duration.ofSeconds(5));
         }
         Processes.readPid(dir.resolve("relay.pid")).filter(pid -> ownedBy(dir, pid, "relay.pid"))

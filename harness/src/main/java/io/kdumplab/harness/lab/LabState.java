@@ -24,7 +24,39 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
                        String kernel, String rtKernel, String accel, int baud, String startedAt,
                        String bootId, long relayStartTicks, long bmcStartTicks,
                        int redfishPort, long redfishPid, long redfishStartTicks, String redfishFingerprint,
-                       DumpServer dumpServer) {
+                       DumpServer dumpServer, TelnetConsole telnet, SshConsole sshConsole) {
+
+    /** The lab's SSH console (serial over SSH): its sshd, the login and key that attach to the line; null: none. */
+    public record SshConsole(int port, long pid, long startTicks, String user, String key, String hostKeyFingerprint,
+                             String knownHosts) {}
+
+    public ProcessIdentity sshConsoleProcess() {
+        return new ProcessIdentity(sshConsole == null ? 0 : sshConsole.pid(), sshConsole == null ? 0 : sshConsole.startTicks(),
+                bootId == null ? "" : bootId);
+    }
+
+    LabState withSshConsole(SshConsole c) {
+        return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
+                sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
+                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, redfishPort, redfishPid, redfishStartTicks,
+                redfishFingerprint, dumpServer, telnet, c);
+    }
+
+    /** The lab's telnet/RFC 2217 console server (ser2net) in front of the serial line; null when ser2net is missing. */
+    public record TelnetConsole(int port, long pid, long startTicks) {}
+
+    /** ser2net, while the lab has one. */
+    public ProcessIdentity telnetProcess() {
+        return new ProcessIdentity(telnet == null ? 0 : telnet.pid(), telnet == null ? 0 : telnet.startTicks(),
+                bootId == null ? "" : bootId);
+    }
+
+    LabState withTelnet(TelnetConsole t) {
+        return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
+                sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
+                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, redfishPort, redfishPid, redfishStartTicks,
+                redfishFingerprint, dumpServer, t, sshConsole);
+    }
 
     /**
      * The lab's SSH dump server while the lab's dump target is `ssh` (null otherwise): its own sshd on the loopback,
@@ -43,7 +75,7 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
         return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
                 sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
                 baud, startedAt, bootId, relayStartTicks, bmcStartTicks, redfishPort, redfishPid, redfishStartTicks,
-                redfishFingerprint, d);
+                redfishFingerprint, d, telnet, sshConsole);
     }
 
     static final String FILE = "state.json";
@@ -61,7 +93,8 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
     LabState withRedfish(int port, long pid, long startTicks, String fingerprint) {
         return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
                 sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
-                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, port, pid, startTicks, fingerprint, dumpServer);
+                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, port, pid, startTicks, fingerprint, dumpServer, telnet,
+                sshConsole);
     }
 
     public ProcessIdentity bmc() {

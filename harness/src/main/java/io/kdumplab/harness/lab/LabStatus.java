@@ -21,7 +21,11 @@ public record LabStatus(String name, boolean up, String condition, Map<String, B
     public record Ssh(String host, int port, String user, String key, String hostKeyFingerprint, String knownHosts,
                       boolean answers, String error) {}
 
-    public record Console(String serialDevice, int baud, String tcp, String sol, String log) {}
+    /**
+     * telnet: the telnet/RFC 2217 console server (ser2net); ssh: the SSH console (user@host:port, key, host key);
+     * each null when the lab has none.
+     */
+    public record Console(String serialDevice, int baud, String tcp, String sol, String log, String telnet, String ssh) {}
 
     public record Kdump(boolean ready, String crashkernel, boolean crashKernelLoaded) {}
 }

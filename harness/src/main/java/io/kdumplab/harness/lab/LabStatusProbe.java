@@ -66,7 +66,9 @@ final class LabStatusProbe {
                 new LabStatus.Console(s.ptyLink(), s.baud(), s.host() + ":" + s.consolePort(),
                         "ipmitool -I lanplus -C 3 -H " + s.host() + " -p " + s.bmcPort() + " -U " + s.bmcUser()
                                 + " -f " + s.bmcPasswordFile() + " sol activate",
-                        s.consoleLog()),
+                        s.consoleLog(), s.telnet() == null ? null : s.host() + ":" + s.telnet().port(),
+                        s.sshConsole() == null ? null : s.sshConsole().user() + "@" + s.host() + ":" + s.sshConsole().port()
+                                + " key " + s.sshConsole().key() + " host key " + s.sshConsole().hostKeyFingerprint()),
                 new LabStatus.Kdump(crashkernel != null && loaded, crashkernel, loaded),
                 kernel, kernels(s), s.imageDir(), s.accel(), redfish(s), dumpTarget(s));
     }

@@ -152,7 +152,20 @@ public final class VirtualLab {
                     knownHosts.toString(), dir.resolve("ttyS0").toString(), dir.resolve("console.log").toString(),
                     image.dir().toString(), image.recipeHash(), image.kernel(), image.rtKernel(), spec.accel(),
                     spec.baud(), Instant.now().toString(), bmcId.bootId(), relayId.startTicks(), bmcId.startTicks(),
-                    0, 0, 0, null, null);
+                    0, 0, 0, null, null, null, null);
+            if (TelnetConsoleProcess.available()) {
+                int telnetPort = ports.tcp("telnet console server", 0);
+                ProcessIdentity t = TelnetConsoleProcess.start(dir, dir.resolve("ttyS0").toString(), telnetPort, spec.baud(),
+                        progress);
+                state = state.withTelnet(new LabState.TelnetConsole(telnetPort, t.pid(), t.startTicks()));
+            } else {
+                progress.accept("ser2net is not installed: the lab has no telnet console server (apt-get install ser2net)");
+            }
+            if (SshConsoleProcess.available()) {
+                state = SshConsoleProcess.start(dir, state, ports.tcp("SSH console", 0), progress);
+            } else {
+                progress.accept("sshd or socat is not installed: the lab has no SSH console (apt-get install openssh-server socat)");
+            }
             state.save(dir);
 
             try {
@@ -388,7 +401,8 @@ public final class VirtualLab {
                 busy.add(s.bmcPort() + "/udp");
             }
             for (int p : new int[] {s.sshPort(), s.consolePort(), s.vmPort(), s.redfishPort(),
-                    s.dumpServer() == null ? 0 : s.dumpServer().port()}) {
+                    s.dumpServer() == null ? 0 : s.dumpServer().port(), s.telnet() == null ? 0 : s.telnet().port(),
+                    s.sshConsole() == null ? 0 : s.sshConsole().port()}) {
                 if (p > 0 && !fp.free(p, false)) {
                     busy.add(p + "/tcp");
                 }
@@ -455,7 +469,15 @@ public final class VirtualLab {
     public static io.kdumplab.harness.inventory.VirtualLabs.Endpoints endpoints(Path dir, LabState s) {
         return new io.kdumplab.harness.inventory.VirtualLabs.Endpoints(sshEndpoint(s), bmcEndpoint(s), redfishEndpoint(s),
                 s.ptyLink(), s.baud(),
-                s.host(), s.consolePort(), new LabWatch(dir, s), dumpServerEndpoint(s));
+                s.host(), s.consolePort(), new LabWatch(dir, s), dumpServerEndpoint(s), s.telnet() == null ? 0 : s.telnet().port(),
+                sshConsoleEndpoint(s));
+    }
+
+    /** The lab's SSH console as an inventory would name it (its key, its host key pinned); null when it has none. */
+    public static SshEndpoint sshConsoleEndpoint(LabState s) {
+        LabState.SshConsole c = s.sshConsole();
+        return c == null ? null : new SshEndpoint(s.host(), c.port(), c.user(), Path.of(c.key()), c.hostKeyFingerprint(),
+                Path.of(c.knownHosts()));
     }
 
     /** How the harness reaches the lab's SSH dump server (its reading key, the server's host key pinned); null when none. */

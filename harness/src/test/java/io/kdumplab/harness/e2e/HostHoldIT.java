@@ -5,6 +5,7 @@ import io.kdumplab.harness.verdict.Verdict;
 import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.run.RunResult;
+import io.kdumplab.harness.support.ConsoleTap;
 import io.kdumplab.harness.support.LabFixture;
 import io.kdumplab.harness.support.TestDatabase;
 import io.kdumplab.harness.wait.Deadline;
@@ -34,6 +35,10 @@ import static org.testng.Assert.assertTrue;
  * databases exclude each other through the claim on the host alone, and the
  * claim of one killed with -9 is taken over after its deadline. The second
  * run is the sysrq-c control (what ReproIT asserted of it before).
+ * <p>
+ * The two crash cycles also prove partner-hardware interfaces: the first run's NMI goes through the lab's Redfish
+ * BMC and its console over the lab's SSH console; the second reads its console through ser2net (telnet, RFC 2217);
+ * both send their dumps over SSH to the lab's dump server, where the harness reads them.
  */
 @Test(groups = "lab", singleThreaded = true)
 public class HostHoldIT {
@@ -113,11 +118,19 @@ public class HostHoldIT {
         try (SshShell t = LabFixture.ssh()) {
             localDumpsBefore = t.run("ls -R /var/crash 2>/dev/null", Duration.ofSeconds(10)).stdout();
         }
-        // the first run goes through the lab's Redfish BMC (the same host, lease and claim): its NMI, over HTTPS
-        Process a = harness(logA, Map.of(), "repro", "-i", LabFixture.redfishInventory().toString(), "--reports",
-                reports.toString());
+        // the first run goes through the lab's Redfish BMC (the same host, lease and claim): its NMI, over HTTPS; it
+        // reads its console over the lab's SSH console (serial over SSH, as a BMC's port 2200). The second reads it
+        // through the lab's telnet console server (ser2net, RFC 2217). The serial line is read alongside by a second
+        // client of the lab's console relay.
+        Path inventoryA = work.resolve("redfish-ssh-console.yaml");
+        Files.writeString(inventoryA, "hosts:\n  - {name: virtual-lab, lab: " + LabFixture.NAME
+                + ", bmc: {type: redfish}, console: {type: ssh}}\n");
+        Path telnetInventory = work.resolve("telnet.yaml");
+        Files.writeString(telnetInventory, "hosts:\n  - {name: virtual-lab, lab: " + LabFixture.NAME + ", console: {type: telnet}}\n");
+        ConsoleTap serialLine = new ConsoleTap(labState);
+        Process a = harness(logA, Map.of(), "repro", "-i", inventoryA.toString(), "--reports", reports.toString());
         Thread.sleep(2000);
-        Process b = harness(logB, Map.of(), "repro", "--lab", LabFixture.NAME, "--control", "sysrq-c", "--reports",
+        Process b = harness(logB, Map.of(), "repro", "-i", telnetInventory.toString(), "--control", "sysrq-c", "--reports",
                 reports.toString());
         try {
             String outA = awaitLine(logA, "claim on virtual-lab taken", Duration.ofMinutes(3));
@@ -205,6 +218,17 @@ public class HostHoldIT {
                 assertEquals(t.run("ls -R /var/crash 2>/dev/null", Duration.ofSeconds(10)).stdout(), localDumpsBefore,
                         "no new dump on the guest's own disk");
             }
+            // the SSH console carried the first run's panic path, in step with the serial line
+            assertTrue(ra.console.source.startsWith("SSH console "), ra.console.source);
+            serialLine.assertKeptUp(ra, Instant.parse(ra.nmiSentAt.get(0)), "SSH console");
+            // the telnet console carried the whole panic path, in step with the serial line, and only the line's bytes
+            assertTrue(rb.console.source.startsWith("telnet console server 127.0.0.1:"), rb.console.source);
+            serialLine.assertKeptUp(rb, Instant.parse(rb.triggerAt), "telnet");
+            byte[] consoleBytesB = Files.readAllBytes(reports.resolve(runB).resolve("console.log"));
+            for (byte x : consoleBytesB) {
+                assertTrue(x != (byte) 0xFF, "no telnet IAC byte in console.log");
+            }
+            assertTrue(Files.readString(logB).contains("speaks RFC 2217; line set to 115200 8N1"), "RFC 2217 line settings");
             // the dumps were found and read on the dump server, and result.json says where
             String server = "kdump-dumps@127.0.0.1:" + labState.dumpServer().port();
             for (RunResult r : List.of(ra, rb)) {
@@ -217,6 +241,7 @@ public class HostHoldIT {
                 assertEquals(r.evidence.readWith, "makedumpfile --dump-dmesg on the dump server");
             }
         } finally {
+            serialLine.close();
             LabFixture.dumpTarget(io.kdumplab.harness.lab.LabDumpTarget.Kind.LOCAL);
             // a failed assertion must not leave the runs holding the host for the next test: they are stopped the way
             // a user stops them (SIGTERM: each restores the host and releases its hold)

@@ -3,6 +3,7 @@ package io.kdumplab.harness.inventory;
 import io.kdumplab.harness.failure.ConfigurationException;
 import org.testng.annotations.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.testng.Assert.assertEquals;
@@ -69,6 +70,26 @@ public class InventoryLoaderTest {
     }
 
     @Test
+    public void anSshConsoleIsPinnedAndCarriesTheCommandThatAttaches() throws Exception {
+        String host = String.join("\n",
+                "hosts:",
+                "  - name: a",
+                "    ssh: {host: a.lab, key: /k, host_key_fingerprint: 'SHA256:x'}",
+                "    bmc: {type: redfish, host: a-bmc, user: root, password_env: A_BMC, tls_fingerprint: 'SHA256:" + "ab".repeat(32) + "'}",
+                "    console: {type: ssh, host: a-bmc, user: Administrator, key: /ck%s}",
+                "");
+        ConfigurationException unpinned = bad(String.format(host, ""));
+        assertTrue(unpinned.getMessage().contains("lab.yaml:5:") && unpinned.getMessage().contains("the SSH console's host key "
+                + "must be pinned"), unpinned.getMessage());
+        Path f = Files.createTempFile("inv", ".yaml");
+        Files.writeString(f, String.format(host, ", host_key_fingerprint: 'SHA256:c', command: vsp"));
+        var resolved = Inventory.load(f).resolve("a", VirtualLabs.NONE);
+        assertEquals(resolved.console().type(), ConsoleEndpoint.Type.SSH);
+        assertEquals(resolved.console().describe(), "SSH console Administrator@a-bmc:22 ('vsp')");
+        assertEquals(resolved.console().ssh().hostKeyFingerprint(), "SHA256:c");
+    }
+
+    @Test
     public void yamlSyntaxErrorNamesLineAndColumn() {
         ConfigurationException e = bad("hosts:\n  - name: a\n    ssh: {host: x\n");
         assertTrue(e.getMessage().matches("(?s)lab\\.yaml:\\d+:\\d+: not valid YAML.*"), e.getMessage());
@@ -96,7 +117,7 @@ public class InventoryLoaderTest {
                 "      password_env: A_BMC",
                 "      cipher_suite: 0",
                 "    console:",
-                "      type: telnet",
+                "      type: vnc",
                 "");
         ConfigurationException e = bad(yaml);
         assertTrue(e.getMessage().contains("3 error(s)"), e.getMessage());
@@ -104,7 +125,11 @@ public class InventoryLoaderTest {
                 || e.getMessage().contains("lab.yaml:4:"), e.getMessage());
         assertTrue(e.getMessage().contains("lab.yaml:10:21: cipher suite 0 is not supported (suite 0 has no authentication"),
                 e.getMessage());
-        assertTrue(e.getMessage().contains("lab.yaml:12:13: console type 'telnet' is unknown"), e.getMessage());
+        assertTrue(e.getMessage().contains("lab.yaml:12:13: console type 'vnc' is unknown; expected serial, sol, tcp, telnet or ssh"),
+                e.getMessage());
+        ConfigurationException telnet = bad(yaml.replace("type: vnc", "type: telnet"));
+        assertTrue(telnet.getMessage().contains("lab.yaml:12:7: a telnet console needs 'host' and 'port' (the console server)"),
+                telnet.getMessage());
     }
 
     @Test

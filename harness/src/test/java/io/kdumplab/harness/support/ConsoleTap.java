@@ -63,6 +63,29 @@ public final class ConsoleTap implements AutoCloseable {
         }
     }
 
+    /**
+     * Each phase of the panic path (capture kernel, dump saved, reboot) reached the run over its own console within
+     * 15 s of the serial line showing it: the run moves on as each phase shows on its console, so a console that lags
+     * more would slow every run (and a console that lost the phase fails here).
+     */
+    public void assertKeptUp(io.kdumplab.harness.run.RunResult r, Instant from, String console) {
+        StringBuilder lags = new StringBuilder();
+        for (io.kdumplab.harness.run.Phase p : new io.kdumplab.harness.run.Phase[] {io.kdumplab.harness.run.Phase.CAPTURE_KERNEL,
+                io.kdumplab.harness.run.Phase.DUMP_SAVED, io.kdumplab.harness.run.Phase.REBOOT}) {
+            io.kdumplab.harness.run.PhaseRecord seen = r.phases.stream().filter(x -> x.phase.equals(p.name())).findFirst()
+                    .orElseThrow(() -> new AssertionError(p + " not seen over " + console));
+            Line onSerial = first(p.pattern(), from).orElseThrow(() -> new AssertionError(p + " not on the serial line"));
+            long lagMs = java.time.Duration.between(onSerial.at(), Instant.parse(seen.at)).toMillis();
+            lags.append(String.format(" %s %+.1f s", p, lagMs / 1000.0));
+            if (lagMs > 15_000) {
+                throw new AssertionError(p + " reached the harness over " + console + " " + lagMs
+                        + " ms after the serial line showed it");
+            }
+            from = onSerial.at();
+        }
+        System.err.println(console + " behind the serial line:" + lags);
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

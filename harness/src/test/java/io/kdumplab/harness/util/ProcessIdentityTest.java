@@ -105,6 +105,6 @@ public class ProcessIdentityTest {
     private static LabState state(String boot, long relayPid, long relayStart, long bmcPid, long bmcStart) {
         return new LabState("t", "127.0.0.1", 1, 2, 3, 4, relayPid, bmcPid, "admin", "/x/pw", "root", "/x/key", "SHA256:x",
                 "/x/kh", "/x/tty", "/x/console.log", "/x/img", "h", "k", "rt", "tcg", 115200, "2026-12-05T00:00:00Z",
-                boot, relayStart, bmcStart, 0, 0, 0, null, null);
+                boot, relayStart, bmcStart, 0, 0, 0, null, null, null, null);
     }
 }

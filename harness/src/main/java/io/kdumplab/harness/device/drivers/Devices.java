@@ -67,6 +67,9 @@ public final class Devices {
     private static ConsoleConnector connector(TargetHost host, java.util.function.Consumer<String> log) {
         return switch (host.console().type()) {
             case TCP -> new TcpConsoleConnector(host.console().host(), host.console().port());
+            case TELNET -> new io.kdumplab.harness.device.console.TelnetConsoleConnector(host.console().host(),
+                    host.console().port(), host.console().baud(), log::accept);
+            case SSH -> new io.kdumplab.harness.device.ssh.SshConsoleConnector(host.console().ssh(), host.console().command());
             case SERIAL -> new SerialConsoleConnector(host.console().device(), host.console().baud(), log::accept);
             case SOL -> new SolConsoleConnector(host.bmc(), log::accept);
         };

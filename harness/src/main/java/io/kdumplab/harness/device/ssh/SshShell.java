@@ -103,6 +103,11 @@ public final class SshShell implements CommandShell {
     }
 
     private static SshShell attempt(SshEndpoint endpoint, Duration connectTimeout, Duration readTimeout) {
+        return new SshShell(endpoint, client(endpoint, connectTimeout, readTimeout));
+    }
+
+    /** A connected, authenticated client: host key pinned (fingerprint or known_hosts), key authentication. */
+    static SSHClient client(SshEndpoint endpoint, Duration connectTimeout, Duration readTimeout) {
         DefaultConfig config = new DefaultConfig();
         config.setKeepAliveProvider(KeepAliveProvider.KEEP_ALIVE);
         SSHClient c = new SSHClient(config);
@@ -126,7 +131,7 @@ public final class SshShell implements CommandShell {
                 runner.setMaxAliveCount(KEEPALIVE_MISSES);
             }
             c.authPublickey(endpoint.user(), c.loadKeys(endpoint.privateKey().toString()));
-            return new SshShell(endpoint, c);
+            return c;
         } catch (TransportException e) {
             closeQuietly(c);
             if (e.getDisconnectReason() == DisconnectReason.HOST_KEY_NOT_VERIFIABLE) {

@@ -1,0 +1,77 @@
+package io.kdumplab.harness.lab;
+
+import io.kdumplab.harness.failure.InfrastructureException;
+import io.kdumplab.harness.util.AtomicFiles;
+import io.kdumplab.harness.util.Hashing;
+import io.kdumplab.harness.util.ProcessIdentity;
+import io.kdumplab.harness.util.Processes;
+import io.kdumplab.harness.wait.Deadline;
+import io.kdumplab.harness.wait.Wait;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The lab's SSH console, as a BMC's serial-over-SSH port is (OpenBMC serves the host console on port 2200): an sshd
+ * of the lab's own whose only login is a key with a forced command that attaches to the serial line (socat to the
+ * console relay). It runs as the user the lab runs as and lets in only that user, with that one key.
+ */
+final class SshConsoleProcess {
+    private static final Duration COMMAND = Duration.ofSeconds(30);
+
+    private SshConsoleProcess() {}
+
+    static boolean available() {
+        return Files.isExecutable(Path.of(DumpServerProcess.SSHD)) && Processes.which("socat").isPresent();
+    }
+
+    static LabState start(Path labDir, LabState s, int port, Consumer<String> progress) {
+        Path dir = labDir.resolve("ssh-console");
+        String user = System.getProperty("user.name");
+        try {
+            Files.createDirectories(dir);
+            Path hostKey = DumpServerProcess.ensureKey(dir.resolve("host_key"));
+            Path clientKey = DumpServerProcess.ensureKey(dir.resolve("client_key"));
+            String socat = Processes.which("socat").orElseThrow().toString();
+            AtomicFiles.write(dir.resolve("authorized_keys"), "command=\"exec " + socat + " - TCP:" + VirtualLab.HOST + ":"
+                    + s.consolePort() + "\",no-port-forwarding,no-X11-forwarding,no-agent-forwarding "
+                    + Files.readString(Path.of(clientKey + ".pub")).strip() + "\n");
+            Files.createDirectories(Path.of("/run/sshd"));
+            Path config = dir.resolve("sshd_config");
+            AtomicFiles.write(config, String.join("\n",
+                    "# the lab's SSH console (serial over SSH, as a BMC's port 2200); written by the harness at each start",
+                    "ListenAddress " + VirtualLab.HOST, "Port " + port, "HostKey " + hostKey, "PidFile " + dir.resolve("sshd.pid"),
+                    "AuthorizedKeysFile " + dir.resolve("authorized_keys"), "AllowUsers " + user,
+                    "PermitRootLogin forced-commands-only", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
+                    "UsePAM no", "AllowTcpForwarding no", "X11Forwarding no", "PrintMotd no", "LogLevel VERBOSE", ""));
+            Processes.Outcome check = Processes.run(List.of(DumpServerProcess.SSHD, "-t", "-f", config.toString()), COMMAND, dir);
+            if (!check.ok()) {
+                throw new InfrastructureException("console", "sshd refuses the lab's SSH console configuration " + config
+                        + ": " + check.output().strip(), "see " + config);
+            }
+            progress.accept("starting the SSH console (serial over SSH) on " + VirtualLab.HOST + ":" + port);
+            long pid = Processes.startDetached(List.of(DumpServerProcess.SSHD, "-D", "-e", "-f", config.toString()),
+                    dir.resolve("sshd.log"), dir);
+            ProcessIdentity id = VirtualLab.identityOf(pid, "SSH console (sshd)", dir.resolve("sshd.log"));
+            Wait.until(Deadline.in("SSH console listening on " + VirtualLab.HOST + ":" + port, Duration.ofSeconds(15)),
+                    Duration.ofMillis(100), () -> {
+                        if (!Processes.alive(pid)) {
+                            return Wait.Result.fatal(new InfrastructureException("console", "the SSH console exited at start: "
+                                    + VirtualLab.lastLines(dir.resolve("sshd.log"), 6), "see " + dir.resolve("sshd.log")));
+                        }
+                        return VirtualLab.portAccepts(port) ? Wait.Result.ready(true) : Wait.Result.notYet("not listening yet");
+                    });
+            String hostKeyLine = Files.readString(Path.of(hostKey + ".pub")).strip();
+            Path knownHosts = dir.resolve("known_hosts");
+            AtomicFiles.write(knownHosts, "[" + VirtualLab.HOST + "]:" + port + " " + hostKeyLine + "\n");
+            return s.withSshConsole(new LabState.SshConsole(port, pid, id.startTicks(), user, clientKey.toString(),
+                    Hashing.sshFingerprint(hostKeyLine), knownHosts.toString()));
+        } catch (IOException e) {
+            throw new InfrastructureException("console", "cannot prepare the lab's SSH console: " + e.getMessage(), "check " + dir);
+        }
+    }
+}
