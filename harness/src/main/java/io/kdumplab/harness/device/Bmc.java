@@ -2,7 +2,7 @@ package io.kdumplab.harness.device;
 
 /** A BMC session: power and NMIs. Closed when the caller is done with it. */
 public interface Bmc extends PowerControl, NmiSource, AutoCloseable {
-    /** The BMC and its session, for the log: "BMC admin@10.0.0.5:623 (RMCP+, cipher suite 3)". */
+    /** The BMC and its session, for the log: "BMC admin@10.0.0.5:623 (RMCP+, cipher suite 17 negotiated (the BMC offers [3, 17]))". */
     String describe();
 
     /** Why this BMC will not deliver an NMI to the host (it does not offer one), checked before a run touches anything. */

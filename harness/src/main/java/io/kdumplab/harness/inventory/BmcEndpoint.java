@@ -6,10 +6,11 @@ import java.nio.file.Path;
 
 /**
  * Where a BMC is, which protocol it speaks and how to log in to it. For Redfish, how its TLS certificate is trusted
- * (a pinned SHA-256 fingerprint, or a CA file; never trust-all) and, optionally, which system it manages.
+ * (a pinned SHA-256 fingerprint, or a CA file; never trust-all) and, optionally, which system it manages. For IPMI,
+ * a cipher suite the inventory forces (null: negotiated, 17 before 3) and the BMC key Kg (null: none).
  */
 public record BmcEndpoint(String host, int port, String user, Secret password, Protocol protocol, String tlsFingerprint,
-                          Path caFile, String systemId) {
+                          Path caFile, String systemId, Integer cipherSuite, Secret kg) {
     /** The BMC's management protocol; the device factory picks its driver from it. */
     public enum Protocol {
         /** IPMI 2.0 over LAN (RMCP+): chassis control, the diagnostic interrupt, SOL. */
@@ -34,9 +35,15 @@ public record BmcEndpoint(String host, int port, String user, Secret password, P
         }
     }
 
-    /** An IPMI BMC (the default type). */
+    /** An IPMI BMC (the default type), its cipher suite negotiated, no Kg. */
     public BmcEndpoint(String host, int port, String user, Secret password) {
-        this(host, port, user, password, Protocol.IPMI, null, null, null);
+        this(host, port, user, password, Protocol.IPMI, null, null, null, null, null);
+    }
+
+    /** Without IPMI session settings (a Redfish BMC, or an IPMI one with a negotiated suite and no Kg). */
+    public BmcEndpoint(String host, int port, String user, Secret password, Protocol protocol, String tlsFingerprint,
+                       Path caFile, String systemId) {
+        this(host, port, user, password, protocol, tlsFingerprint, caFile, systemId, null, null);
     }
 
     public String describe() {

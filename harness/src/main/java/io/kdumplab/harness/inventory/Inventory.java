@@ -97,8 +97,9 @@ public final class Inventory {
         InventoryFile.Bmc b = h.bmc();
         Secret pw = b.passwordEnv() != null ? Secret.fromEnv(b.passwordEnv()) : Secret.fromFile(expand(b.passwordFile()));
         BmcEndpoint.Protocol protocol = InventoryLoader.bmcProtocol(b.type());
+        Secret kg = b.kgEnv() != null ? Secret.fromEnv(b.kgEnv()) : b.kgFile() != null ? Secret.fromFile(expand(b.kgFile())) : null;
         BmcEndpoint bmcEp = new BmcEndpoint(b.host(), b.port() == null ? protocol.defaultPort() : b.port(), b.user(), pw,
-                protocol, b.tlsFingerprint(), b.caFile() == null ? null : expand(b.caFile()), b.systemId());
+                protocol, b.tlsFingerprint(), b.caFile() == null ? null : expand(b.caFile()), b.systemId(), b.cipherSuite(), kg);
         ConsoleEndpoint console = switch (c.type()) {
             case "serial" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SERIAL, c.device(), c.baud() == null ? 115200 : c.baud(), null, 0);
             case "tcp" -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, c.baud() == null ? 115200 : c.baud(), c.host(), c.port());

@@ -35,7 +35,7 @@ public record InventoryFile(@JsonProperty(required = true) List<Host> hosts) {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Bmc(String type, String host, Integer port, String user, String passwordEnv, String passwordFile, Integer cipherSuite,
-                      String tlsFingerprint, String caFile, String systemId) {}
+                      String tlsFingerprint, String caFile, String systemId, String kgEnv, String kgFile) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Console(String type, String device, Integer baud, String host, Integer port, String user, String key,

@@ -102,7 +102,8 @@ public final class InventoryLoader {
                 // a lab host may pick which of the lab's BMCs to use (bmc: {type: redfish}); its endpoints are the lab's
                 boolean bmcTypeOnly = h.bmc() != null && h.bmc().host() == null && h.bmc().user() == null && h.bmc().port() == null
                         && h.bmc().passwordEnv() == null && h.bmc().passwordFile() == null && h.bmc().tlsFingerprint() == null
-                        && h.bmc().caFile() == null && h.bmc().cipherSuite() == null;
+                        && h.bmc().caFile() == null && h.bmc().cipherSuite() == null && h.bmc().kgEnv() == null
+                        && h.bmc().kgFile() == null;
                 if (h.ssh() != null || (h.bmc() != null && !bmcTypeOnly)) {
                     errors.add(loc.at(p + "/lab") + ": host '" + h.name() + "' names a virtual lab and also ssh/bmc: "
                             + "use one or the other (a lab host may only choose its BMC's type: bmc: {type: redfish})");
@@ -157,10 +158,17 @@ public final class InventoryLoader {
                         errors.add(loc.at(p + "/bmc") + ": host '" + h.name() + "': tls_fingerprint, ca_file and system_id "
                                 + "are Redfish settings; set type: redfish or remove them");
                     }
-                    if (h.bmc().cipherSuite() != null && h.bmc().cipherSuite() != 3) {
+                    if (h.bmc().cipherSuite() != null && h.bmc().cipherSuite() != 3 && h.bmc().cipherSuite() != 17) {
                         errors.add(loc.at(p + "/bmc/cipher_suite") + ": cipher suite " + h.bmc().cipherSuite()
                                 + " is not supported" + (h.bmc().cipherSuite() == 0 ? " (suite 0 has no authentication and is always refused)" : "")
-                                + "; use 3 (RAKP-HMAC-SHA1, HMAC-SHA1-96, AES-CBC-128)");
+                                + "; use 17 (RAKP-HMAC-SHA256, HMAC-SHA256-128, AES-CBC-128) or 3 (RAKP-HMAC-SHA1, "
+                                + "HMAC-SHA1-96, AES-CBC-128), or leave it out to negotiate (17 first)");
+                    }
+                    if (h.bmc().kgEnv() != null && h.bmc().kgFile() != null) {
+                        errors.add(loc.at(p + "/bmc") + ": host '" + h.name() + "': give at most one of kg_env or kg_file");
+                    }
+                    if ((h.bmc().kgEnv() != null || h.bmc().kgFile() != null) && "redfish".equals(h.bmc().type())) {
+                        errors.add(loc.at(p + "/bmc") + ": host '" + h.name() + "': kg_env and kg_file are IPMI settings; this BMC is Redfish");
                     }
                 }
             }

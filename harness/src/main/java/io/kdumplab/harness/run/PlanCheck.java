@@ -50,6 +50,19 @@ public final class PlanCheck {
             }
         });
 
+        if (host.bmc().kg() != null) {
+            try {
+                host.bmc().kg().reveal();
+            } catch (ConfigurationException e) {
+                problems.add(h + "BMC key (Kg): " + e.getMessage() + " (" + e.hint() + ")");
+            }
+        }
+        for (var other : new io.kdumplab.harness.inventory.SshEndpoint[] {host.dumpServer(), host.console().ssh()}) {
+            if (other != null && (other.privateKey() == null || !Files.isReadable(other.privateKey()))) {
+                problems.add(h + "SSH private key " + other.privateKey() + " for " + other.describe() + " is missing or unreadable");
+            }
+        }
+
         Path key = host.ssh().privateKey();
         if (key == null || !Files.isReadable(key)) {
             problems.add(h + "SSH private key " + key + " is missing or unreadable (inventory ssh.key)");

@@ -44,6 +44,7 @@ public final class IpmiBmc implements Bmc {
     private IpmiConnector connector;
     private ConnectionHandle handle;
     private Session session;
+    private CipherSuites.Choice negotiated;
 
     private IpmiBmc(BmcEndpoint endpoint) {
         this.endpoint = endpoint;
@@ -56,8 +57,31 @@ public final class IpmiBmc implements Bmc {
         return bmc;
     }
 
-    static CipherSuite suite3() {
-        return new CipherSuite((byte) 3, (byte) 1, (byte) 1, (byte) 1);
+    /** What each BMC listed ("Get Channel Cipher Suites"), asked once per BMC and process; empty: it did not answer. */
+    private static final java.util.Map<String, java.util.Optional<List<CipherSuite>>> OFFERED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The suites the BMC lists, or null when it does not answer the command (then 3 is tried, as ipmitool does). */
+    private List<CipherSuite> offeredSuites() {
+        String key = endpoint.host() + ":" + endpoint.port();
+        java.util.Optional<List<CipherSuite>> known = OFFERED.get(key);
+        if (known != null) {
+            return known.orElse(null);
+        }
+        java.util.Optional<List<CipherSuite>> asked;
+        try {
+            List<CipherSuite> l = connector.getAvailableCipherSuites(handle);
+            asked = l == null || l.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(List.copyOf(l));
+        } catch (Exception e) {
+            asked = java.util.Optional.empty();
+        }
+        OFFERED.put(key, asked);
+        return asked.orElse(null);
+    }
+
+    /** The suite this session was opened with, and how it was chosen (for the preflight's line). */
+    public String cipherSuiteChoice() {
+        return negotiated == null ? "not negotiated" : negotiated.why();
     }
 
     private void connect() {
@@ -66,16 +90,27 @@ public final class IpmiBmc implements Bmc {
         for (int attempt = 1; attempt <= SESSION_ATTEMPTS; attempt++) {
             try {
                 connector = new IpmiConnector(0);
-                handle = connector.createConnection(InetAddress.getByName(endpoint.host()), endpoint.port(),
-                        suite3(), PrivilegeLevel.Administrator);
+                InetAddress address = InetAddress.getByName(endpoint.host());
+                handle = connector.createConnection(address, endpoint.port());
                 connector.setTimeout(handle, 3000);
-                session = connector.openSession(handle, endpoint.user(), password, null);
+                List<CipherSuite> offered = offeredSuites();
+                CipherSuites.Choice choice = CipherSuites.choose(offered == null ? null
+                        : offered.stream().map(c -> (int) c.getId()).distinct().toList(), endpoint.cipherSuite(), endpoint.describe());
+                CipherSuite suite = offered == null ? CipherSuites.of(choice.id())
+                        : offered.stream().filter(c -> c.getId() == choice.id()).findFirst().orElseThrow();
+                connector.getChannelAuthenticationCapabilities(handle, suite, PrivilegeLevel.Administrator);
+                session = connector.openSession(handle, endpoint.user(), password,
+                        CipherSuites.kg(endpoint.kg() == null ? null : endpoint.kg().reveal()));
+                negotiated = choice;
                 // RMCP+ sessions start at User privilege; chassis control needs Operator or more,
                 // so raise it as ipmitool does ("Set Session Privilege Level").
                 connector.sendMessage(handle, new SetSessionPrivilegeLevel(IpmiVersion.V20, handle.getCipherSuite(),
                         AuthenticationType.RMCPPlus, PrivilegeLevel.Administrator));
                 state.opened();
                 return;
+            } catch (io.kdumplab.harness.failure.ConfigurationException e) {
+                closeQuietly(); // no suite in common: asking again changes nothing
+                throw e;
             } catch (Exception e) {
                 last = e;
                 closeQuietly();
@@ -253,7 +288,7 @@ public final class IpmiBmc implements Bmc {
 
     @Override
     public String describe() {
-        return endpoint.describe() + " (RMCP+, cipher suite 3)";
+        return endpoint.describe() + " (RMCP+, " + (negotiated == null ? "no session" : negotiated.why()) + ")";
     }
 
     @Override
