@@ -10,6 +10,11 @@ public interface Bmc extends PowerControl, NmiSource, AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /** When this BMC stands in for the host's preferred one, which failed: what failed and how (for the report). */
+    default java.util.Optional<String> standingInFor() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 }

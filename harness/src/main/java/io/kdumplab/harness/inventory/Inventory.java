@@ -27,7 +27,7 @@ public final class Inventory {
     public static Inventory virtualLab(String labName, String consoleType) {
         return new Inventory(Path.of("(built-in virtual lab inventory)"), new InventoryFile(List.of(
                 new InventoryFile.Host("virtual-lab", labName, null, null,
-                        new InventoryFile.Console(consoleType, null, null, null, null), "debian", null, null, null, List.of(), null))));
+                        new InventoryFile.Console(consoleType, null, null, null, null), "debian", null, null, null, List.of(), null, null))));
     }
 
     public List<String> hostNames() {
@@ -81,25 +81,12 @@ public final class Inventory {
                 }
                 default -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, s.baud(), s.consoleHost(), s.consolePort());
             };
-            BmcEndpoint bmc = s.bmc();
-            if (h.bmc() != null && InventoryLoader.bmcProtocol(h.bmc().type()) == BmcEndpoint.Protocol.REDFISH) {
-                if (s.redfish() == null) {
-                    throw new ConfigurationException("virtual lab '" + h.lab() + "' has no Redfish service (it was started by an "
-                            + "older harness)", "restart it: ./harness.sh lab down --name " + h.lab() + " && ./harness.sh lab up --name "
-                            + h.lab());
-                }
-                bmc = s.redfish();
-            }
-            return new TargetHost(h.name(), s.ssh(), bmc, console,
-                    h.distro(), crash, dumpDir, h.lab(), h.kernel(), s.watch(), s.dumpServer());
+            return new TargetHost(h.name(), s.ssh(), labBmc(h, h.bmc(), s), console,
+                    h.distro(), crash, dumpDir, h.lab(), h.kernel(), s.watch(), s.dumpServer(),
+                    h.fallbackBmc() == null ? null : labBmc(h, h.fallbackBmc(), s));
         }
         SshEndpoint sshEp = ssh(h.ssh(), "root");
-        InventoryFile.Bmc b = h.bmc();
-        Secret pw = b.passwordEnv() != null ? Secret.fromEnv(b.passwordEnv()) : Secret.fromFile(expand(b.passwordFile()));
-        BmcEndpoint.Protocol protocol = InventoryLoader.bmcProtocol(b.type());
-        Secret kg = b.kgEnv() != null ? Secret.fromEnv(b.kgEnv()) : b.kgFile() != null ? Secret.fromFile(expand(b.kgFile())) : null;
-        BmcEndpoint bmcEp = new BmcEndpoint(b.host(), b.port() == null ? protocol.defaultPort() : b.port(), b.user(), pw,
-                protocol, b.tlsFingerprint(), b.caFile() == null ? null : expand(b.caFile()), b.systemId(), b.cipherSuite(), kg);
+        BmcEndpoint bmcEp = bmc(h.bmc());
         ConsoleEndpoint console = switch (c.type()) {
             case "serial" -> new ConsoleEndpoint(ConsoleEndpoint.Type.SERIAL, c.device(), c.baud() == null ? 115200 : c.baud(), null, 0);
             case "tcp" -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, c.baud() == null ? 115200 : c.baud(), c.host(), c.port());
@@ -110,7 +97,28 @@ public final class Inventory {
             default -> new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, c.baud() == null ? 115200 : c.baud(), null, 0);
         };
         return new TargetHost(h.name(), sshEp, bmcEp, console, h.distro(), crash, dumpDir, null, h.kernel(), HostWatch.NONE,
-                h.dumpServer() == null ? null : ssh(h.dumpServer(), null));
+                h.dumpServer() == null ? null : ssh(h.dumpServer(), null), h.fallbackBmc() == null ? null : bmc(h.fallbackBmc()));
+    }
+
+    private static BmcEndpoint bmc(InventoryFile.Bmc b) {
+        Secret pw = b.passwordEnv() != null ? Secret.fromEnv(b.passwordEnv()) : Secret.fromFile(expand(b.passwordFile()));
+        BmcEndpoint.Protocol protocol = InventoryLoader.bmcProtocol(b.type());
+        Secret kg = b.kgEnv() != null ? Secret.fromEnv(b.kgEnv()) : b.kgFile() != null ? Secret.fromFile(expand(b.kgFile())) : null;
+        return new BmcEndpoint(b.host(), b.port() == null ? protocol.defaultPort() : b.port(), b.user(), pw,
+                protocol, b.tlsFingerprint(), b.caFile() == null ? null : expand(b.caFile()), b.systemId(), b.cipherSuite(), kg);
+    }
+
+    /** A lab host's BMC of the type it names (the lab's IPMI BMC by default, or its Redfish service). */
+    private static BmcEndpoint labBmc(InventoryFile.Host h, InventoryFile.Bmc b, VirtualLabs.Endpoints s) {
+        if (b == null || InventoryLoader.bmcProtocol(b.type()) != BmcEndpoint.Protocol.REDFISH) {
+            return s.bmc();
+        }
+        if (s.redfish() == null) {
+            throw new ConfigurationException("virtual lab '" + h.lab() + "' has no Redfish service (it was started by an "
+                    + "older harness)", "restart it: ./harness.sh lab down --name " + h.lab() + " && ./harness.sh lab up --name "
+                    + h.lab());
+        }
+        return s.redfish();
     }
 
     private static SshEndpoint ssh(InventoryFile.Ssh ssh, String defaultUser) {

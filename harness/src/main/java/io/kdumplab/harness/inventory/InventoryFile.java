@@ -23,7 +23,8 @@ public record InventoryFile(@JsonProperty(required = true) List<Host> hosts) {
                        String dumpDir,
                        String kernel,
                        List<String> tags,
-                       Ssh dumpServer) {
+                       Ssh dumpServer,
+                       Bmc fallbackBmc) {
         /** Groups for nightly plans ({@code hosts: [{tag: dl380}]}); never null. */
         public List<String> tags() {
             return tags == null ? List.of() : tags;

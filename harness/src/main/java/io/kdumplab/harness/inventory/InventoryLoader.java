@@ -99,17 +99,20 @@ public final class InventoryLoader {
                 errors.add(loc.at(p + "/name") + ": host name '" + h.name() + "' appears twice");
             }
             if (h.lab() != null) {
-                // a lab host may pick which of the lab's BMCs to use (bmc: {type: redfish}); its endpoints are the lab's
-                boolean bmcTypeOnly = h.bmc() != null && h.bmc().host() == null && h.bmc().user() == null && h.bmc().port() == null
-                        && h.bmc().passwordEnv() == null && h.bmc().passwordFile() == null && h.bmc().tlsFingerprint() == null
-                        && h.bmc().caFile() == null && h.bmc().cipherSuite() == null && h.bmc().kgEnv() == null
-                        && h.bmc().kgFile() == null;
-                if (h.ssh() != null || (h.bmc() != null && !bmcTypeOnly)) {
+                // a lab host may pick which of the lab's BMCs to use (bmc: {type: redfish}), and the other as its
+                // fallback; its endpoints are the lab's
+                if (h.ssh() != null || !typeOnly(h.bmc()) || !typeOnly(h.fallbackBmc())) {
                     errors.add(loc.at(p + "/lab") + ": host '" + h.name() + "' names a virtual lab and also ssh/bmc: "
-                            + "use one or the other (a lab host may only choose its BMC's type: bmc: {type: redfish})");
-                } else if (h.bmc() != null && h.bmc().type() != null && !BMC_TYPES.contains(h.bmc().type())) {
-                    errors.add(loc.at(p + "/bmc/type") + ": host '" + h.name() + "': BMC type '" + h.bmc().type()
-                            + "' is not supported; supported: " + String.join(", ", BMC_TYPES.stream().sorted().toList()));
+                            + "use one or the other (a lab host may only choose its BMCs' types: bmc: {type: redfish}, "
+                            + "fallback_bmc: {type: ipmi})");
+                } else {
+                    for (String f : new String[] {"bmc", "fallback_bmc"}) {
+                        InventoryFile.Bmc b = f.equals("bmc") ? h.bmc() : h.fallbackBmc();
+                        if (b != null && b.type() != null && !BMC_TYPES.contains(b.type())) {
+                            errors.add(loc.at(p + "/" + f + "/type") + ": host '" + h.name() + "': BMC type '" + b.type()
+                                    + "' is not supported; supported: " + String.join(", ", BMC_TYPES.stream().sorted().toList()));
+                        }
+                    }
                 }
             } else {
                 if (h.ssh() == null) {
@@ -129,47 +132,10 @@ public final class InventoryLoader {
                 if (h.bmc() == null) {
                     errors.add(loc.at(p) + ": host '" + h.name() + "' has no 'bmc' section (host, user, password_env or password_file)");
                 } else {
-                    if (h.bmc().type() != null && !BMC_TYPES.contains(h.bmc().type())) {
-                        errors.add(loc.at(p + "/bmc/type") + ": host '" + h.name() + "': BMC type '" + h.bmc().type()
-                                + "' is not supported; supported: " + String.join(", ", BMC_TYPES.stream().sorted().toList())
-                                + " (the default)");
-                    }
-                    require(errors, loc, p + "/bmc", "host", h.bmc().host(), h.name());
-                    require(errors, loc, p + "/bmc", "user", h.bmc().user(), h.name());
-                    if (blank(h.bmc().passwordEnv()) == blank(h.bmc().passwordFile())) {
-                        errors.add(loc.at(p + "/bmc") + ": host '" + h.name() + "': give exactly one of password_env "
-                                + "(an environment variable name) or password_file (a 0600 file); passwords are never written inline");
-                    }
-                    port(errors, loc, p + "/bmc/port", h.bmc().port());
-                    if ("redfish".equals(h.bmc().type())) {
-                        // the BMC's certificate is trusted as SSH host keys are: pinned, or through a CA the user names
-                        if (blank(h.bmc().tlsFingerprint()) == blank(h.bmc().caFile())) {
-                            errors.add(loc.at(p + "/bmc") + ": host '" + h.name() + "': a Redfish BMC needs exactly one of "
-                                    + "tls_fingerprint (SHA256:..., from `openssl s_client -connect HOST:443 </dev/null | openssl x509 "
-                                    + "-noout -fingerprint -sha256`) or ca_file; its certificate is never trusted blindly");
-                        } else if (!blank(h.bmc().tlsFingerprint()) && !TLS_PIN.matcher(h.bmc().tlsFingerprint()).matches()) {
-                            errors.add(loc.at(p + "/bmc/tls_fingerprint") + ": expected SHA256: and 32 hex bytes (colons "
-                                    + "optional), as openssl prints it; got '" + h.bmc().tlsFingerprint() + "'");
-                        }
-                        if (h.bmc().cipherSuite() != null) {
-                            errors.add(loc.at(p + "/bmc/cipher_suite") + ": cipher_suite is an IPMI setting; this BMC is Redfish");
-                        }
-                    } else if (h.bmc().tlsFingerprint() != null || h.bmc().caFile() != null || h.bmc().systemId() != null) {
-                        errors.add(loc.at(p + "/bmc") + ": host '" + h.name() + "': tls_fingerprint, ca_file and system_id "
-                                + "are Redfish settings; set type: redfish or remove them");
-                    }
-                    if (h.bmc().cipherSuite() != null && h.bmc().cipherSuite() != 3 && h.bmc().cipherSuite() != 17) {
-                        errors.add(loc.at(p + "/bmc/cipher_suite") + ": cipher suite " + h.bmc().cipherSuite()
-                                + " is not supported" + (h.bmc().cipherSuite() == 0 ? " (suite 0 has no authentication and is always refused)" : "")
-                                + "; use 17 (RAKP-HMAC-SHA256, HMAC-SHA256-128, AES-CBC-128) or 3 (RAKP-HMAC-SHA1, "
-                                + "HMAC-SHA1-96, AES-CBC-128), or leave it out to negotiate (17 first)");
-                    }
-                    if (h.bmc().kgEnv() != null && h.bmc().kgFile() != null) {
-                        errors.add(loc.at(p + "/bmc") + ": host '" + h.name() + "': give at most one of kg_env or kg_file");
-                    }
-                    if ((h.bmc().kgEnv() != null || h.bmc().kgFile() != null) && "redfish".equals(h.bmc().type())) {
-                        errors.add(loc.at(p + "/bmc") + ": host '" + h.name() + "': kg_env and kg_file are IPMI settings; this BMC is Redfish");
-                    }
+                    bmc(errors, loc, p + "/bmc", h.bmc(), h.name());
+                }
+                if (h.fallbackBmc() != null) {
+                    bmc(errors, loc, p + "/fallback_bmc", h.fallbackBmc(), h.name());
                 }
             }
             if (h.console() != null && "sol".equals(h.console().type()) && h.bmc() != null && "redfish".equals(h.bmc().type())) {
@@ -234,6 +200,58 @@ public final class InventoryLoader {
             throw new ConfigurationException("inventory " + file + " has " + errors.size() + " error(s):\n  "
                     + String.join("\n  ", errors), "fix them and run again");
         }
+    }
+
+    /** One BMC section (bmc or fallback_bmc) of a real host. */
+    private static void bmc(List<String> errors, SourceLocations loc, String at, InventoryFile.Bmc b, String host) {
+        if (b.type() != null && !BMC_TYPES.contains(b.type())) {
+            errors.add(loc.at(at + "/type") + ": host '" + host + "': BMC type '" + b.type()
+                    + "' is not supported; supported: " + String.join(", ", BMC_TYPES.stream().sorted().toList())
+                    + " (the default)");
+        }
+        require(errors, loc, at, "host", b.host(), host);
+        require(errors, loc, at, "user", b.user(), host);
+        if (blank(b.passwordEnv()) == blank(b.passwordFile())) {
+            errors.add(loc.at(at) + ": host '" + host + "': give exactly one of password_env "
+                    + "(an environment variable name) or password_file (a 0600 file); passwords are never written inline");
+        }
+        port(errors, loc, at + "/port", b.port());
+        if ("redfish".equals(b.type())) {
+            // the BMC's certificate is trusted as SSH host keys are: pinned, or through a CA the user names
+            if (blank(b.tlsFingerprint()) == blank(b.caFile())) {
+                errors.add(loc.at(at) + ": host '" + host + "': a Redfish BMC needs exactly one of "
+                        + "tls_fingerprint (SHA256:..., from `openssl s_client -connect HOST:443 </dev/null | openssl x509 "
+                        + "-noout -fingerprint -sha256`) or ca_file; its certificate is never trusted blindly");
+            } else if (!blank(b.tlsFingerprint()) && !TLS_PIN.matcher(b.tlsFingerprint()).matches()) {
+                errors.add(loc.at(at + "/tls_fingerprint") + ": expected SHA256: and 32 hex bytes (colons "
+                        + "optional), as openssl prints it; got '" + b.tlsFingerprint() + "'");
+            }
+            if (b.cipherSuite() != null) {
+                errors.add(loc.at(at + "/cipher_suite") + ": cipher_suite is an IPMI setting; this BMC is Redfish");
+            }
+        } else if (b.tlsFingerprint() != null || b.caFile() != null || b.systemId() != null) {
+            errors.add(loc.at(at) + ": host '" + host + "': tls_fingerprint, ca_file and system_id "
+                    + "are Redfish settings; set type: redfish or remove them");
+        }
+        if (b.cipherSuite() != null && b.cipherSuite() != 3 && b.cipherSuite() != 17) {
+            errors.add(loc.at(at + "/cipher_suite") + ": cipher suite " + b.cipherSuite()
+                    + " is not supported" + (b.cipherSuite() == 0 ? " (suite 0 has no authentication and is always refused)" : "")
+                    + "; use 17 (RAKP-HMAC-SHA256, HMAC-SHA256-128, AES-CBC-128) or 3 (RAKP-HMAC-SHA1, "
+                    + "HMAC-SHA1-96, AES-CBC-128), or leave it out to negotiate (17 first)");
+        }
+        if (b.kgEnv() != null && b.kgFile() != null) {
+            errors.add(loc.at(at) + ": host '" + host + "': give at most one of kg_env or kg_file");
+        }
+        if ((b.kgEnv() != null || b.kgFile() != null) && "redfish".equals(b.type())) {
+            errors.add(loc.at(at) + ": host '" + host + "': kg_env and kg_file are IPMI settings; this BMC is Redfish");
+        }
+    }
+
+    /** A lab host's BMC section may only name a type. */
+    private static boolean typeOnly(InventoryFile.Bmc b) {
+        return b == null || b.host() == null && b.user() == null && b.port() == null && b.passwordEnv() == null
+                && b.passwordFile() == null && b.tlsFingerprint() == null && b.caFile() == null && b.cipherSuite() == null
+                && b.kgEnv() == null && b.kgFile() == null;
     }
 
     private static void require(List<String> errors, SourceLocations loc, String pointer, String field, String value, String host) {

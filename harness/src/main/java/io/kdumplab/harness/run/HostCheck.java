@@ -209,7 +209,8 @@ public final class HostCheck {
             String power = bmc.powerState().name().toLowerCase(java.util.Locale.ROOT);
             var noNmi = bmc.cannotSendNmi();
             items.add(new Item("bmc", noNmi.isPresent() ? Status.PROBLEM : Status.OK, bmc.describe() + ", power " + power
-                    + (noNmi.isPresent() ? "; " + noNmi.get() : ", NMI offered"), noNmi.isPresent()
+                    + (noNmi.isPresent() ? "; " + noNmi.get() : ", NMI offered")
+                    + bmc.standingInFor().map(why -> "; " + why).orElse(""), noNmi.isPresent()
                     ? "use a BMC that offers an NMI (IPMI's diagnostic interrupt, Redfish's Nmi reset)" : null));
         } catch (ConfigurationException e) {
             items.add(new Item("bmc", Status.PROBLEM, e.getMessage(), e.hint()));

@@ -50,6 +50,13 @@ public final class PlanCheck {
             }
         });
 
+        if (host.fallbackBmc() != null) {
+            try {
+                host.fallbackBmc().password().reveal();
+            } catch (ConfigurationException e) {
+                problems.add(h + "fallback BMC password: " + e.getMessage() + " (" + e.hint() + ")");
+            }
+        }
         if (host.bmc().kg() != null) {
             try {
                 host.bmc().kg().reveal();

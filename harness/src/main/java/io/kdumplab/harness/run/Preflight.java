@@ -70,6 +70,10 @@ final class Preflight implements Step<HostFacts> {
         }
 
         var bmc = device.freshBmc();
+        bmc.standingInFor().ifPresent(why -> {
+            ctx.recorder().note(why);
+            ctx.info("note: " + why);
+        });
         PowerState power = bmc.powerState();
         // the experiment needs the BMC's NMI; the sysrq-c control only its power (to recover a hang)
         if (ctx.scenario().trigger() == Scenario.Trigger.NMI) {

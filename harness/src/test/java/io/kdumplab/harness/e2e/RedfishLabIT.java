@@ -98,6 +98,38 @@ public class RedfishLabIT {
         }
         assertTrue(r.ready(), r.toString());
         assertTrue(r.items().stream().anyMatch(i -> i.check().equals("bmc") && i.detail().contains("Redfish BMC")), r.toString());
+        assertTrue(out.contains("cipher suite 3 negotiated (the BMC offers"), "the suite ipmi_sim offers, said: " + out);
+
+        // a host with both BMCs whose preferred Redfish BMC is busy (503 to every request): its IPMI BMC stands in,
+        // and the check says so
+        LabState s = LabFixture.up();
+        RedfishFaults.write(LabFixture.lab().dir(s.name()), new RedfishFaults(100_000, null, false, false));
+        Path both = Files.createTempFile("both-bmcs", ".yaml");
+        Files.writeString(both, "hosts:\n  - {name: virtual-lab, lab: " + LabFixture.NAME + ", bmc: {type: redfish}, "
+                + "fallback_bmc: {type: ipmi}, console: {type: tcp}}\n");
+        Path fallbackLog = Files.createTempFile("host-check-fallback", ".log");
+        Process f = ChildProcesses.track(HarnessProcess.builder(fallbackLog.getParent(), fallbackLog, "host", "check", "-i",
+                both.toString(), "virtual-lab").start());
+        assertTrue(f.waitFor(3, TimeUnit.MINUTES));
+        String fallback = Files.readString(fallbackLog);
+        assertEquals(f.exitValue(), 0, fallback);
+        assertTrue(fallback.contains("(fallback), power on, NMI offered; the preferred Redfish BMC admin@127.0.0.1:"
+                + s.redfishPort() + " could not be reached"), fallback);
+        RedfishFaults.write(LabFixture.lab().dir(s.name()), RedfishFaults.NONE);
+
+        // a BMC that does not answer (ipmi_sim stopped): host check names it and exits 125
+        new ProcessBuilder("kill", "-STOP", Long.toString(s.bmcPid())).start().waitFor();
+        Path stoppedLog = Files.createTempFile("host-check-bmc-stopped", ".log");
+        try {
+            Process q = ChildProcesses.track(HarnessProcess.builder(stoppedLog.getParent(), stoppedLog, "host", "check", "--lab",
+                    LabFixture.NAME).start());
+            assertTrue(q.waitFor(3, TimeUnit.MINUTES));
+            String stopped = Files.readString(stoppedLog);
+            assertEquals(q.exitValue(), 125, stopped);
+            assertTrue(stopped.matches("(?s).*bmc\\s+UNREACHABLE\\s+.*127\\.0\\.0\\.1:" + s.bmcPort() + ".*"), stopped);
+        } finally {
+            new ProcessBuilder("kill", "-CONT", Long.toString(s.bmcPid())).start().waitFor();
+        }
     }
 
     @Test(priority = 1)

@@ -198,6 +198,14 @@ public class LeftOverLabIT {
             bootBefore = t.check("cat /proc/sys/kernel/random/boot_id", Duration.ofSeconds(10));
         }
         assertFalse(grubBefore.contains("99-kdump-harness.cfg"), "--no-configure wrote no drop-in: " + grubBefore);
+        // `host check` on this boot: the missing reservation is a configuration problem with its fix (exit 2)
+        Path hostCheckLog = Files.createTempFile("host-check-no-crashkernel", ".log");
+        Process hostCheck = harness(hostCheckLog, "host", "check", "--lab", LabFixture.NAME);
+        assertTrue(hostCheck.waitFor(3, TimeUnit.MINUTES), "host check ended");
+        String hc = Files.readString(hostCheckLog);
+        assertEquals(hostCheck.exitValue(), 2, hc);
+        assertTrue(hc.matches("(?s).*crash kernel reservation\\s+PROBLEM\\s+no crashkernel= on the command line.*"), hc);
+        assertTrue(hc.contains("a run configures it (a GRUB drop-in or grubby, one reboot)"), "what to do: " + hc);
 
         // repro configures kdump (drop-in, reboot) and PASSes; its reports filesystem fills after the NMI
         tmpfs = Files.createTempDirectory("full-reports");

@@ -25,7 +25,7 @@ public final class Devices {
 
     public static Device of(TargetHost host) {
         Device.ConsoleOpener console = (dir, log) -> new ConsoleCapture(connector(host, log), dir, log).start();
-        return new Device(host.name(), new Device.Drivers(shell(host.ssh()), bmc(host.bmc()), console,
+        return new Device(host.name(), new Device.Drivers(shell(host.ssh()), bmc(host.bmc(), host.fallbackBmc()), console,
                 Distros.declaredOr(host.distro())));
     }
 
@@ -53,6 +53,34 @@ public final class Devices {
             public CommandShell probe(Duration timeout) {
                 return SshShell.probe(ssh, timeout);
             }
+        };
+    }
+
+    /**
+     * The preferred BMC, or the host's second one once the preferred could not be reached (it is not asked again for
+     * the life of the device: a run does not pay its timeouts at every step). A configuration problem of the
+     * preferred one (a certificate that does not match its pin) is reported, never covered by the other.
+     */
+    private static Device.BmcConnector bmc(BmcEndpoint preferred, BmcEndpoint fallback) {
+        return fallback == null ? bmc(preferred) : withFallback(bmc(preferred), bmc(fallback), preferred.describe(),
+                fallback.describe());
+    }
+
+    static Device.BmcConnector withFallback(Device.BmcConnector first, Device.BmcConnector second, String preferred,
+                                            String fallback) {
+        java.util.concurrent.atomic.AtomicReference<String> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        return () -> {
+            if (failed.get() == null) {
+                try {
+                    return first.open();
+                } catch (io.kdumplab.harness.failure.ConfigurationException e) {
+                    throw e;
+                } catch (io.kdumplab.harness.failure.InfrastructureException e) {
+                    failed.set(e.getMessage());
+                }
+            }
+            return new FallbackBmc(second.open(), "the preferred " + preferred + " could not be reached ("
+                    + failed.get() + "); using " + fallback);
         };
     }
 
