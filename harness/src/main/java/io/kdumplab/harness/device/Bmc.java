@@ -10,6 +10,19 @@ public interface Bmc extends PowerControl, NmiSource, AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * Where the BMC's event log ends now (the last record's id), to read what it logs after; empty when this BMC's log
+     * is not read (then no entries are reported).
+     */
+    default java.util.OptionalInt eventLogMark() {
+        return java.util.OptionalInt.empty();
+    }
+
+    /** The entries the BMC logged after the mark, oldest first (bounded: at most a few hundred). */
+    default java.util.List<BmcEvent> eventsAfter(int mark) {
+        return java.util.List.of();
+    }
+
     /** When this BMC stands in for the host's preferred one, which failed: what failed and how (for the report). */
     default java.util.Optional<String> standingInFor() {
         return java.util.Optional.empty();

@@ -96,13 +96,27 @@ public final class HtmlReport {
         if (r != null && r.evidence != null) {
             h.append("<h2>vmcore evidence</h2><table class=\"facts\">");
             fact(h, "path", r.evidence.vmcorePath);
-            fact(h, "size", r.evidence.vmcoreSize == null ? null : r.evidence.vmcoreSize + " bytes");
+            fact(h, "found on", r.evidence.foundOn);
+            fact(h, "dump target", r.target.dumpTarget);
+            fact(h, "size", r.evidence.vmcoreSize == null ? null : r.evidence.vmcoreSize + " bytes"
+                    + (Boolean.TRUE.equals(r.evidence.incomplete) ? " (left incomplete)" : ""));
             fact(h, "readable (" + r.evidence.readWith + ")", String.valueOf(r.evidence.readable));
             fact(h, "panic message (from the dump)", r.evidence.panicMessage);
             fact(h, "capture kernel command line", r.target.captureKernelCmdline);
             h.append("</table><pre class=\"console\">");
             r.evidence.lastKernelLines.forEach(l -> h.append(esc(l)).append('\n'));
             h.append("</pre>");
+        }
+        if (r != null && r.bmcEvents != null) {
+            h.append("<h2>BMC event log from the trigger on</h2>");
+            if (r.bmcEvents.isEmpty()) {
+                h.append("<p>nothing logged</p>");
+            } else {
+                h.append("<table class=\"grid\"><tr><th>record</th><th>BMC time</th><th>sensor</th><th>event</th></tr>");
+                r.bmcEvents.forEach(e -> h.append("<tr><td>").append(e.recordId()).append("</td><td>").append(esc(e.timestamp()))
+                        .append("</td><td>").append(esc(e.sensor())).append("</td><td>").append(esc(e.event())).append("</td></tr>"));
+                h.append("</table>");
+            }
         }
         h.append("<script>").append(CANARY).append("</script></body></html>\n");
         return h.toString();

@@ -38,7 +38,8 @@ final class FailureDiagnosis {
                 watched.terminal() == null ? null : watched.terminal().text(), captureLines, window, firstPanic,
                 r.target.crashKernelReservedBytes, r.target.captureKernelCmdline, r.console.spammerEmittedAtTrigger,
                 printedBefore, r.nmiSentAt.size(), spacing, r.trigger, r.target.dumpTarget, r.target.dumpTargetProblem,
-                r.evidence != null && Boolean.TRUE.equals(r.evidence.incomplete)));
+                r.evidence != null && Boolean.TRUE.equals(r.evidence.incomplete),
+                r.bmcEvents == null ? List.of() : r.bmcEvents.stream().map(io.kdumplab.harness.device.BmcEvent::describe).toList()));
     }
 
     private static int stopLine(List<ConsoleLine> lines, int from, int powerCycleLine) {

@@ -190,6 +190,14 @@ public final class ReproRun {
             TriggerPoint trigger = steps.run(new Trigger());
             WatchOutcome.Watched watched = steps.run(new WatchOutcome(trigger));
             Optional<RunResult.Evidence> evidence = steps.run(new CollectEvidence(trigger, facts, dumpServers));
+            if (trigger.eventLogMark() != null) {
+                try {
+                    steps.run(new ReadEventLog(trigger.eventLogMark()));
+                } catch (io.kdumplab.harness.failure.InfrastructureException e) {
+                    // the BMC's log is evidence beside the verdict, never a condition of it
+                    recorder.note("the BMC's event log could not be read after the run: " + e.getMessage());
+                }
+            }
             Judgement j = Verdicts.judge(watched.outcome(), evidence.map(e -> new Verdicts.Dump(e.vmcorePath,
                     Boolean.TRUE.equals(e.readable), Boolean.TRUE.equals(e.incomplete))).orElse(null), recorder.read(r -> r.lastPhase), recorder.read(r -> r.trigger));
             if (j.verdict() == Verdict.FAIL) {

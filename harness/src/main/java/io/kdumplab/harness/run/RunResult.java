@@ -38,6 +38,8 @@ public final class RunResult {
     public String trigger;
     public String triggerAt;
     public List<String> nmiSentAt = new ArrayList<>();
+    /** What the BMC logged in its event log (IPMI SEL) from the trigger to the end of the run; null: not read. */
+    public List<io.kdumplab.harness.device.BmcEvent> bmcEvents;
     public List<StepRecord> steps = new ArrayList<>();
     public List<PhaseRecord> phases = new ArrayList<>();
     public ConsoleSummary console = new ConsoleSummary();

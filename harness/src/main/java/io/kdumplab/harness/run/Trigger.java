@@ -43,6 +43,7 @@ final class Trigger implements Step<TriggerPoint> {
         ctx.recorder().update(r -> r.trigger = kind);
         // the BMC session is opened before the last cancellation check: nothing slow between the check and the NMI
         var bmc = ctx.scenario().trigger() == Scenario.Trigger.NMI ? device.freshBmc() : null;
+        Integer eventLogMark = bmc == null ? null : eventLogMark(ctx, bmc);
         if (ctx.cancel().cancelled() || Thread.currentThread().isInterrupted()) {
             throw new CancelledException(ctx.cancel().reason() + " (before the trigger: no NMI was sent)");
         }
@@ -71,6 +72,17 @@ final class Trigger implements Step<TriggerPoint> {
             shell.runExpectingDisconnect(device.asRoot("echo c > /proc/sysrq-trigger"));
             ctx.info("sysrq-c written at " + at);
         }
-        return new TriggerPoint(boot, guestClock, line, at, nanos, cpu, nmisBefore);
+        return new TriggerPoint(boot, guestClock, line, at, nanos, cpu, nmisBefore, eventLogMark);
+    }
+
+    /** Where the BMC's event log ends before the NMI; a BMC whose log cannot be read costs the run nothing but a note. */
+    private static Integer eventLogMark(RunContext ctx, io.kdumplab.harness.device.Bmc bmc) {
+        try {
+            java.util.OptionalInt mark = bmc.eventLogMark();
+            return mark.isPresent() ? mark.getAsInt() : null;
+        } catch (io.kdumplab.harness.failure.HarnessException e) {
+            ctx.recorder().note("the BMC's event log could not be read before the trigger: " + e.getMessage());
+            return null;
+        }
     }
 }

@@ -34,19 +34,31 @@ public final class Diagnoses {
      * @param dumpTarget           where the host's kdump writes ("ssh kdump@dumps:/var/crash (...)"), or null
      * @param dumpTargetProblem    what a check of the dump directory after the run found wrong, or null
      * @param dumpIncomplete       the tooling left this run's dump incomplete
+     * @param bmcEvents            what the BMC logged in its event log from the trigger on (described), or empty
      */
     public record Input(Outcome outcome, List<String> phases, boolean dumpFound, String terminalLine,
                         List<String> captureKernelLines, List<String> linesBeforeStop, String firstKernelPanic,
                         Long reservedBytes, String captureCmdline, Long emittedAtTrigger, long printedBeforeTrigger,
                         int nmisSent, Long nmiSpacingMs, String trigger, String dumpTarget, String dumpTargetProblem,
-                        boolean dumpIncomplete) {
+                        boolean dumpIncomplete, List<String> bmcEvents) {
+        public Input(Outcome outcome, List<String> phases, boolean dumpFound, String terminalLine,
+                     List<String> captureKernelLines, List<String> linesBeforeStop, String firstKernelPanic,
+                     Long reservedBytes, String captureCmdline, Long emittedAtTrigger, long printedBeforeTrigger,
+                     int nmisSent, Long nmiSpacingMs, String trigger, String dumpTarget, String dumpTargetProblem,
+                     boolean dumpIncomplete) {
+            this(outcome, phases, dumpFound, terminalLine, captureKernelLines, linesBeforeStop, firstKernelPanic, reservedBytes,
+                    captureCmdline, emittedAtTrigger, printedBeforeTrigger, nmisSent, nmiSpacingMs, trigger, dumpTarget,
+                    dumpTargetProblem, dumpIncomplete, List.of());
+        }
+
         /** Without dump-target observations (a local target found fine). */
         public Input(Outcome outcome, List<String> phases, boolean dumpFound, String terminalLine,
                      List<String> captureKernelLines, List<String> linesBeforeStop, String firstKernelPanic,
                      Long reservedBytes, String captureCmdline, Long emittedAtTrigger, long printedBeforeTrigger,
                      int nmisSent, Long nmiSpacingMs, String trigger) {
             this(outcome, phases, dumpFound, terminalLine, captureKernelLines, linesBeforeStop, firstKernelPanic, reservedBytes,
-                    captureCmdline, emittedAtTrigger, printedBeforeTrigger, nmisSent, nmiSpacingMs, trigger, null, null, false);
+                    captureCmdline, emittedAtTrigger, printedBeforeTrigger, nmisSent, nmiSpacingMs, trigger, null, null, false,
+                    List.of());
         }
     }
 
@@ -139,6 +151,9 @@ public final class Diagnoses {
         if (in.dumpTargetProblem() != null) {
             facts.put("dumpTargetProblem", in.dumpTargetProblem());
         }
+        if (!in.bmcEvents().isEmpty()) {
+            facts.put("bmcEvents", in.bmcEvents());
+        }
         switch (stop) {
             case IN_CAPTURE_KERNEL, WHILE_SAVING_DUMP -> {
                 if (captureOom) {
@@ -168,9 +183,11 @@ public final class Diagnoses {
             }
             case BEFORE_CAPTURE_KERNEL -> {
                 if (in.outcome() == Outcome.RESET_WITHOUT_CAPTURE || in.outcome() == Outcome.REBOOTED_UNSEEN) {
-                    cause = "the host reset without starting the capture kernel";
-                    remedy = "check that a capture kernel was loaded (/sys/kernel/kexec_crash_loaded) and the BMC's event log "
-                            + "(a triple fault or a watchdog reset)";
+                    cause = "the host reset without starting the capture kernel" + (in.bmcEvents().isEmpty() ? ""
+                            : "; the BMC logged: " + String.join("; ", in.bmcEvents()));
+                    remedy = "check that a capture kernel was loaded (/sys/kernel/kexec_crash_loaded)" + (in.bmcEvents().isEmpty()
+                            ? " and the BMC's event log (a triple fault or a watchdog reset)"
+                            : "; the BMC's entries above say what it saw (a watchdog reset, a machine check)");
                 } else if (backlog != null && backlog > BACKLOG && "nmi".equals(in.trigger())) {
                     cause = "the seed's signature: no capture kernel while the console was backed up by " + backlog
                             + " messages at the NMI (the panic path stalled flushing the console, before crash_kexec)";

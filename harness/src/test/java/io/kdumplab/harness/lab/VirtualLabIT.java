@@ -181,6 +181,10 @@ public class VirtualLabIT {
             });
             assertTrue(dmesg.contains("Uhhuh. NMI received for unknown reason"), dmesg);
         }
+        // like a real BMC, the lab's logs the interrupt in its event log, as ipmitool reads it
+        Processes.Outcome sel = Ipmitool.run(s, "sel", "elist");
+        assertTrue(sel.ok() && sel.output().contains("Critical Interrupt") && sel.output().contains("Front Panel NMI"),
+                sel.output());
     }
 
     @Test(priority = 6)

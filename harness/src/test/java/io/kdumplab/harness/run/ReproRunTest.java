@@ -340,6 +340,25 @@ public class ReproRunTest {
     }
 
     @Test
+    public void whatTheBmcLoggedFromTheTriggerOnIsInTheResultAndTheDiagnosis() throws Exception {
+        FakeDevice f = hangingHost();
+        f.eventLog = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(new io.kdumplab.harness.device.BmcEvent(7,
+                "2026-12-05T10:00:00Z", "PowerUnit #1", "power on, assertion")));
+        Runnable hang = f.onNmi;
+        f.onNmi = () -> {
+            f.eventLog.add(new io.kdumplab.harness.device.BmcEvent(8, "2026-12-05T11:00:00Z", "CriticalInterrupt #1",
+                    "FrontPanelNmi, assertion"));
+            hang.run();
+        };
+        RunResult r = run(f, false);
+        assertEquals(r.verdict, Verdict.FAIL, r.reason);
+        assertEquals(r.bmcEvents.size(), 1, "only what was logged after the trigger: " + r.bmcEvents);
+        assertEquals(r.bmcEvents.get(0).recordId(), 8);
+        assertTrue(r.diagnosis.facts().get("bmcEvents").toString().contains("CriticalInterrupt #1: FrontPanelNmi, assertion"),
+                r.diagnosis.facts().toString());
+    }
+
+    @Test
     public void anNfsTargetIsRefusedBeforeAnythingIsTouched() throws Exception {
         FakeDevice f = healthyHost();
         f.answers.put("kdump-tools 2>/dev/null", c -> FakeDevice.ok(c, "coredir=/var/crash\nssh=\nnfs=nfs.lab:/export/crash"));

@@ -70,6 +70,11 @@ public class SolReproIT {
         assertTrue(r.phases.stream().noneMatch(p -> p.phase.equals("POWER_CYCLE")), "no power cycle after the gap: " + r.phases
                 .stream().map(p -> p.phase).toList());
         assertTrue(r.evidence != null && Boolean.TRUE.equals(r.evidence.readable), "the vmcore was read back");
+        // the BMC's event log from the trigger on: one diagnostic interrupt per NMI, in result.json and the report
+        assertEquals(r.bmcEvents.size(), 2, "one SEL entry per NMI: " + r.bmcEvents);
+        assertTrue(r.bmcEvents.stream().allMatch(e -> e.sensor().startsWith("CriticalInterrupt")
+                && e.event().startsWith("FrontPanelInterrupt")), r.bmcEvents.toString());
+        assertTrue(ReproIT.read(run.dir().resolve("index.html")).contains("BMC event log from the trigger on"));
         // after the BMC's cut, SOL carries the whole panic path: capture kernel, dump, reboot
         for (String phase : new String[] {"CAPTURE_KERNEL", "DUMP_SAVED", "REBOOT"}) {
             assertTrue(r.phases.stream().anyMatch(p -> p.phase.equals(phase)), phase + " seen over SOL: " + r.phases.stream()

@@ -46,6 +46,8 @@ public final class FakeDevice {
     /** When set, SSH connections and probes are refused (the host is down or hung). */
     public volatile boolean hostDown;
     public volatile Runnable onNmi = () -> { };
+    /** The BMC's event log (null: the fake BMC's log is not read, as a BMC without one). */
+    public volatile List<io.kdumplab.harness.device.BmcEvent> eventLog;
     public volatile Runnable onPowerCycle = () -> { };
     /** Called with a command that ends the connection on purpose (a reboot, sysrq-c), after it was recorded. */
     public volatile java.util.function.Consumer<String> onDisconnect = c -> { };
@@ -163,6 +165,18 @@ public final class FakeDevice {
             nmis.addAll(sent);
             onNmi.run();
             return sent;
+        }
+
+        @Override
+        public java.util.OptionalInt eventLogMark() {
+            List<io.kdumplab.harness.device.BmcEvent> log = eventLog;
+            return log == null ? java.util.OptionalInt.empty()
+                    : java.util.OptionalInt.of(log.isEmpty() ? 0 : log.get(log.size() - 1).recordId());
+        }
+
+        @Override
+        public List<io.kdumplab.harness.device.BmcEvent> eventsAfter(int mark) {
+            return eventLog == null ? List.of() : eventLog.stream().filter(e -> e.recordId() > mark).toList();
         }
 
         @Override

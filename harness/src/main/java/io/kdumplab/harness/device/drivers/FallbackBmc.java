@@ -39,6 +39,16 @@ final class FallbackBmc implements Bmc {
     }
 
     @Override
+    public java.util.OptionalInt eventLogMark() {
+        return delegate.eventLogMark();
+    }
+
+    @Override
+    public List<io.kdumplab.harness.device.BmcEvent> eventsAfter(int mark) {
+        return delegate.eventsAfter(mark);
+    }
+
+    @Override
     public Optional<String> standingInFor() {
         return Optional.of(why);
     }

@@ -167,6 +167,54 @@ public final class IpmiBmc implements Bmc {
         return withRetry("power-cycle", () -> chassisOnce(ChassisAction.POWER_CYCLE));
     }
 
+    /** The SEL's last record id; "last" is record id 0xFFFF in Get SEL Entry (IPMI 2.0 31.5). */
+    private static final int LAST_RECORD = 0xFFFF;
+    /** A log that keeps growing while it is read (a BMC logging a storm) is read this far, not forever. */
+    private static final int MAX_EVENTS = 256;
+
+    @Override
+    public java.util.OptionalInt eventLogMark() {
+        state.require("eventLogMark");
+        try {
+            return java.util.OptionalInt.of(withRetry("read the event log's last entry", () -> selEntry(LAST_RECORD))
+                    .getSelRecord().getRecordId());
+        } catch (InfrastructureException e) {
+            // an empty SEL answers "requested record not present": everything logged from now on is this run's
+            return e.getCause() instanceof IPMIException ? java.util.OptionalInt.of(0) : java.util.OptionalInt.empty();
+        }
+    }
+
+    @Override
+    public List<io.kdumplab.harness.device.BmcEvent> eventsAfter(int mark) {
+        state.require("eventsAfter");
+        List<io.kdumplab.harness.device.BmcEvent> events = new ArrayList<>();
+        int id = mark == 0 ? 0 : withRetry("read the event log", () -> selEntry(mark)).getNextRecordId();
+        while (id != LAST_RECORD && events.size() < MAX_EVENTS) {
+            int at = id;
+            org.metricshub.ipmi.core.coding.commands.sel.GetSelEntryResponseData r = withRetry("read the event log",
+                    () -> selEntry(at));
+            var rec = r.getSelRecord();
+            events.add(new io.kdumplab.harness.device.BmcEvent(rec.getRecordId(),
+                    rec.getTimestamp() == null ? "" : rec.getTimestamp().toInstant().toString(),
+                    String.valueOf(rec.getSensorType()) + " #" + rec.getSensorNumber(),
+                    rec.getEvent() + ", " + String.valueOf(rec.getEventDirection()).toLowerCase(java.util.Locale.ROOT)));
+            if (r.getNextRecordId() == id) {
+                break; // a BMC that points a record at itself would hold us here
+            }
+            id = r.getNextRecordId();
+        }
+        return events;
+    }
+
+    private org.metricshub.ipmi.core.coding.commands.sel.GetSelEntryResponseData selEntry(int recordId) throws Exception {
+        var reservation = (org.metricshub.ipmi.core.coding.commands.sel.ReserveSelResponseData) connector.sendMessage(handle,
+                new org.metricshub.ipmi.core.coding.commands.sel.ReserveSel(IpmiVersion.V20, handle.getCipherSuite(),
+                        AuthenticationType.RMCPPlus));
+        return (org.metricshub.ipmi.core.coding.commands.sel.GetSelEntryResponseData) connector.sendMessage(handle,
+                new org.metricshub.ipmi.core.coding.commands.sel.GetSelEntry(IpmiVersion.V20, handle.getCipherSuite(),
+                        AuthenticationType.RMCPPlus, reservation.getReservationId(), recordId));
+    }
+
     private interface Call<T> {
         T call() throws Exception;
     }
