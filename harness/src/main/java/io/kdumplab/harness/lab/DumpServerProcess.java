@@ -6,8 +6,6 @@ import io.kdumplab.harness.util.AtomicFiles;
 import io.kdumplab.harness.util.Hashing;
 import io.kdumplab.harness.util.ProcessIdentity;
 import io.kdumplab.harness.util.Processes;
-import io.kdumplab.harness.wait.Deadline;
-import io.kdumplab.harness.wait.Wait;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +23,7 @@ import java.util.function.Consumer;
  */
 final class DumpServerProcess {
     static final String USER = "kdump-dumps";
-    static final String SSHD = "/usr/sbin/sshd";
+    static final String SSHD = LabSshd.SSHD;
     private static final Duration COMMAND = Duration.ofSeconds(30);
 
     private DumpServerProcess() {}
@@ -57,27 +55,13 @@ final class DumpServerProcess {
                     "AllowUsers " + USER, "PermitRootLogin no", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
                     "UsePAM no", "AllowTcpForwarding no", "X11Forwarding no", "PermitTTY no", "PrintMotd no",
                     "Subsystem sftp internal-sftp", "LogLevel VERBOSE", ""));
-            Processes.Outcome check = Processes.run(List.of(SSHD, "-t", "-f", config.toString()), COMMAND, dir);
-            if (!check.ok()) {
-                throw new InfrastructureException("dump-server", "sshd refuses the lab's dump server configuration "
-                        + config + ": " + check.output().strip(), "see " + config);
-            }
             progress.accept("starting the SSH dump server on " + VirtualLab.HOST + ":" + port + " (account " + USER
                     + ", dumps in " + coreDir + ")");
-            long pid = Processes.startDetached(List.of(SSHD, "-D", "-e", "-f", config.toString()), dir.resolve("sshd.log"), dir);
-            ProcessIdentity id = VirtualLab.identityOf(pid, "SSH dump server (sshd)", dir.resolve("sshd.log"));
-            Wait.until(Deadline.in("SSH dump server listening on " + VirtualLab.HOST + ":" + port, Duration.ofSeconds(15)),
-                    Duration.ofMillis(100), () -> {
-                        if (!Processes.alive(pid)) {
-                            return Wait.Result.fatal(new InfrastructureException("dump-server", "the SSH dump server exited at start: "
-                                    + VirtualLab.lastLines(dir.resolve("sshd.log"), 6), "see " + dir.resolve("sshd.log")));
-                        }
-                        return VirtualLab.portAccepts(port) ? Wait.Result.ready(true) : Wait.Result.notYet("not listening yet");
-                    });
+            ProcessIdentity id = LabSshd.start(dir, config, port, "SSH dump server", "dump-server");
             String hostKeyLine = Files.readString(Path.of(hostKey + ".pub")).strip();
             Path knownHosts = dir.resolve("known_hosts");
             AtomicFiles.write(knownHosts, "[" + VirtualLab.HOST + "]:" + port + " " + hostKeyLine + "\n");
-            return s.withDumpServer(new LabState.DumpServer(port, pid, id.startTicks(), USER, coreDir.toString(),
+            return s.withDumpServer(new LabState.DumpServer(port, id.pid(), id.startTicks(), USER, coreDir.toString(),
                     harnessKey.toString(), Hashing.sshFingerprint(hostKeyLine), knownHosts.toString()));
         } catch (IOException e) {
             throw new InfrastructureException("dump-server", "cannot prepare the lab's SSH dump server: " + e.getMessage(),

@@ -5,14 +5,10 @@ import io.kdumplab.harness.util.AtomicFiles;
 import io.kdumplab.harness.util.Hashing;
 import io.kdumplab.harness.util.ProcessIdentity;
 import io.kdumplab.harness.util.Processes;
-import io.kdumplab.harness.wait.Deadline;
-import io.kdumplab.harness.wait.Wait;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -21,12 +17,11 @@ import java.util.function.Consumer;
  * console relay). It runs as the user the lab runs as and lets in only that user, with that one key.
  */
 final class SshConsoleProcess {
-    private static final Duration COMMAND = Duration.ofSeconds(30);
 
     private SshConsoleProcess() {}
 
     static boolean available() {
-        return Files.isExecutable(Path.of(DumpServerProcess.SSHD)) && Processes.which("socat").isPresent();
+        return Files.isExecutable(Path.of(LabSshd.SSHD)) && Processes.which("socat").isPresent();
     }
 
     static LabState start(Path labDir, LabState s, int port, Consumer<String> progress) {
@@ -48,27 +43,12 @@ final class SshConsoleProcess {
                     "AuthorizedKeysFile " + dir.resolve("authorized_keys"), "AllowUsers " + user,
                     "PermitRootLogin forced-commands-only", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
                     "UsePAM no", "AllowTcpForwarding no", "X11Forwarding no", "PrintMotd no", "LogLevel VERBOSE", ""));
-            Processes.Outcome check = Processes.run(List.of(DumpServerProcess.SSHD, "-t", "-f", config.toString()), COMMAND, dir);
-            if (!check.ok()) {
-                throw new InfrastructureException("console", "sshd refuses the lab's SSH console configuration " + config
-                        + ": " + check.output().strip(), "see " + config);
-            }
             progress.accept("starting the SSH console (serial over SSH) on " + VirtualLab.HOST + ":" + port);
-            long pid = Processes.startDetached(List.of(DumpServerProcess.SSHD, "-D", "-e", "-f", config.toString()),
-                    dir.resolve("sshd.log"), dir);
-            ProcessIdentity id = VirtualLab.identityOf(pid, "SSH console (sshd)", dir.resolve("sshd.log"));
-            Wait.until(Deadline.in("SSH console listening on " + VirtualLab.HOST + ":" + port, Duration.ofSeconds(15)),
-                    Duration.ofMillis(100), () -> {
-                        if (!Processes.alive(pid)) {
-                            return Wait.Result.fatal(new InfrastructureException("console", "the SSH console exited at start: "
-                                    + VirtualLab.lastLines(dir.resolve("sshd.log"), 6), "see " + dir.resolve("sshd.log")));
-                        }
-                        return VirtualLab.portAccepts(port) ? Wait.Result.ready(true) : Wait.Result.notYet("not listening yet");
-                    });
+            ProcessIdentity id = LabSshd.start(dir, config, port, "SSH console", "console");
             String hostKeyLine = Files.readString(Path.of(hostKey + ".pub")).strip();
             Path knownHosts = dir.resolve("known_hosts");
             AtomicFiles.write(knownHosts, "[" + VirtualLab.HOST + "]:" + port + " " + hostKeyLine + "\n");
-            return s.withSshConsole(new LabState.SshConsole(port, pid, id.startTicks(), user, clientKey.toString(),
+            return s.withSshConsole(new LabState.SshConsole(port, id.pid(), id.startTicks(), user, clientKey.toString(),
                     Hashing.sshFingerprint(hostKeyLine), knownHosts.toString()));
         } catch (IOException e) {
             throw new InfrastructureException("console", "cannot prepare the lab's SSH console: " + e.getMessage(), "check " + dir);

@@ -1,8 +1,6 @@
 package io.kdumplab.harness.device.console;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 
@@ -22,29 +20,7 @@ public final class TcpConsoleConnector implements ConsoleConnector {
         s.connect(new InetSocketAddress(host, port), 5000);
         s.setTcpNoDelay(true);
         s.setKeepAlive(true);
-        InputStream in = s.getInputStream();
-        OutputStream out = s.getOutputStream();
-        return new ConsoleLink() {
-            @Override
-            public int read(byte[] buf) throws IOException {
-                return in.read(buf);
-            }
-
-            @Override
-            public void write(byte[] data) throws IOException {
-                out.write(data);
-                out.flush();
-            }
-
-            @Override
-            public void close() {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // already gone
-                }
-            }
-        };
+        return ConsoleLink.of(s.getInputStream(), s.getOutputStream(), s::close);
     }
 
     @Override

@@ -7,8 +7,6 @@ import org.apache.commons.net.telnet.SuppressGAOptionHandler;
 import org.apache.commons.net.telnet.TelnetClient;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.function.Consumer;
 
 /**
@@ -78,29 +76,7 @@ public final class TelnetConsoleConnector implements ConsoleConnector {
             }
             log.accept("console: " + describe() + " speaks RFC 2217; line set to " + baud + " 8N1");
         }
-        InputStream in = t.getInputStream();
-        OutputStream out = t.getOutputStream();
-        return new ConsoleLink() {
-            @Override
-            public int read(byte[] buf) throws IOException {
-                return in.read(buf);
-            }
-
-            @Override
-            public void write(byte[] data) throws IOException {
-                out.write(data);
-                out.flush();
-            }
-
-            @Override
-            public void close() {
-                try {
-                    t.disconnect();
-                } catch (IOException ignored) {
-                    // already gone
-                }
-            }
-        };
+        return ConsoleLink.of(t.getInputStream(), t.getOutputStream(), t::disconnect);
     }
 
     @Override

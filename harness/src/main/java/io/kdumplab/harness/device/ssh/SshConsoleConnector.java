@@ -8,8 +8,6 @@ import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.connection.channel.direct.Session;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -56,34 +54,13 @@ public final class SshConsoleConnector implements ConsoleConnector {
             client.close();
             throw e;
         }
-        InputStream in = shell.getInputStream();
-        OutputStream out = shell.getOutputStream();
-        return new ConsoleLink() {
-            @Override
-            public int read(byte[] buf) throws IOException {
-                return in.read(buf);
+        return ConsoleLink.of(shell.getInputStream(), shell.getOutputStream(), () -> {
+            try {
+                session.close();
+            } finally {
+                client.close();
             }
-
-            @Override
-            public void write(byte[] data) throws IOException {
-                out.write(data);
-                out.flush();
-            }
-
-            @Override
-            public void close() {
-                try {
-                    session.close();
-                } catch (IOException ignored) {
-                    // the connection goes next
-                }
-                try {
-                    client.close();
-                } catch (IOException ignored) {
-                    // already gone
-                }
-            }
-        };
+        });
     }
 
     @Override
