@@ -42,9 +42,11 @@ final class HostRecovery {
         for (int cycle = 1; ; cycle++) {
             // the host does not answer (that is why it is power-cycled): check what can be checked without it
             ctx.options().fence().beforeRecovery("a power cycle", Duration.ofSeconds(ctx.scenario().timeouts().reboot()));
-            Instant at = ctx.device().freshBmc().powerCycle();
+            var bmc = ctx.device().freshBmc();
+            Instant at = bmc.powerCycle();
+            String via = bmc.describe(); // the BMC that did it (a fallback BMC names itself)
             ctx.recorder().event(Phase.POWER_CYCLE, at, "chassis power cycle via the BMC");
-            ctx.recorder().note("host recovered by a power cycle through " + ctx.host().bmc().describe() + " at " + at);
+            ctx.recorder().note("host recovered by a power cycle through " + via + " at " + at);
             if (awaitSshBack(ctx, parent.child("host back on SSH after the power cycle",
                     Duration.ofSeconds(ctx.scenario().timeouts().reboot())), oldBootId)) {
                 return;
@@ -52,7 +54,7 @@ final class HostRecovery {
             if (!armed || cycle == 2) {
                 // a power action that answers success and leaves the host as it was is a known BMC fault: name the BMC
                 throw new InfrastructureException("ssh", ctx.host().name() + " did not come back on SSH after a power cycle "
-                        + "through " + ctx.host().bmc().describe() + " (which acknowledged it)",
+                        + "through " + via + " (which acknowledged it)",
                         "check the host's console and power by hand");
             }
             ctx.info("not back after the power cycle, which booted the kernel armed for the next cell; "
