@@ -21,6 +21,10 @@ public record LabLiveness(Kind kind, String why) {
             return new LabLiveness(Kind.LEFT_OVER, "left over: its state was written by an older harness that did not "
                     + "record process identities");
         }
+        if (!s.ready()) {
+            return new LabLiveness(Kind.LEFT_OVER, "left over: its start did not finish (the process starting it stopped or "
+                    + "failed; a lab being started right now is not up yet either)");
+        }
         Optional<String> boot = ProcessIdentity.bootId(proc);
         if (boot.isPresent() && !boot.get().equals(s.bootId())) {
             return new LabLiveness(Kind.LEFT_OVER, "left over from before this machine restarted");

@@ -24,7 +24,7 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
                        String kernel, String rtKernel, String accel, int baud, String startedAt,
                        String bootId, long relayStartTicks, long bmcStartTicks,
                        int redfishPort, long redfishPid, long redfishStartTicks, String redfishFingerprint,
-                       DumpServer dumpServer, TelnetConsole telnet, SshConsole sshConsole) {
+                       DumpServer dumpServer, TelnetConsole telnet, SshConsole sshConsole, boolean ready) {
 
     /** The lab's SSH console (serial over SSH): its sshd, the login and key that attach to the line; null: none. */
     public record SshConsole(int port, long pid, long startTicks, String user, String key, String hostKeyFingerprint,
@@ -39,7 +39,7 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
         return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
                 sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
                 baud, startedAt, bootId, relayStartTicks, bmcStartTicks, redfishPort, redfishPid, redfishStartTicks,
-                redfishFingerprint, dumpServer, telnet, c);
+                redfishFingerprint, dumpServer, telnet, c, ready);
     }
 
     /** The lab's telnet/RFC 2217 console server (ser2net) in front of the serial line; null when ser2net is missing. */
@@ -55,7 +55,7 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
         return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
                 sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
                 baud, startedAt, bootId, relayStartTicks, bmcStartTicks, redfishPort, redfishPid, redfishStartTicks,
-                redfishFingerprint, dumpServer, t, sshConsole);
+                redfishFingerprint, dumpServer, t, sshConsole, ready);
     }
 
     /**
@@ -71,11 +71,23 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
                 bootId == null ? "" : bootId);
     }
 
+    /**
+     * The lab finished coming up (every process started, SSH and kdump ready). Until then, and forever when its start
+     * was cut short (its process killed, an error), the lab is not up: its processes are left over, and the next
+     * start cleans them up instead of running on a lab with parts missing.
+     */
+    LabState asReady() {
+        return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
+                sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
+                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, redfishPort, redfishPid, redfishStartTicks,
+                redfishFingerprint, dumpServer, telnet, sshConsole, true);
+    }
+
     LabState withDumpServer(DumpServer d) {
         return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
                 sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
                 baud, startedAt, bootId, relayStartTicks, bmcStartTicks, redfishPort, redfishPid, redfishStartTicks,
-                redfishFingerprint, d, telnet, sshConsole);
+                redfishFingerprint, d, telnet, sshConsole, ready);
     }
 
     static final String FILE = "state.json";
@@ -94,7 +106,7 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
         return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
                 sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
                 baud, startedAt, bootId, relayStartTicks, bmcStartTicks, port, pid, startTicks, fingerprint, dumpServer, telnet,
-                sshConsole);
+                sshConsole, ready);
     }
 
     public ProcessIdentity bmc() {

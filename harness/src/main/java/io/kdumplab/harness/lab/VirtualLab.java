@@ -82,6 +82,18 @@ public final class VirtualLab {
     // ------------------------------------------------------------------ up
 
     public LabState up(LabSpec spec) {
+        return up(spec, false);
+    }
+
+    /**
+     * The lab up: as it is when it is up, else started (a left-over one cleaned up first). Under the lab's lock, so a
+     * second caller that found it starting waits for that start and then uses the lab, instead of starting it again.
+     */
+    public LabState ensureUp(LabSpec spec) {
+        return up(spec, true);
+    }
+
+    private LabState up(LabSpec spec, boolean reuse) {
         prerequisites.requireForLab();
         Path dir = dir(spec.name());
         mkdirs(dir);
@@ -90,6 +102,9 @@ public final class VirtualLab {
             if (existing.isPresent()) {
                 LabState s = existing.get();
                 LabLiveness live = LabLiveness.of(existing, ProcessIdentity.Proc.LINUX);
+                if (live.up() && reuse) {
+                    return s;
+                }
                 if (live.up()) {
                     throw new ConfigurationException("lab '" + spec.name() + "' is already up (BMC " + s.host() + ":"
                             + s.bmcPort() + ", SSH port " + s.sshPort() + ")",
@@ -152,7 +167,7 @@ public final class VirtualLab {
                     knownHosts.toString(), dir.resolve("ttyS0").toString(), dir.resolve("console.log").toString(),
                     image.dir().toString(), image.recipeHash(), image.kernel(), image.rtKernel(), spec.accel(),
                     spec.baud(), Instant.now().toString(), bmcId.bootId(), relayId.startTicks(), bmcId.startTicks(),
-                    0, 0, 0, null, null, null, null);
+                    0, 0, 0, null, null, null, null, false);
             if (TelnetConsoleProcess.available()) {
                 int telnetPort = ports.tcp("telnet console server", 0);
                 ProcessIdentity t = TelnetConsoleProcess.start(dir, dir.resolve("ttyS0").toString(), telnetPort, spec.baud(),
@@ -177,6 +192,8 @@ public final class VirtualLab {
                     state = applyDumpTarget(dir, state, LabDumpTarget.Kind.SSH, ports);
                 }
                 waitForKdump(state, KDUMP_READY_TIMEOUT);
+                state = state.asReady();
+                state.save(dir);
             } catch (HarnessException | WaitTimeoutException e) {
                 progress.accept("lab '" + spec.name() + "' did not come up; its processes keep running for diagnosis: "
                         + "'lab status' / 'lab down --name " + spec.name() + "'");
@@ -460,7 +477,7 @@ public final class VirtualLab {
             }
             long t0 = System.nanoTime();
             progress.accept("lab '" + name + "' is " + (live.leftOver() ? live.why() : "not running") + ": bringing it up");
-            LabState s = up(LabSpec.defaults(name));
+            LabState s = ensureUp(LabSpec.defaults(name));
             progress.accept(String.format("lab '%s' is up (%.0f s)", name, (System.nanoTime() - t0) / 1e9));
             return endpoints(dir(name), s);
         };

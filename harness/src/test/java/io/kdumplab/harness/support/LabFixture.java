@@ -29,6 +29,15 @@ public final class LabFixture {
     }
 
     public static synchronized LabState up() {
+        if (state != null) {
+            // a harness process under test may have restarted the lab (it found it left over): use it as it is now
+            var now = lab().state(NAME);
+            if (now.isPresent() && !now.get().startedAt().equals(state.startedAt()) && lab().liveness(NAME).up()) {
+                System.err.println("[lab " + NAME + "] restarted by a harness process at " + now.get().startedAt()
+                        + ": using it as it is now");
+                state = now.get();
+            }
+        }
         if (state == null) {
             // every test JVM starts from the base image: nothing left over from an earlier run can leak in
             VirtualLab lab = lab();
