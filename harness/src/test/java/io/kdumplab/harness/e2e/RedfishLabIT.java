@@ -98,7 +98,23 @@ public class RedfishLabIT {
         }
         assertTrue(r.ready(), r.toString());
         assertTrue(r.items().stream().anyMatch(i -> i.check().equals("bmc") && i.detail().contains("Redfish BMC")), r.toString());
-        assertTrue(out.contains("cipher suite 3 negotiated (the BMC offers"), "the suite ipmi_sim offers, said: " + out);
+        assertTrue(out.contains("(RMCP+, cipher suite 3 (set in the inventory))"), "the lab's BMC is set to 3: " + out);
+
+        // the lab's BMC as a real site's inventory names it, with no suite set: the harness asks ("Get Channel Cipher
+        // Suites" before a session), ipmi_sim does not answer that, so 3 is used and said
+        LabState lab = LabFixture.up();
+        Path written = Files.createTempFile("negotiating", ".yaml");
+        Files.writeString(written, "hosts:\n  - name: virtual-lab\n    ssh: {host: " + lab.host() + ", port: " + lab.sshPort()
+                + ", user: " + lab.sshUser() + ", key: " + lab.sshKey() + ", host_key_fingerprint: \"" + lab.hostKeyFingerprint()
+                + "\"}\n    bmc: {host: " + lab.host() + ", port: " + lab.bmcPort() + ", user: " + lab.bmcUser() + ", password_file: "
+                + lab.bmcPasswordFile() + "}\n    console: {type: tcp, host: " + lab.host() + ", port: " + lab.consolePort() + "}\n");
+        Path negotiatedLog = Files.createTempFile("host-check-negotiated", ".log");
+        Process n = ChildProcesses.track(HarnessProcess.builder(negotiatedLog.getParent(), negotiatedLog, "host", "check", "-i",
+                written.toString(), "virtual-lab").start());
+        assertTrue(n.waitFor(3, TimeUnit.MINUTES));
+        String negotiated = Files.readString(negotiatedLog);
+        assertEquals(n.exitValue(), 0, negotiated);
+        assertTrue(negotiated.contains("(RMCP+, cipher suite 3; the BMC does not list its suites before a session)"), negotiated);
 
         // a host with both BMCs whose preferred Redfish BMC is busy (503 to every request): its IPMI BMC stands in,
         // and the check says so

@@ -73,7 +73,7 @@ public class SolReproIT {
         // the BMC's event log from the trigger on: one diagnostic interrupt per NMI, in result.json and the report
         assertEquals(r.bmcEvents.size(), 2, "one SEL entry per NMI: " + r.bmcEvents);
         assertTrue(r.bmcEvents.stream().allMatch(e -> e.sensor().startsWith("CriticalInterrupt")
-                && e.event().startsWith("FrontPanelInterrupt")), r.bmcEvents.toString());
+                && e.event().toLowerCase().contains("interrupt")), r.bmcEvents.toString());
         assertTrue(ReproIT.read(run.dir().resolve("index.html")).contains("BMC event log from the trigger on"));
         // after the BMC's cut, SOL carries the whole panic path: capture kernel, dump, reboot
         for (String phase : new String[] {"CAPTURE_KERNEL", "DUMP_SAVED", "REBOOT"}) {

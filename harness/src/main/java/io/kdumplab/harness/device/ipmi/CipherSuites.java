@@ -25,10 +25,11 @@ final class CipherSuites {
      * @param forced  the inventory's cipher_suite, or null
      */
     static Choice choose(List<Integer> offered, Integer forced, String bmc) {
+        if (offered == null && forced != null) {
+            return new Choice(forced, "cipher suite " + forced + " (set in the inventory)");
+        }
         if (offered == null) {
-            int id = forced != null ? forced : SHA1;
-            return new Choice(id, "cipher suite " + id + (forced != null ? " (the inventory's)" : "")
-                    + "; the BMC does not list its suites");
+            return new Choice(SHA1, "cipher suite 3; the BMC does not list its suites before a session");
         }
         if (forced != null) {
             if (!offered.contains(forced)) {

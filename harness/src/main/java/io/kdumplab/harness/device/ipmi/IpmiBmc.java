@@ -57,6 +57,8 @@ public final class IpmiBmc implements Bmc {
         return bmc;
     }
 
+    private static final int SUITES_TIMEOUT_MS = 500;
+
     /** What each BMC listed ("Get Channel Cipher Suites"), asked once per BMC and process; empty: it did not answer. */
     private static final java.util.Map<String, java.util.Optional<List<CipherSuite>>> OFFERED =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -70,10 +72,15 @@ public final class IpmiBmc implements Bmc {
         }
         java.util.Optional<List<CipherSuite>> asked;
         try {
+            // a BMC answers this on the LAN within milliseconds; one that does not answer it at all (ipmi_sim, some
+            // older firmware) should cost seconds, not ipmi-java's 4 x 3 s
+            connector.setTimeout(handle, SUITES_TIMEOUT_MS);
             List<CipherSuite> l = connector.getAvailableCipherSuites(handle);
             asked = l == null || l.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(List.copyOf(l));
         } catch (Exception e) {
             asked = java.util.Optional.empty();
+        } finally {
+            connector.setTimeout(handle, 3000);
         }
         OFFERED.put(key, asked);
         return asked.orElse(null);
@@ -93,12 +100,21 @@ public final class IpmiBmc implements Bmc {
                 InetAddress address = InetAddress.getByName(endpoint.host());
                 handle = connector.createConnection(address, endpoint.port());
                 connector.setTimeout(handle, 3000);
-                List<CipherSuite> offered = offeredSuites();
+                // a suite the inventory forces is used as ipmitool -C uses it: nothing is asked first
+                List<CipherSuite> offered = endpoint.cipherSuite() != null ? null : offeredSuites();
                 CipherSuites.Choice choice = CipherSuites.choose(offered == null ? null
                         : offered.stream().map(c -> (int) c.getId()).distinct().toList(), endpoint.cipherSuite(), endpoint.describe());
-                CipherSuite suite = offered == null ? CipherSuites.of(choice.id())
-                        : offered.stream().filter(c -> c.getId() == choice.id()).findFirst().orElseThrow();
-                connector.getChannelAuthenticationCapabilities(handle, suite, PrivilegeLevel.Administrator);
+                if (offered == null) {
+                    // the BMC did not list its suites: open the connection with the chosen one directly, as
+                    // ipmitool -C does (ipmi-java's handshake then starts from that suite)
+                    connector.closeConnection(handle);
+                    handle = connector.createConnection(address, endpoint.port(), CipherSuites.of(choice.id()),
+                            PrivilegeLevel.Administrator);
+                    connector.setTimeout(handle, 3000);
+                } else {
+                    CipherSuite suite = offered.stream().filter(c -> c.getId() == choice.id()).findFirst().orElseThrow();
+                    connector.getChannelAuthenticationCapabilities(handle, suite, PrivilegeLevel.Administrator);
+                }
                 session = connector.openSession(handle, endpoint.user(), password,
                         CipherSuites.kg(endpoint.kg() == null ? null : endpoint.kg().reveal()));
                 negotiated = choice;

@@ -37,6 +37,7 @@ public class CipherSuitesTest {
         assertEquals(c.id(), 3);
         assertTrue(c.why().contains("does not list its suites"), c.why());
         assertEquals(CipherSuites.choose(null, 17, "b").id(), 17);
+        assertEquals(CipherSuites.choose(null, 17, "b").why(), "cipher suite 17 (set in the inventory)");
     }
 
     public void suiteSeventeenIsSha256AndAes() throws Exception {
