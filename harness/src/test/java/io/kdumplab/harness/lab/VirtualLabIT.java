@@ -187,26 +187,8 @@ public class VirtualLabIT {
                 sel.output());
     }
 
-    @Test(priority = 6)
-    public void diagNmiPanicsAndSavesADumpWhenUnknownNmiPanicIsSet() {
-        LabState s = LabFixture.up();
-        long before = guestClock();
-        try (SshShell t = LabFixture.ssh()) {
-            t.check("sysctl -w kernel.unknown_nmi_panic=1", Duration.ofSeconds(10));
-        }
-        String boot = bootId();
-        long mark = LabFixture.consoleMark();
-        Processes.Outcome o = Ipmitool.run(s, "chassis", "power", "diag");
-        assertTrue(o.ok(), o.output());
-        waitForNewBoot(boot);
-        String console = LabFixture.consoleSince(mark);
-        assertTrue(console.contains("elfcorehdr="), "console shows the capture kernel starting");
-        String dump = newDump(before);
-        try (SshShell t = LabFixture.ssh()) {
-            String dmesg = t.check("cat /var/crash/" + dump + "/dmesg.*", Duration.ofSeconds(20));
-            assertTrue(dmesg.contains("NMI received for unknown reason") || dmesg.contains("NMI: Not continuing"), dmesg);
-        }
-    }
+    // diag NMI -> panic -> dump, as an independent client's check of the lab, is not paid here: ipmitool's diag reaching
+    // the guest is shown above, and every NMI run of the suite (SolReproIT first) shows the dump that follows
 
     // sysrq-c -> dump with the banner and the capture kernel on the console: ReproIT.sysrqControlPasses pays that crash
 
@@ -270,29 +252,5 @@ public class VirtualLabIT {
                 return id.equals(oldBootId) ? Wait.Result.notYet("same boot") : Wait.Result.ready(id);
             }
         });
-    }
-
-    private static long guestClock() {
-        try (SshShell t = LabFixture.ssh()) {
-            return Long.parseLong(t.check("date +%s", Duration.ofSeconds(10)));
-        }
-    }
-
-    /**
-     * The dump written since the guest clock read `since`: Debian names dump
-     * directories by the minute, so a listing is not enough; the mtime is.
-     * Returns its directory name; the dump must be larger than 1 MB.
-     */
-    private static String newDump(long since) {
-        try (SshShell t = LabFixture.ssh()) {
-            String all = t.check("stat -c '%Y %s %n' /var/crash/*/dump.* 2>/dev/null || true", Duration.ofSeconds(10));
-            String fresh = all.lines().filter(l -> Long.parseLong(l.split(" ")[0]) >= since).reduce((a, b) -> b).orElse("");
-            assertNotEquals(fresh, "", "a dump written after " + since + " under /var/crash; found: " + all);
-            String[] f = fresh.split(" ");
-            assertTrue(Long.parseLong(f[1]) > 1_000_000, "dump size " + fresh);
-            String path = f[2];
-            assertFalse(path.isBlank());
-            return path.substring("/var/crash/".length(), path.lastIndexOf('/'));
-        }
     }
 }
