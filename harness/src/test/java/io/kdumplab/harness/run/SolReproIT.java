@@ -74,7 +74,8 @@ public class SolReproIT {
         assertEquals(r.bmcEvents.size(), 2, "one SEL entry per NMI: " + r.bmcEvents);
         assertTrue(r.bmcEvents.stream().allMatch(e -> e.sensor().startsWith("CriticalInterrupt")
                 && e.event().toLowerCase().contains("interrupt")), r.bmcEvents.toString());
-        assertTrue(ReproIT.read(run.dir().resolve("index.html")).contains("BMC event log from the trigger on"));
+        assertTrue(io.kdumplab.harness.report.HtmlReport.render(io.kdumplab.harness.report.RunArtifacts.read(run.dir()))
+                .contains("BMC event log from the trigger on"), "the report shows the BMC's entries");
         // after the BMC's cut, SOL carries the whole panic path: capture kernel, dump, reboot
         for (String phase : new String[] {"CAPTURE_KERNEL", "DUMP_SAVED", "REBOOT"}) {
             assertTrue(r.phases.stream().anyMatch(p -> p.phase.equals(phase)), phase + " seen over SOL: " + r.phases.stream()
