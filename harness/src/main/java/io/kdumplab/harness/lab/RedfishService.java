@@ -46,6 +46,7 @@ import java.util.concurrent.Executors;
  * Run as its own process by the lab: `RedfishService LAB_DIR PORT`.
  */
 public final class RedfishService {
+    static final String SEL = "/redfish/v1/Systems/1/LogServices/SEL";
     static final String SYSTEM = "/redfish/v1/Systems/1";
     static final List<String> RESET_TYPES = List.of("ForceRestart", "PowerCycle", "Nmi");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -186,6 +187,9 @@ public final class RedfishService {
             case "GET /redfish/v1/Systems" -> json(x, 200, collection("/redfish/v1/Systems", "ComputerSystemCollection", SYSTEM));
             case "GET " + SYSTEM -> json(x, 200, system(faults));
             case "POST " + SYSTEM + "/Actions/ComputerSystem.Reset" -> reset(x, faults);
+            case "GET " + SYSTEM + "/LogServices" -> json(x, 200, collection(SYSTEM + "/LogServices", "LogServiceCollection", SEL));
+            case "GET " + SEL -> json(x, 200, selService());
+            case "GET " + SEL + "/Entries" -> json(x, 200, selEntries());
             case "GET /redfish/v1/Chassis" -> json(x, 200, collection("/redfish/v1/Chassis", "ChassisCollection"));
             case "GET /redfish/v1/Managers" -> json(x, 200, collection("/redfish/v1/Managers", "ManagerCollection"));
             case "GET /redfish/v1/SessionService" -> json(x, 200, sessionService());
@@ -295,11 +299,39 @@ public final class RedfishService {
         ObjectNode boot = s.putObject("Boot").put("BootSourceOverrideEnabled", "Disabled").put("BootSourceOverrideTarget", "None")
                 .put("BootSourceOverrideMode", "Legacy");
         boot.putArray("BootSourceOverrideTarget@Redfish.AllowableValues").add("None").add("Hdd");
+        s.putObject("LogServices").put("@odata.id", SYSTEM + "/LogServices");
         ObjectNode reset = s.putObject("Actions").putObject("#ComputerSystem.Reset");
         reset.put("target", SYSTEM + "/Actions/ComputerSystem.Reset");
         ArrayNode allowed = reset.putArray("ResetType@Redfish.AllowableValues");
         resetTypes(faults).forEach(allowed::add);
         return s;
+    }
+
+    /** The BMC's SEL as Redfish serves it (a LogService of LogEntryType SEL), read from the lab's IPMI BMC. */
+    private static ObjectNode selService() {
+        ObjectNode l = resource(SEL, "#LogService.v1_1_3.LogService").put("Id", "SEL").put("Name", "System Event Log")
+                .put("LogEntryType", "SEL").put("OverWritePolicy", "WrapsWhenFull");
+        l.putObject("Entries").put("@odata.id", SEL + "/Entries");
+        return l;
+    }
+
+    /** The entries, expanded in the collection as most BMCs serve them; the Id is the SEL record id. */
+    private ObjectNode selEntries() {
+        List<io.kdumplab.harness.device.BmcEvent> events;
+        try (Device d = guest.get(); Bmc bmc = d.freshBmc()) {
+            events = bmc.eventsAfter(0);
+        }
+        ObjectNode c = resource(SEL + "/Entries", "#LogEntryCollection.LogEntryCollection").put("Name", "SEL Entries");
+        ArrayNode m = c.putArray("Members");
+        for (var e : events) {
+            ObjectNode entry = m.addObject();
+            entry.put("@odata.id", SEL + "/Entries/" + e.recordId()).put("@odata.type", "#LogEntry.v1_4_0.LogEntry")
+                    .put("Id", Integer.toString(e.recordId())).put("Name", "SEL entry " + e.recordId()).put("EntryType", "SEL")
+                    .put("Created", e.timestamp()).put("SensorType", e.sensor().replaceFirst(" #.*", ""))
+                    .put("Message", e.sensor() + ": " + e.event()).put("Severity", "Critical");
+        }
+        c.put("Members@odata.count", events.size());
+        return c;
     }
 
     private static ObjectNode sessionService() {

@@ -184,6 +184,9 @@ public class HostHoldIT {
             assertTrue(ra.evidence.readable);
             assertTrue(ra.evidence.panicMessage != null && ra.evidence.panicMessage.contains("NMI"), String.valueOf(ra.evidence.panicMessage));
             assertEquals(ra.nmiSentAt.size(), 1);
+            // the BMC's event log, read over Redfish (its SEL LogService): the NMI's entry
+            assertTrue(ra.bmcEvents != null && ra.bmcEvents.size() == 1 && ra.bmcEvents.get(0).sensor().startsWith("CriticalInterrupt"),
+                    String.valueOf(ra.bmcEvents));
             String harnessLogA = Files.readString(reports.resolve(runA).resolve("harness.log"));
             assertTrue(harnessLogA.contains("bmc: Redfish BMC") && harnessLogA.contains("X-Auth-Token"),
                     "the NMI went through the Redfish BMC (RedfishLabIT checks that BMC with independent clients)");

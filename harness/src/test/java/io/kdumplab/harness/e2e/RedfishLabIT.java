@@ -168,6 +168,10 @@ public class RedfishLabIT {
         }
         String bootBefore = bootId();
         long nmisBefore = nmiCount();
+        int selMark;
+        try (var device = io.kdumplab.harness.device.drivers.Devices.of(redfishHost())) {
+            selMark = device.freshBmc().eventLogMark().orElseThrow();
+        }
         Path script = Files.createTempFile("sushy", ".py");
         Files.writeString(script, String.join("\n",
                 "import sys, sushy",
@@ -184,12 +188,22 @@ public class RedfishLabIT {
         Wait.until(Deadline.in("the guest's NMI count in /proc/interrupts going up", Duration.ofSeconds(30)), Duration.ofSeconds(1),
                 () -> nmiCount() > nmisBefore ? Wait.Result.ready(true) : Wait.Result.notYet("still " + nmisBefore));
         assertEquals(bootId(), bootBefore, "an NMI without panic sysctls leaves the guest running");
+        // the BMC logged it, and its Redfish LogService serves the entry: to the harness's driver and to redfishtool
+        try (var device = io.kdumplab.harness.device.drivers.Devices.of(redfishHost())) {
+            var events = device.freshBmc().eventsAfter(selMark);
+            assertEquals(events.size(), 1, "one SEL entry for the NMI, over Redfish: " + events);
+            assertTrue(events.get(0).sensor().startsWith("CriticalInterrupt"), events.toString());
+        }
 
         // redfishtool takes its password on the command line only: a test client, not the harness
         String password = Secret.fromFile(Path.of(s.bmcPasswordFile())).reveal();
         List<String> rt = new ArrayList<>(List.of("redfishtool", "-r", hostPort, "-S", "Always", "-u", s.bmcUser(), "-p", password,
                 "-A", "Session", "Systems"));
         assertTrue(run(rt, null).contains("/redfish/v1/Systems/1"));
+        List<String> sel = new ArrayList<>(rt.subList(0, rt.size() - 1));
+        sel.addAll(List.of("raw", "GET", "/redfish/v1/Systems/1/LogServices/SEL/Entries"));
+        String entries = run(sel, null);
+        assertTrue(entries.contains("\"SensorType\": \"CriticalInterrupt\"") || entries.contains("CriticalInterrupt"), entries);
         rt.addAll(List.of("-I", "1", "reset", "PowerCycle"));
         run(rt, null);
         Wait.until(Deadline.in("the guest back with a new boot after redfishtool's PowerCycle", Duration.ofSeconds(240)),

@@ -60,6 +60,67 @@ public final class RedfishBmc implements Bmc {
                 "set bmc.system_id in the inventory to the one this host is (the last part of its path)");
     }
 
+    /** Entries read at most (a log that grows while it is read is read this far). */
+    private static final int MAX_EVENTS = 256;
+
+    /**
+     * The system's event log as Redfish serves it: the LogService of LogEntryType "SEL" (iDRAC's Sel, OpenBMC's and
+     * most others' SEL or EventLog), its entries' numeric ids; empty when the system has none that can be read so.
+     */
+    private Optional<String> selEntries() {
+        String services = client.get(system).path("LogServices").path("@odata.id").asText("");
+        if (services.isEmpty()) {
+            return Optional.empty();
+        }
+        String fallback = null;
+        for (JsonNode m : client.get(services).path("Members")) {
+            JsonNode log = client.get(m.path("@odata.id").asText());
+            String entries = log.path("Entries").path("@odata.id").asText("");
+            if (entries.isEmpty()) {
+                continue;
+            }
+            if ("SEL".equals(log.path("LogEntryType").asText()) || "SEL".equalsIgnoreCase(log.path("Id").asText())) {
+                return Optional.of(entries);
+            }
+            if ("EventLog".equals(log.path("Id").asText())) {
+                fallback = entries;
+            }
+        }
+        return Optional.ofNullable(fallback);
+    }
+
+    /** The entries with numeric ids (as SEL record ids are), expanded where the collection only links them. */
+    private List<io.kdumplab.harness.device.BmcEvent> entries(String path) {
+        List<io.kdumplab.harness.device.BmcEvent> out = new ArrayList<>();
+        for (JsonNode m : client.get(path).path("Members")) {
+            if (out.size() >= MAX_EVENTS) {
+                break;
+            }
+            JsonNode e = m.has("Id") ? m : client.get(m.path("@odata.id").asText());
+            String id = e.path("Id").asText("");
+            if (!id.matches("\\d{1,9}")) {
+                continue;
+            }
+            out.add(new io.kdumplab.harness.device.BmcEvent(Integer.parseInt(id), e.path("Created").asText(""),
+                    e.path("SensorType").asText(e.path("EntryType").asText("")), e.path("Message").asText("")));
+        }
+        out.sort(java.util.Comparator.comparingInt(io.kdumplab.harness.device.BmcEvent::recordId));
+        return out;
+    }
+
+    @Override
+    public java.util.OptionalInt eventLogMark() {
+        state.require("eventLogMark");
+        return selEntries().map(p -> java.util.OptionalInt.of(entries(p).stream()
+                .mapToInt(io.kdumplab.harness.device.BmcEvent::recordId).max().orElse(0))).orElse(java.util.OptionalInt.empty());
+    }
+
+    @Override
+    public List<io.kdumplab.harness.device.BmcEvent> eventsAfter(int mark) {
+        state.require("eventsAfter");
+        return selEntries().map(p -> entries(p).stream().filter(e -> e.recordId() > mark).toList()).orElse(List.of());
+    }
+
     /** The reset types the service offers for this system, read once. */
     public synchronized List<String> resetTypes() {
         if (resetTypes == null) {
