@@ -190,33 +190,33 @@ public final class LabCells implements CellRunner, HostControl {
         Deadline d = Deadline.in("health check of " + hostName, HEALTH_TIMEOUT);
         try (Device dev = Devices.of(host)) {
             dev.openShell(d);
-            try (var bmc = dev.freshBmc()) {
-                bmc.powerState();
-            }
-            Path tmp = java.nio.file.Files.createTempDirectory("health");
-            var console = dev.openConsole(tmp, m -> { });
-            String marker = "kdump-harness-health-" + Long.toHexString(System.nanoTime());
-            int from = console.lineCount();
-            dev.root("echo '<4>" + marker + "' > /dev/kmsg", Duration.ofSeconds(15));
-            console.await(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(marker)), from,
-                    d.child("the health marker on the console", Duration.ofSeconds(20)));
             // right after a boot kdump-tools may still be loading the capture kernel: give it until the deadline
             String loaded = "";
-            while (true) {
+            while (!loaded.equals("1") && d.remaining().toSeconds() >= 5) {
                 loaded = dev.shell().run("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(15)).out().strip();
-                if (loaded.equals("1")) {
-                    return null;
+                if (!loaded.equals("1")) {
+                    Thread.sleep(3000);
                 }
-                if (d.remaining().toSeconds() < 5) {
-                    return "the capture kernel is not loaded (/sys/kernel/kexec_crash_loaded = " + loaded + ")";
-                }
-                Thread.sleep(3000);
             }
         } catch (InfrastructureException e) {
             return e.component() + ": " + e.getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";
+        } catch (HarnessException | io.kdumplab.harness.wait.WaitTimeoutException e) {
+            return e.getMessage();
+        }
+        // then everything `host check` checks (the same checks a person runs before a host's first night): the
+        // host is unhealthy for the night with what it reports as a problem or unreachable
+        try (Device dev = Devices.of(host)) {
+            var report = io.kdumplab.harness.run.HostCheck.check(host, dev, java.nio.file.Files.createTempDirectory("health"));
+            java.util.List<String> problems = report.items().stream()
+                    .filter(i -> i.status() == io.kdumplab.harness.run.HostCheck.Status.PROBLEM
+                            || i.status() == io.kdumplab.harness.run.HostCheck.Status.UNREACHABLE)
+                    .map(i -> i.check() + ": " + i.detail()).toList();
+            return problems.isEmpty() ? null : String.join("; ", problems);
+        } catch (InfrastructureException e) {
+            return e.component() + ": " + e.getMessage();
         } catch (java.io.IOException | HarnessException | io.kdumplab.harness.wait.WaitTimeoutException e) {
             // what the host and its links did; anything else is a bug in the check and goes to the caller as one
             return e.getMessage();

@@ -11,7 +11,6 @@ import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.inventory.TargetHost;
 import io.kdumplab.harness.wait.Deadline;
-import io.kdumplab.harness.wait.Wait;
 import io.kdumplab.harness.wait.WaitTimeoutException;
 
 import java.nio.file.Files;
@@ -19,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * `host check`: everything a run needs from a host, without a panic and without changing it (a marker in the kernel
@@ -188,12 +186,8 @@ public final class HostCheck {
         try {
             Files.createDirectories(scratch);
             ConsoleSource console = device.openConsole(scratch, m -> { });
-            String marker = "kdump-harness-check-" + Long.toHexString(System.nanoTime());
-            Wait.until(Deadline.in("the marker on the console", Duration.ofSeconds(30)), Duration.ofSeconds(3), () -> {
-                device.root("echo '<3>" + marker + " check' > /dev/kmsg", READ);
-                return console.find(Pattern.compile(Pattern.quote(marker)), 0).isPresent() ? Wait.Result.ready(true)
-                        : Wait.Result.notYet(console.connected() ? "connected, marker not seen" : "not connected");
-            });
+            ConsoleMarker.await(device, console, "kdump-harness-check-" + Long.toHexString(System.nanoTime()),
+                    Deadline.in("the marker on the console", Duration.ofSeconds(30)));
             items.add(new Item("console", Status.OK, host.console().describe() + " carries the kernel log", null));
         } catch (WaitTimeoutException | InfrastructureException e) {
             items.add(new Item("console", Status.UNREACHABLE, host.console().describe() + ": " + e.getMessage(),

@@ -9,12 +9,10 @@ import io.kdumplab.harness.device.Distro;
 import io.kdumplab.harness.device.PowerState;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.wait.Deadline;
-import io.kdumplab.harness.wait.Wait;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * SSH (pinned key; root or sudo), the BMC (a session, power on), the console
@@ -91,15 +89,10 @@ final class Preflight implements Step<HostFacts> {
 
         ConsoleSource console = device.openConsole(ctx.dir(), ctx::info);
         ctx.recorder().update(r -> r.console.source = ctx.host().console().describe());
-        String marker = "kdump-harness-" + ctx.recorder().read(r -> r.runId);
+        String marker = "kdump-harness-" + ctx.recorder().read(r -> r.runId) + " preflight";
         try {
-            Wait.until(d.child("console receives the kernel log (" + ctx.host().console().describe() + ")", Duration.ofSeconds(30)),
-                    Duration.ofSeconds(3), () -> {
-                        device.root("echo '<3>" + marker + " preflight' > /dev/kmsg", Duration.ofSeconds(10));
-                        return console.find(Pattern.compile(Pattern.quote(marker)), 0).isPresent()
-                                ? Wait.Result.ready(true)
-                                : Wait.Result.notYet(console.connected() ? "connected, marker not seen" : "not connected");
-                    });
+            ConsoleMarker.await(device, console, marker, d.child("console receives the kernel log ("
+                    + ctx.host().console().describe() + ")", Duration.ofSeconds(30)));
         } catch (io.kdumplab.harness.wait.WaitTimeoutException e) {
             throw new InfrastructureException("console", e.getMessage(), "check the console path (" + ctx.host().console().describe()
                     + ") and that the kernel's console= points at it", e);
