@@ -56,6 +56,48 @@ public final class LabDumpTarget {
     }
 
     /**
+     * Puts the running lab's guest on `kind`: for ssh, the lab's dump server (started when it is not running) and the
+     * guest's kdump pointed at it; for local, the guest back on its own /var/crash and the server stopped.
+     */
+    static LabState apply(Path dir, LabState s, Kind kind, FreePorts ports, java.util.function.Consumer<String> progress) {
+        io.kdumplab.harness.device.Device guest = VirtualLab.device("dump target", s);
+        try (guest) {
+            guest.openShell(io.kdumplab.harness.wait.Deadline.in("SSH to the lab's guest", Duration.ofSeconds(60)));
+            if (kind == Kind.LOCAL) {
+                progress.accept("the guest's kdump writes to its own /var/crash again");
+                configureLocal(guest.shell());
+                if (s.dumpServer() != null) {
+                    s.dumpServerProcess().stopIfRunning(Duration.ofSeconds(5));
+                }
+                s = s.withDumpServer(null);
+                s.save(dir);
+                return s;
+            }
+            if (s.dumpServer() == null || s.dumpServerProcess().whyNotRunning(io.kdumplab.harness.util.ProcessIdentity.Proc.LINUX).isPresent()) {
+                s = DumpServerProcess.start(dir, s, ports.tcp("SSH dump server", 0), progress);
+                s.save(dir);
+            }
+            String hostKeyLine;
+            try {
+                hostKeyLine = Files.readString(dir.resolve("dump-server/host_key.pub")).strip();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            progress.accept("configuring the guest's kdump-tools to send dumps to " + s.dumpServer().user() + "@"
+                    + ALIAS + " (" + HOST_FROM_GUEST + ":" + s.dumpServer().port() + "):"
+                    + s.dumpServer().coreDir());
+            String guestKey = configureSsh(guest.shell(), s.dumpServer(), hostKeyLine);
+            try {
+                AtomicFiles.write(dir.resolve("dump-server/guest_key.pub"), guestKey + "\n");
+                DumpServerProcess.writeAuthorizedKeys(dir, Path.of(s.dumpServer().coreDir()).getParent());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return s;
+        }
+    }
+
+    /**
      * The guest's side of an SSH target: its own kdump key, the dump server pinned by host key in an ssh client
      * drop-in, kdump-tools' SSH=/SSH_KEY=/KDUMP_COREDIR= in a marked block of /etc/default/kdump-tools, and networking
      * in the capture kernel's boot (the image masks systemd-networkd-wait-online and the dump unit starts alone).

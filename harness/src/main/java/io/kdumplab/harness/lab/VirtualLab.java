@@ -189,7 +189,7 @@ public final class VirtualLab {
                 state.save(dir);
                 waitForSsh(dir, state, SSH_UP_TIMEOUT);
                 if (LabDumpTarget.chosen(dir) == LabDumpTarget.Kind.SSH) {
-                    state = applyDumpTarget(dir, state, LabDumpTarget.Kind.SSH, ports);
+                    state = LabDumpTarget.apply(dir, state, LabDumpTarget.Kind.SSH, ports, progress);
                 }
                 waitForKdump(state, KDUMP_READY_TIMEOUT);
                 state = state.asReady();
@@ -320,50 +320,8 @@ public final class VirtualLab {
             DumpServerProcess.requirePrerequisites(); // before the guest is touched
         }
         try (LabLock lock = LabLock.acquire(dir, name)) {
-            LabState s = applyDumpTarget(dir, state(name).orElseThrow(), kind, new FreePorts(HOST));
+            LabState s = LabDumpTarget.apply(dir, state(name).orElseThrow(), kind, new FreePorts(HOST), progress);
             LabDumpTarget.choose(dir, kind);
-            return s;
-        }
-    }
-
-    public LabDumpTarget.Kind dumpTargetOf(String name) {
-        return LabDumpTarget.chosen(dir(name));
-    }
-
-    private LabState applyDumpTarget(Path dir, LabState s, LabDumpTarget.Kind kind, FreePorts ports) {
-        Device guest = device("dump target", s);
-        try (guest) {
-            guest.openShell(Deadline.in("SSH to the lab's guest", Duration.ofSeconds(60)));
-            if (kind == LabDumpTarget.Kind.LOCAL) {
-                progress.accept("the guest's kdump writes to its own /var/crash again");
-                LabDumpTarget.configureLocal(guest.shell());
-                if (s.dumpServer() != null) {
-                    s.dumpServerProcess().stopIfRunning(Duration.ofSeconds(5));
-                }
-                s = s.withDumpServer(null);
-                s.save(dir);
-                return s;
-            }
-            if (s.dumpServer() == null || s.dumpServerProcess().whyNotRunning(ProcessIdentity.Proc.LINUX).isPresent()) {
-                s = DumpServerProcess.start(dir, s, ports.tcp("SSH dump server", 0), progress);
-                s.save(dir);
-            }
-            String hostKeyLine;
-            try {
-                hostKeyLine = Files.readString(dir.resolve("dump-server/host_key.pub")).strip();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            progress.accept("configuring the guest's kdump-tools to send dumps to " + s.dumpServer().user() + "@"
-                    + LabDumpTarget.ALIAS + " (" + LabDumpTarget.HOST_FROM_GUEST + ":" + s.dumpServer().port() + "):"
-                    + s.dumpServer().coreDir());
-            String guestKey = LabDumpTarget.configureSsh(guest.shell(), s.dumpServer(), hostKeyLine);
-            try {
-                AtomicFiles.write(dir.resolve("dump-server/guest_key.pub"), guestKey + "\n");
-                DumpServerProcess.writeAuthorizedKeys(dir, Path.of(s.dumpServer().coreDir()).getParent());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
             return s;
         }
     }
