@@ -154,7 +154,7 @@ final class CollectEvidence implements Step<Optional<RunResult.Evidence>> {
 
     /** No complete dump: could the target have taken one? What it lacks goes into the diagnosis. */
     private static void checkTarget(RunContext ctx, DumpPlace place, Where where, boolean noDirectory) {
-        Map<String, String> c = Preflight.keyValues(where.run(DumpFiles.targetCheckCommand(place.directory()), LIST).out());
+        Map<String, String> c = io.kdumplab.harness.util.KeyValues.parse(where.run(DumpFiles.targetCheckCommand(place.directory()), LIST).out());
         String problem = null;
         if (noDirectory || "no".equals(c.get("exists"))) {
             problem = "the dump directory " + place.pathAt(place.directory()) + " does not exist";

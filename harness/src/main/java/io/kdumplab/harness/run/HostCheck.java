@@ -158,7 +158,7 @@ public final class HostCheck {
         String dir = host.dumpDir() != null ? host.dumpDir() : target.directory();
         try (var shell = io.kdumplab.harness.device.drivers.Devices.shellTo(server,
                 Deadline.in("SSH to the dump server " + server.describe(), Duration.ofSeconds(20)))) {
-            var kv = Preflight.keyValues(shell.run(DumpFiles.SERVER_PATH + DumpFiles.targetCheckCommand(dir)
+            var kv = io.kdumplab.harness.util.KeyValues.parse(shell.run(DumpFiles.SERVER_PATH + DumpFiles.targetCheckCommand(dir)
                     + "; command -v makedumpfile >/dev/null && echo makedumpfile=yes", READ).out());
             long mem = Long.parseLong(device.shell().run("awk '/^MemTotal:/ {print $2 * 1024}' /proc/meminfo", READ).out()
                     .strip().replaceAll("\\D", "0"));

@@ -162,7 +162,7 @@ final class Preflight implements Step<HostFacts> {
                         + "harness runs there to read the run's dump where it lies", "install makedumpfile on the dump server "
                         + "(Debian/Ubuntu: apt-get install makedumpfile; RHEL: dnf install makedumpfile); nothing was touched");
             }
-            java.util.Map<String, String> check = keyValues(s.run(DumpFiles.targetCheckCommand(dir), Duration.ofSeconds(15)).out());
+            java.util.Map<String, String> check = io.kdumplab.harness.util.KeyValues.parse(s.run(DumpFiles.targetCheckCommand(dir), Duration.ofSeconds(15)).out());
             if (!"yes".equals(check.get("exists")) || !"yes".equals(check.get("writable"))) {
                 throw new ConfigurationException("the dump directory " + dir + " on the dump server " + server.describe()
                         + (!"yes".equals(check.get("exists")) ? " does not exist" : " is not writable by " + check.get("user"))
@@ -177,16 +177,5 @@ final class Preflight implements Step<HostFacts> {
             throw new io.kdumplab.harness.failure.InfrastructureException("dump-server", "cannot reach the dump server "
                     + server.describe() + ": " + e.getMessage(), "check the inventory's dump_server for " + ctx.host().name(), e);
         }
-    }
-
-    static java.util.Map<String, String> keyValues(String out) {
-        java.util.Map<String, String> m = new java.util.HashMap<>();
-        out.lines().forEach(l -> {
-            int i = l.indexOf('=');
-            if (i > 0) {
-                m.put(l.substring(0, i), l.substring(i + 1).strip());
-            }
-        });
-        return m;
     }
 }

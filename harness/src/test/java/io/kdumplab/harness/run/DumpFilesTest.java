@@ -89,11 +89,11 @@ public class DumpFilesTest {
     public void theTargetCheckSaysWhatTheDirectoryLacks() throws Exception {
         Path root = Files.createTempDirectory("crash");
         Process p = new ProcessBuilder("sh", "-c", DumpFiles.targetCheckCommand(root.toString())).start();
-        var kv = Preflight.keyValues(new String(p.getInputStream().readAllBytes()));
+        var kv = io.kdumplab.harness.util.KeyValues.parse(new String(p.getInputStream().readAllBytes()));
         assertEquals(kv.get("exists"), "yes");
         assertEquals(kv.get("writable"), "yes");
         assertTrue(kv.get("free_kib").matches("[0-9]+"), kv.toString());
         p = new ProcessBuilder("sh", "-c", DumpFiles.targetCheckCommand(root.resolve("gone").toString())).start();
-        assertEquals(Preflight.keyValues(new String(p.getInputStream().readAllBytes())).get("exists"), "no");
+        assertEquals(io.kdumplab.harness.util.KeyValues.parse(new String(p.getInputStream().readAllBytes())).get("exists"), "no");
     }
 }

@@ -44,7 +44,7 @@ final class DebianBackend implements Distro {
     /** SSH= sends the dump to KDUMP_COREDIR on that machine; NFS= mounts the share and writes into it. */
     @Override
     public DumpTarget dumpTarget(String output) {
-        java.util.Map<String, String> kv = Distros.keyValues(output);
+        java.util.Map<String, String> kv = io.kdumplab.harness.util.KeyValues.parse(output);
         String dir = kv.getOrDefault("coredir", "/var/crash");
         if (!kv.getOrDefault("ssh", "").isBlank()) {
             return DumpTarget.ssh(kv.get("ssh"), dir, kv.getOrDefault("sshkey", "/root/.ssh/kdump_id_rsa"), CONFIG + " SSH=");

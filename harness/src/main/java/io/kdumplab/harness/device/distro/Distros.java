@@ -5,9 +5,7 @@ import io.kdumplab.harness.device.Distro;
 import io.kdumplab.harness.failure.ConfigurationException;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /** The families the harness knows, and how a host is told apart: the inventory's word, else os-release. */
 public final class Distros {
@@ -44,17 +42,5 @@ public final class Distros {
         String family = ids.matches(".*\\b(suse|sles|opensuse.*)\\b.*") ? "suse" : id;
         throw new ConfigurationException("unsupported distribution family '" + family + "' (ID=" + id + ")",
                 "the harness configures and reads kdump on the Debian and RHEL families only");
-    }
-
-    /** key=value lines (a command's output) as a map; other lines are ignored. */
-    static Map<String, String> keyValues(String output) {
-        Map<String, String> kv = new HashMap<>();
-        for (String line : output.split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                kv.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
-            }
-        }
-        return kv;
     }
 }
