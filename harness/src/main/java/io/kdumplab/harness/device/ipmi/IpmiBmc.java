@@ -222,13 +222,23 @@ public final class IpmiBmc implements Bmc {
         return events;
     }
 
+    /** A reservation for reading the SEL, taken once per session (a BMC cancels it only when the SEL changes). */
+    private Integer selReservation;
+
     private org.metricshub.ipmi.core.coding.commands.sel.GetSelEntryResponseData selEntry(int recordId) throws Exception {
-        var reservation = (org.metricshub.ipmi.core.coding.commands.sel.ReserveSelResponseData) connector.sendMessage(handle,
-                new org.metricshub.ipmi.core.coding.commands.sel.ReserveSel(IpmiVersion.V20, handle.getCipherSuite(),
-                        AuthenticationType.RMCPPlus));
-        return (org.metricshub.ipmi.core.coding.commands.sel.GetSelEntryResponseData) connector.sendMessage(handle,
-                new org.metricshub.ipmi.core.coding.commands.sel.GetSelEntry(IpmiVersion.V20, handle.getCipherSuite(),
-                        AuthenticationType.RMCPPlus, reservation.getReservationId(), recordId));
+        if (selReservation == null) {
+            selReservation = ((org.metricshub.ipmi.core.coding.commands.sel.ReserveSelResponseData) connector.sendMessage(handle,
+                    new org.metricshub.ipmi.core.coding.commands.sel.ReserveSel(IpmiVersion.V20, handle.getCipherSuite(),
+                            AuthenticationType.RMCPPlus))).getReservationId();
+        }
+        try {
+            return (org.metricshub.ipmi.core.coding.commands.sel.GetSelEntryResponseData) connector.sendMessage(handle,
+                    new org.metricshub.ipmi.core.coding.commands.sel.GetSelEntry(IpmiVersion.V20, handle.getCipherSuite(),
+                            AuthenticationType.RMCPPlus, selReservation, recordId));
+        } catch (Exception e) {
+            selReservation = null; // cancelled (the SEL changed) or the session is gone: reserve again on the next try
+            throw e;
+        }
     }
 
     private interface Call<T> {
@@ -348,6 +358,7 @@ public final class IpmiBmc implements Bmc {
         connector = null;
         handle = null;
         session = null;
+        selReservation = null; // a reservation belongs to its session
     }
 
     @Override
