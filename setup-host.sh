@@ -51,5 +51,17 @@ if ! getent passwd kdump-dumps >/dev/null; then
 fi
 # no password ('*'), but not locked ('!'): sshd without PAM refuses a locked account even with a key
 usermod -p '*' kdump-dumps
+# The account of the lab's SSH console's password login (as a BMC's port 2200 takes one): its only command is the
+# console (the lab's sshd forces it). Its random password lives in a 0600 file only root reads; never in argv.
+if ! getent passwd kdump-console >/dev/null; then
+  useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh kdump-console
+  echo "setup-host.sh: created the system account kdump-console (the lab's SSH console, password login)"
+fi
+console_pw=/var/lib/kdump-harness/console-password
+if [ ! -s "$console_pw" ]; then
+  install -d -m 0755 /var/lib/kdump-harness
+  (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=\n' > "$console_pw")
+fi
+printf 'kdump-console:%s\n' "$(cat "$console_pw")" | chpasswd
 cd "$ROOT"
 ./harness.sh lab image

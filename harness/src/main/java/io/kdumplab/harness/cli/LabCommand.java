@@ -99,6 +99,9 @@ public final class LabCommand implements Runnable {
         boolean resetDoesNothing;
         @picocli.CommandLine.Option(names = "--no-nmi", description = "List no Nmi among the reset types (as some BMC firmware does).")
         boolean noNmi;
+        @picocli.CommandLine.Option(names = "--drop-connections",
+                description = "Close every connection without an answer (a crash-looping BMC web server).")
+        boolean dropConnections;
         @picocli.CommandLine.Option(names = "--clear", description = "Back to a well-behaved BMC.")
         boolean clear;
 
@@ -106,7 +109,8 @@ public final class LabCommand implements Runnable {
         public Integer call() {
             LabState s = lab().requireUp(name.name);
             io.kdumplab.harness.lab.RedfishFaults f = clear ? io.kdumplab.harness.lab.RedfishFaults.NONE
-                    : new io.kdumplab.harness.lab.RedfishFaults(unavailable, sessionLimit, resetDoesNothing, noNmi);
+                    : new io.kdumplab.harness.lab.RedfishFaults(unavailable, sessionLimit, resetDoesNothing, noNmi,
+                            dropConnections);
             io.kdumplab.harness.lab.RedfishFaults.write(lab().dir(s.name()), f);
             System.out.println("lab '" + s.name() + "' Redfish faults: " + (f.equals(io.kdumplab.harness.lab.RedfishFaults.NONE)
                     ? "none" : f));

@@ -92,8 +92,7 @@ public final class Inventory {
             case "tcp" -> new ConsoleEndpoint(ConsoleEndpoint.Type.TCP, null, c.baud() == null ? 115200 : c.baud(), c.host(), c.port());
             case "telnet" -> new ConsoleEndpoint(ConsoleEndpoint.Type.TELNET, null, c.baud() == null ? 115200 : c.baud(), c.host(),
                     c.port());
-            case "ssh" -> ConsoleEndpoint.ssh(ssh(new InventoryFile.Ssh(c.host(), c.port(), c.user(), c.key(), c.hostKeyFingerprint(),
-                    c.knownHosts()), "root"), c.command(), c.baud() == null ? 115200 : c.baud());
+            case "ssh" -> ConsoleEndpoint.ssh(sshConsole(c), c.command(), c.baud() == null ? 115200 : c.baud());
             default -> new ConsoleEndpoint(ConsoleEndpoint.Type.SOL, null, c.baud() == null ? 115200 : c.baud(), null, 0);
         };
         return new TargetHost(h.name(), sshEp, bmcEp, console, h.distro(), crash, dumpDir, null, h.kernel(), HostWatch.NONE,
@@ -119,6 +118,14 @@ public final class Inventory {
                     + h.lab());
         }
         return s.redfish();
+    }
+
+    /** A BMC's or console server's SSH console: a key, or a password from the environment or a file. */
+    private static SshEndpoint sshConsole(InventoryFile.Console c) {
+        Secret pw = c.passwordEnv() != null ? Secret.fromEnv(c.passwordEnv())
+                : c.passwordFile() != null ? Secret.fromFile(expand(c.passwordFile())) : null;
+        return new SshEndpoint(c.host(), c.port() == null ? 22 : c.port(), c.user(), c.key() == null ? null : expand(c.key()),
+                c.hostKeyFingerprint(), c.knownHosts() == null ? null : expand(c.knownHosts()), pw);
     }
 
     private static SshEndpoint ssh(InventoryFile.Ssh ssh, String defaultUser) {

@@ -40,9 +40,10 @@ public record InventoryFile(@JsonProperty(required = true) List<Host> hosts) {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Console(String type, String device, Integer baud, String host, Integer port, String user, String key,
-                          String hostKeyFingerprint, String knownHosts, String command) {
+                          String hostKeyFingerprint, String knownHosts, String command, String passwordEnv,
+                          String passwordFile) {
         public Console(String type, String device, Integer baud, String host, Integer port) {
-            this(type, device, baud, host, port, null, null, null, null, null);
+            this(type, device, baud, host, port, null, null, null, null, null, null, null);
         }
     }
 }

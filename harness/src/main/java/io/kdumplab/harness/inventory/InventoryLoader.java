@@ -152,10 +152,17 @@ public final class InventoryLoader {
                         && (blank(h.console().host()) || h.console().port() == null)) {
                     errors.add(loc.at(p + "/console") + ": a " + type + " console needs 'host' and 'port' (the console server)");
                 } else if (type.equals("ssh") && h.lab() == null) {
-                    // a BMC's or console server's SSH console: pinned like any SSH host, a key of the harness's own
+                    // a BMC's or console server's SSH console: pinned like any SSH host; a key of the harness's own, or
+                    // the password such consoles often take (never inline)
                     require(errors, loc, p + "/console", "host", h.console().host(), h.name());
                     require(errors, loc, p + "/console", "user", h.console().user(), h.name());
-                    require(errors, loc, p + "/console", "key", h.console().key(), h.name());
+                    int logins = (blank(h.console().key()) ? 0 : 1) + (blank(h.console().passwordEnv()) ? 0 : 1)
+                            + (blank(h.console().passwordFile()) ? 0 : 1);
+                    if (logins != 1) {
+                        errors.add(loc.at(p + "/console") + ": host '" + h.name() + "': the SSH console needs exactly one of "
+                                + "key (a private key file), password_env (an environment variable name) or password_file "
+                                + "(a 0600 file); passwords are never written inline");
+                    }
                     if (blank(h.console().hostKeyFingerprint()) && blank(h.console().knownHosts())) {
                         errors.add(loc.at(p + "/console") + ": host '" + h.name() + "': the SSH console's host key must be "
                                 + "pinned: set host_key_fingerprint (SHA256:...) or known_hosts");

@@ -25,8 +25,9 @@ import java.util.stream.Stream;
 
 /**
  * Guest images keyed by recipe hash. An entry is complete only when its
- * disk checksum file exists (written after the build); every use verifies
- * the checksum, and a corrupted entry is removed and rebuilt.
+ * disk checksum file exists (written after the build); a use verifies the
+ * checksum unless the disk is provably untouched since its last verification
+ * ({@link VerifiedStamp}), and a corrupted entry is removed and rebuilt.
  */
 public final class ImageCache {
     private static final String CHECKSUM = "disk.sha256";
@@ -52,10 +53,15 @@ public final class ImageCache {
                  FileLock ignored = lockCh.lock()) {
                 if (Files.exists(dir.resolve(CHECKSUM))) {
                     String expected = Files.readString(dir.resolve(CHECKSUM)).trim();
+                    Path disk = dir.resolve(GuestImage.DISK);
+                    if (VerifiedStamp.holds(dir, disk, expected)) {
+                        return new GuestImage(dir, hash, GuestImage.readManifest(dir.resolve("manifest.env")));
+                    }
                     progress.accept("verifying cached image " + dir.getFileName() + " (sha256)");
-                    String actual = Files.exists(dir.resolve(GuestImage.DISK))
-                            ? Hashing.sha256Hex(dir.resolve(GuestImage.DISK)) : "missing";
+                    VerifiedStamp seen = Files.exists(disk) ? VerifiedStamp.before(disk) : null;
+                    String actual = seen != null ? Hashing.sha256Hex(disk) : "missing";
                     if (expected.equals(actual)) {
+                        seen.recordIfUntouched(dir, disk, actual);
                         return new GuestImage(dir, hash, GuestImage.readManifest(dir.resolve("manifest.env")));
                     }
                     progress.accept("cached image " + dir + " is corrupted (sha256 " + shortHash(actual)
@@ -134,9 +140,13 @@ public final class ImageCache {
             throw new InfrastructureException("image", msg, "full log: " + log);
         }
         progress.accept("hashing the new image");
-        AtomicFiles.write(building.resolve(CHECKSUM), Hashing.sha256Hex(building.resolve(GuestImage.DISK)) + "\n");
+        Path disk = building.resolve(GuestImage.DISK);
+        VerifiedStamp seen = VerifiedStamp.before(disk);
+        String checksum = Hashing.sha256Hex(disk);
+        AtomicFiles.write(building.resolve(CHECKSUM), checksum + "\n");
         deleteTree(scripts);
         Files.move(building, dir);
+        seen.recordIfUntouched(dir, dir.resolve(GuestImage.DISK), checksum);
         progress.accept(String.format("guest image built in %.0f s", (System.nanoTime() - t0) / 1e9));
     }
 

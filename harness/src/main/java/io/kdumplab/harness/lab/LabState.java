@@ -27,8 +27,9 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
                        DumpServer dumpServer, TelnetConsole telnet, SshConsole sshConsole, boolean ready) {
 
     /** The lab's SSH console (serial over SSH): its sshd, the login and key that attach to the line; null: none. */
+    /** `passwordUser`/`passwordFile`: the password login (as BMCs take one), when setup-host.sh made its account. */
     public record SshConsole(int port, long pid, long startTicks, String user, String key, String hostKeyFingerprint,
-                             String knownHosts) {}
+                             String knownHosts, String passwordUser, String passwordFile) {}
 
     public ProcessIdentity sshConsoleProcess() {
         return new ProcessIdentity(sshConsole == null ? 0 : sshConsole.pid(), sshConsole == null ? 0 : sshConsole.startTicks(),

@@ -68,7 +68,9 @@ final class LabStatusProbe {
                                 + " -f " + s.bmcPasswordFile() + " sol activate",
                         s.consoleLog(), s.telnet() == null ? null : s.host() + ":" + s.telnet().port(),
                         s.sshConsole() == null ? null : s.sshConsole().user() + "@" + s.host() + ":" + s.sshConsole().port()
-                                + " key " + s.sshConsole().key() + " host key " + s.sshConsole().hostKeyFingerprint()),
+                                + " key " + s.sshConsole().key() + " host key " + s.sshConsole().hostKeyFingerprint()
+                                + (s.sshConsole().passwordUser() == null ? "" : "; password login " + s.sshConsole().passwordUser()
+                                        + " (password file " + s.sshConsole().passwordFile() + ")")),
                 new LabStatus.Kdump(crashkernel != null && loaded, crashkernel, loaded),
                 kernel, kernels(s), s.imageDir(), s.accel(), redfish(s), dumpTarget(s));
     }

@@ -11,14 +11,16 @@ import java.nio.file.Path;
 
 /**
  * Field faults the lab's Redfish service plays on request (seen on real BMCs: a busy BMC answering 503, a session
- * table that is full, a reset that reports success and does nothing, a BMC whose firmware offers no Nmi). Kept in `redfish-faults.json` in the lab
+ * table that is full, a reset that reports success and does nothing, a BMC whose firmware offers no Nmi, a web server
+ * that drops every connection without an answer, as a crash-looping one does). Kept in `redfish-faults.json` in the lab
  * directory, read on every request, so a test or a user switches them on a running lab.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record RedfishFaults(int unavailable, Integer sessionLimit, boolean resetDoesNothing, boolean noNmi) {
+public record RedfishFaults(int unavailable, Integer sessionLimit, boolean resetDoesNothing, boolean noNmi,
+                            boolean dropsConnections) {
     static final String FILE = "redfish-faults.json";
     private static final ObjectMapper JSON = new ObjectMapper();
-    public static final RedfishFaults NONE = new RedfishFaults(0, null, false, false);
+    public static final RedfishFaults NONE = new RedfishFaults(0, null, false, false, false);
 
     static RedfishFaults read(Path dir) {
         Path f = dir.resolve(FILE);
@@ -50,7 +52,7 @@ public record RedfishFaults(int unavailable, Integer sessionLimit, boolean reset
         if (f.unavailable <= 0) {
             return false;
         }
-        write(dir, new RedfishFaults(f.unavailable - 1, f.sessionLimit, f.resetDoesNothing, f.noNmi));
+        write(dir, new RedfishFaults(f.unavailable - 1, f.sessionLimit, f.resetDoesNothing, f.noNmi, f.dropsConnections));
         return true;
     }
 }

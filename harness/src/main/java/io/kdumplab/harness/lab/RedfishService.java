@@ -41,7 +41,8 @@ import java.util.concurrent.Executors;
  *
  * The field faults a harness must survive are injected from `redfish-faults.json` in the lab directory
  * (`./harness.sh lab redfish-faults`): {"unavailable": N} answers 503 to the next N requests, {"sessionLimit": N}
- * refuses a session beyond N, {"resetDoesNothing": true} answers 204 to a reset and does nothing.
+ * refuses a session beyond N, {"resetDoesNothing": true} answers 204 to a reset and does nothing,
+ * {"dropsConnections": true} closes every connection without an answer.
  *
  * Run as its own process by the lab: `RedfishService LAB_DIR PORT`.
  */
@@ -150,6 +151,9 @@ public final class RedfishService {
             x.getResponseHeaders().add("Connection", "close");
             System.err.println(java.time.Instant.now() + " " + method + " " + path);
             RedfishFaults faults = RedfishFaults.read(dir);
+            if (faults.dropsConnections()) {
+                return; // nothing sent: the finally's close drops the connection unanswered
+            }
             if (RedfishFaults.takeUnavailable(dir)) {
                 x.getResponseHeaders().add("Retry-After", "1");
                 error(x, 503, "Base.1.8.ServiceTemporarilyUnavailable", "The service is temporarily unavailable (injected fault).");

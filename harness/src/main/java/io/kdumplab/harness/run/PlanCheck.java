@@ -65,7 +65,13 @@ public final class PlanCheck {
             }
         }
         for (var other : new io.kdumplab.harness.inventory.SshEndpoint[] {host.dumpServer(), host.console().ssh()}) {
-            if (other != null && (other.privateKey() == null || !Files.isReadable(other.privateKey()))) {
+            if (other != null && other.password() != null) {
+                try {
+                    other.password().reveal();
+                } catch (ConfigurationException e) {
+                    problems.add(h + "password for " + other.describe() + ": " + e.getMessage() + " (" + e.hint() + ")");
+                }
+            } else if (other != null && (other.privateKey() == null || !Files.isReadable(other.privateKey()))) {
                 problems.add(h + "SSH private key " + other.privateKey() + " for " + other.describe() + " is missing or unreadable");
             }
         }

@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertNotNull;
 import static org.testng.Assert.assertTrue;
 
 /**
@@ -80,6 +81,44 @@ public class RedfishLabIT {
         }
     }
 
+    /** OpenSSH (SSH_ASKPASS, no key offered) logs in to the lab's SSH console with its password and reads the console. */
+    private static void openSshReadsTheConsoleWithThePassword(LabState lab, LabState.SshConsole sc) throws Exception {
+        Path askpass = Files.createTempFile("askpass", ".sh");
+        Files.writeString(askpass, "#!/bin/sh\nexec cat " + sc.passwordFile() + "\n");
+        Files.setPosixFilePermissions(askpass, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        ProcessBuilder pb = new ProcessBuilder("ssh", "-p", Integer.toString(sc.port()), "-o", "StrictHostKeyChecking=yes",
+                "-o", "UserKnownHostsFile=" + sc.knownHosts(), "-o", "PubkeyAuthentication=no", "-o",
+                "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1", "-T",
+                sc.passwordUser() + "@" + lab.host()).redirectErrorStream(true);
+        pb.environment().put("SSH_ASKPASS", askpass.toString());
+        pb.environment().put("SSH_ASKPASS_REQUIRE", "force");
+        Process ssh = ChildProcesses.track(pb.start());
+        StringBuffer seen = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (var in = ssh.getInputStream()) {
+                byte[] b = new byte[4096];
+                for (int n; (n = in.read(b)) > 0; ) {
+                    seen.append(new String(b, 0, n, StandardCharsets.ISO_8859_1));
+                }
+            } catch (java.io.IOException ignored) {
+                // the process was stopped
+            }
+        }, "openssh-console");
+        reader.start();
+        String marker = "openssh-password-console-" + System.nanoTime();
+        try {
+            Wait.until(Deadline.in("the marker on OpenSSH's console session", Duration.ofSeconds(30)), Duration.ofSeconds(1), () -> {
+                try (SshShell t = LabFixture.ssh()) {
+                    t.check("echo " + marker + " > /dev/kmsg", Duration.ofSeconds(10));
+                }
+                return seen.toString().contains(marker) ? Wait.Result.ready(true) : Wait.Result.notYet(seen.length() + " bytes");
+            });
+        } finally {
+            ssh.destroy();
+            ssh.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** `host check` on the lab: ready, through the IPMI BMC (the CLI, as a user runs it) and through the Redfish one. */
     @Test(priority = 0)
     public void hostCheckFindsTheLabReadyThroughEitherBmc() throws Exception {
@@ -100,14 +139,19 @@ public class RedfishLabIT {
         assertTrue(r.items().stream().anyMatch(i -> i.check().equals("bmc") && i.detail().contains("Redfish BMC")), r.toString());
         assertTrue(out.contains("(RMCP+, cipher suite 3 (set in the inventory))"), "the lab's BMC is set to 3: " + out);
 
-        // the lab's BMC as a real site's inventory names it, with no suite set: the harness asks ("Get Channel Cipher
-        // Suites" before a session), ipmi_sim does not answer that, so 3 is used and said
+        // the lab as a real site's inventory names it: its BMC with no suite set (the harness asks, "Get Channel Cipher
+        // Suites" before a session; ipmi_sim does not answer that, so 3 is used and said), and its SSH console logged in
+        // to with a password, as BMCs' consoles take one (the console carries the check's /dev/kmsg marker)
         LabState lab = LabFixture.up();
+        LabState.SshConsole sc = lab.sshConsole();
+        assertNotNull(sc.passwordUser(), "setup-host.sh made the SSH console's password login: " + sc);
         Path written = Files.createTempFile("negotiating", ".yaml");
         Files.writeString(written, "hosts:\n  - name: virtual-lab\n    ssh: {host: " + lab.host() + ", port: " + lab.sshPort()
                 + ", user: " + lab.sshUser() + ", key: " + lab.sshKey() + ", host_key_fingerprint: \"" + lab.hostKeyFingerprint()
                 + "\"}\n    bmc: {host: " + lab.host() + ", port: " + lab.bmcPort() + ", user: " + lab.bmcUser() + ", password_file: "
-                + lab.bmcPasswordFile() + "}\n    console: {type: tcp, host: " + lab.host() + ", port: " + lab.consolePort() + "}\n");
+                + lab.bmcPasswordFile() + "}\n    console: {type: ssh, host: " + lab.host() + ", port: " + sc.port() + ", user: "
+                + sc.passwordUser() + ", password_file: " + sc.passwordFile() + ", host_key_fingerprint: \""
+                + sc.hostKeyFingerprint() + "\"}\n");
         Path negotiatedLog = Files.createTempFile("host-check-negotiated", ".log");
         Process n = ChildProcesses.track(HarnessProcess.builder(negotiatedLog.getParent(), negotiatedLog, "host", "check", "-i",
                 written.toString(), "virtual-lab").start());
@@ -115,11 +159,14 @@ public class RedfishLabIT {
         String negotiated = Files.readString(negotiatedLog);
         assertEquals(n.exitValue(), 0, negotiated);
         assertTrue(negotiated.contains("(RMCP+, cipher suite 3; the BMC does not list its suites before a session)"), negotiated);
+        assertTrue(negotiated.contains("SSH console " + sc.passwordUser() + "@" + lab.host() + ":" + sc.port()), negotiated);
+        assertFalse(negotiated.contains(Files.readString(Path.of(sc.passwordFile())).strip()), "the password is never shown");
+        openSshReadsTheConsoleWithThePassword(lab, sc);
 
-        // a host with both BMCs whose preferred Redfish BMC is busy (503 to every request): its IPMI BMC stands in,
-        // and the check says so
+        // a host with both BMCs whose preferred Redfish BMC drops every connection (a crash-looping web server; a busy
+        // one answering 503 past its bound ends the same way, RedfishBmcTest): its IPMI BMC stands in, and the check says so
         LabState s = LabFixture.up();
-        RedfishFaults.write(LabFixture.lab().dir(s.name()), new RedfishFaults(100_000, null, false, false));
+        RedfishFaults.write(LabFixture.lab().dir(s.name()), new RedfishFaults(0, null, false, false, true));
         Path both = Files.createTempFile("both-bmcs", ".yaml");
         Files.writeString(both, "hosts:\n  - {name: virtual-lab, lab: " + LabFixture.NAME + ", bmc: {type: redfish}, "
                 + "fallback_bmc: {type: ipmi}, console: {type: tcp}}\n");
@@ -219,7 +266,7 @@ public class RedfishLabIT {
     public void aBmcWithoutNmiIsRefusedBeforeAnythingIsTouched() throws Exception {
         TargetHost host = redfishHost();
         LabState s = LabFixture.up();
-        RedfishFaults.write(LabFixture.lab().dir(s.name()), new RedfishFaults(0, null, false, true));
+        RedfishFaults.write(LabFixture.lab().dir(s.name()), new RedfishFaults(0, null, false, true, false));
         String boot = bootId();
         RunResult r = new ReproRun(host, Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(60), m -> { }), REPORTS)
                 .execute();
@@ -236,7 +283,7 @@ public class RedfishLabIT {
     public void aResetThatAnswersSuccessAndDoesNothingIsTheBmcsFaultNeverAFail() throws Exception {
         TargetHost host = redfishHost();
         LabState s = LabFixture.up();
-        RedfishFaults.write(LabFixture.lab().dir(s.name()), new RedfishFaults(0, null, true, false));
+        RedfishFaults.write(LabFixture.lab().dir(s.name()), new RedfishFaults(0, null, true, false, false));
         // no flood: a quiet console ends the wait for a panic after hang-after, not after the capture-kernel timeout
         Scenario quiet = Scenario.seed().withSpammer(new Scenario.Spammer(false, 4, 1000, 80, 3));
         RunResult r = new ReproRun(host, quiet, new ReproRun.Options(true, Duration.ofSeconds(15),

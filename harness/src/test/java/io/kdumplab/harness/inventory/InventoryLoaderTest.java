@@ -89,6 +89,31 @@ public class InventoryLoaderTest {
         assertEquals(resolved.console().ssh().hostKeyFingerprint(), "SHA256:c");
     }
 
+    /** As BMC consoles take one: a password from the environment or a file instead of a key; exactly one login. */
+    @Test
+    public void anSshConsoleLogsInWithAKeyOrAPasswordNeverBothNeverInline() throws Exception {
+        String host = String.join("\n",
+                "hosts:",
+                "  - name: a",
+                "    ssh: {host: a.lab, key: /k, host_key_fingerprint: 'SHA256:x'}",
+                "    bmc: {type: redfish, host: a-bmc, user: root, password_env: A_BMC, tls_fingerprint: 'SHA256:" + "ab".repeat(32) + "'}",
+                "    console: {type: ssh, host: a-bmc, port: 2200, user: root, host_key_fingerprint: 'SHA256:c'%s}",
+                "");
+        ConfigurationException none = bad(String.format(host, ""));
+        assertTrue(none.getMessage().contains("lab.yaml:5:") && none.getMessage().contains("the SSH console needs exactly one of key"),
+                none.getMessage());
+        ConfigurationException both = bad(String.format(host, ", key: /ck, password_env: CONSOLE_PW"));
+        assertTrue(both.getMessage().contains("exactly one of key"), both.getMessage());
+        ConfigurationException inline = bad(String.format(host, ", password: hunter2"));
+        assertTrue(inline.getMessage().contains("unknown field 'password'"), inline.getMessage());
+        Path f = Files.createTempFile("inv", ".yaml");
+        Files.writeString(f, String.format(host, ", password_env: CONSOLE_PW"));
+        var ep = Inventory.load(f).resolve("a", VirtualLabs.NONE).console().ssh();
+        assertEquals(ep.privateKey(), null);
+        assertEquals(ep.password().source(), "environment variable CONSOLE_PW");
+        assertEquals(ep.credentials(), "the password from environment variable CONSOLE_PW");
+    }
+
     @Test
     public void yamlSyntaxErrorNamesLineAndColumn() {
         ConfigurationException e = bad("hosts:\n  - name: a\n    ssh: {host: x\n");

@@ -48,6 +48,43 @@ public class ImageCacheTest {
         assertNotEquals(Files.readAllBytes(rebuilt.disk()), original);
     }
 
+    /**
+     * A disk untouched since a matching hash is not hashed again; one written since is, even with its mtime put back
+     * (ctime moves), and one changed within the racy window of its hash never gets a stamp.
+     */
+    @Test
+    public void anUntouchedDiskIsNotHashedAgainAndAnyWriteIsSeen() throws Exception {
+        Path root = Files.createTempDirectory("imgcache-stamp");
+        List<String> progress = new ArrayList<>();
+        ImageCache cache = new ImageCache(root, progress::add, Duration.ofMinutes(1));
+        GuestImage img = cache.ensure(recipe);
+        Path stamp = img.dir().resolve(VerifiedStamp.FILE);
+        assertTrue(!Files.exists(stamp), "the disk was written just before its hash (racy): no stamp");
+
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(3600));
+        Files.setLastModifiedTime(img.disk(), old);
+        Thread.sleep(VerifiedStamp.RACY.toMillis() + 100); // the ctime just set must age past the racy window
+        progress.clear();
+        cache.ensure(recipe);
+        assertTrue(progress.stream().anyMatch(l -> l.startsWith("verifying cached image")), progress.toString());
+        assertTrue(Files.exists(stamp), "a matching hash of a settled disk is recorded");
+
+        progress.clear();
+        cache.ensure(recipe);
+        assertTrue(progress.isEmpty(), "untouched since its hash: not hashed again: " + progress);
+
+        byte[] original = Files.readAllBytes(img.disk());
+        try (RandomAccessFile f = new RandomAccessFile(img.disk().toFile(), "rw")) {
+            f.seek(10);
+            f.write(original[10] ^ 0xff);
+        }
+        Files.setLastModifiedTime(img.disk(), old);
+        progress.clear();
+        cache.ensure(recipe);
+        assertTrue(progress.stream().anyMatch(l -> l.contains("is corrupted")), "a write with its mtime put back: " + progress);
+        assertEquals(Files.readString(root.resolve("builds")).trim(), "2", "rebuilt");
+    }
+
     @Test
     public void recipeHashChangesWithTheRecipe() {
         ImageRecipe other = new ImageRecipe("test-recipe", "testrecipe/build.sh", List.of("testrecipe/build.sh"),

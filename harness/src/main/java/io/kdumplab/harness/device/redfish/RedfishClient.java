@@ -40,14 +40,16 @@ final class RedfishClient implements AutoCloseable {
     record Answer(int status, JsonNode body, Optional<String> location) {}
 
     private final BmcEndpoint endpoint;
+    private final Duration unavailableFor;
     private final HttpClient http;
     private final URI base;
     private String token;
     private String session;
     private String basic;
 
-    private RedfishClient(BmcEndpoint endpoint) {
+    private RedfishClient(BmcEndpoint endpoint, Duration unavailableFor) {
         this.endpoint = endpoint;
+        this.unavailableFor = unavailableFor;
         this.base = URI.create("https://" + endpoint.host() + ":" + endpoint.port());
         var ctx = PinnedTrust.context(endpoint.tlsFingerprint(), endpoint.caFile(), endpoint.describe());
         this.http = HttpClient.newBuilder().sslContext(ctx).connectTimeout(CONNECT)
@@ -56,7 +58,12 @@ final class RedfishClient implements AutoCloseable {
 
     /** Logs in (a session, else Basic) or throws naming the BMC. */
     static RedfishClient open(BmcEndpoint endpoint) {
-        RedfishClient c = new RedfishClient(endpoint);
+        return open(endpoint, UNAVAILABLE_FOR);
+    }
+
+    /** As {@link #open(BmcEndpoint)} with another bound on a BMC answering 503 (tests: the bound's end, quickly). */
+    static RedfishClient open(BmcEndpoint endpoint, Duration unavailableFor) {
+        RedfishClient c = new RedfishClient(endpoint, unavailableFor);
         c.login();
         return c;
     }
@@ -166,7 +173,7 @@ final class RedfishClient implements AutoCloseable {
 
     /** One request; a 503 is repeated within {@link #UNAVAILABLE_FOR} (a refusal, so nothing was done). */
     private HttpResponse<String> send(HttpRequest.Builder b, String what, boolean retryUnavailable) {
-        long end = System.nanoTime() + UNAVAILABLE_FOR.toNanos();
+        long end = System.nanoTime() + unavailableFor.toNanos();
         HttpRequest req = b.timeout(REQUEST).header("Content-Type", "application/json").build();
         while (true) {
             HttpResponse<String> r;

@@ -16,6 +16,11 @@ import net.schmizz.sshj.sftp.SFTPClient;
 import net.schmizz.sshj.transport.TransportException;
 import net.schmizz.sshj.transport.verification.OpenSSHKnownHosts;
 import net.schmizz.sshj.userauth.UserAuthException;
+import net.schmizz.sshj.userauth.method.AuthKeyboardInteractive;
+import net.schmizz.sshj.userauth.method.AuthPassword;
+import net.schmizz.sshj.userauth.method.PasswordResponseProvider;
+import net.schmizz.sshj.userauth.password.PasswordFinder;
+import net.schmizz.sshj.userauth.password.Resource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -73,7 +78,8 @@ public final class SshShell implements CommandShell {
                 return attempt(endpoint, max(each, Duration.ofSeconds(2)), max(each, Duration.ofSeconds(2)));
             } catch (InfrastructureException e) {
                 if (!(e.getCause() instanceof IOException) || e.getCause() instanceof UserAuthException
-                        || e.getMessage().contains("does not match the pinned key")) {
+                        || e.getCause() instanceof TransportException t
+                        && t.getDisconnectReason() == DisconnectReason.HOST_KEY_NOT_VERIFIABLE) {
                     throw e;
                 }
                 last = e;
@@ -130,7 +136,7 @@ public final class SshShell implements CommandShell {
                 runner.setKeepAliveInterval(KEEPALIVE_SECONDS);
                 runner.setMaxAliveCount(KEEPALIVE_MISSES);
             }
-            c.authPublickey(endpoint.user(), c.loadKeys(endpoint.privateKey().toString()));
+            authenticate(c, endpoint);
             return c;
         } catch (TransportException e) {
             closeQuietly(c);
@@ -146,10 +152,38 @@ public final class SshShell implements CommandShell {
         }
     }
 
+    /**
+     * By key; or by password, offered both as "password" and as "keyboard-interactive" (BMC SSH servers differ in
+     * which they take). The password is read here, at the login, and kept nowhere else.
+     */
+    private static void authenticate(SSHClient c, SshEndpoint endpoint) throws IOException {
+        if (endpoint.privateKey() != null) {
+            c.authPublickey(endpoint.user(), c.loadKeys(endpoint.privateKey().toString()));
+            return;
+        }
+        char[] pw = endpoint.password().reveal().toCharArray();
+        PasswordFinder finder = new PasswordFinder() {
+            @Override
+            public char[] reqPassword(Resource<?> resource) {
+                return pw.clone();
+            }
+
+            @Override
+            public boolean shouldRetry(Resource<?> resource) {
+                return false;
+            }
+        };
+        try {
+            c.auth(endpoint.user(), new AuthPassword(finder), new AuthKeyboardInteractive(new PasswordResponseProvider(finder)));
+        } finally {
+            java.util.Arrays.fill(pw, '\0');
+        }
+    }
+
     private static InfrastructureException unreachable(SshEndpoint endpoint, Exception e) {
         return new InfrastructureException("ssh", "cannot reach " + endpoint.describe() + " ("
                 + e.getClass().getSimpleName() + ": " + e.getMessage() + ")",
-                "check that the host is up, sshd runs and the key " + endpoint.privateKey() + " is authorized", e);
+                "check that the host is up, sshd runs and " + endpoint.credentials() + " is accepted there", e);
     }
 
     @Override

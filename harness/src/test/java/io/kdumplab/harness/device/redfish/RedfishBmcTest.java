@@ -72,7 +72,7 @@ public class RedfishBmcTest {
 
     @Test
     public void aSessionFindsTheSystemSendsNmisAndPowerCyclesAndIsDeletedOnClose() {
-        RedfishFaults.write(dir, new RedfishFaults(0, 1, false, false)); // one session at a time: close must delete it
+        RedfishFaults.write(dir, new RedfishFaults(0, 1, false, false, false)); // one session at a time: close must delete it
         int nmis = fake.nmis.size();
         int cycles = fake.powerCycles.size();
         try (Bmc bmc = RedfishBmc.open(endpoint())) {
@@ -109,7 +109,7 @@ public class RedfishBmcTest {
 
     @Test
     public void aBusyBmcAnswering503IsWaitedOutWithinTheBound() {
-        RedfishFaults.write(dir, new RedfishFaults(3, null, false, false));
+        RedfishFaults.write(dir, new RedfishFaults(3, null, false, false, false));
         long t0 = System.nanoTime();
         try (Bmc bmc = RedfishBmc.open(endpoint())) {
             assertEquals(bmc.powerState(), PowerState.ON);
@@ -117,9 +117,28 @@ public class RedfishBmcTest {
         assertTrue((System.nanoTime() - t0) / 1_000_000 >= 2_000, "Retry-After was honoured");
     }
 
+    /** Past its bound a busy BMC is an infrastructure error quoting the service (the bound shortened for the test). */
+    @Test
+    public void aBmcBusyBeyondTheBoundIsAnInfrastructureErrorQuotingIt() {
+        RedfishFaults.write(dir, new RedfishFaults(1_000, null, false, false, false));
+        InfrastructureException e = expectThrows(InfrastructureException.class,
+                () -> RedfishClient.open(endpoint(), Duration.ofSeconds(2)).close());
+        assertTrue(e.getMessage().contains("answered HTTP 503") && e.getMessage().contains("temporarily unavailable"),
+                e.getMessage());
+    }
+
+    /** A web server that drops every connection unanswered: unreachable, an infrastructure error (a fallback BMC's cue). */
+    @Test
+    public void aBmcDroppingEveryConnectionIsAnInfrastructureError() {
+        RedfishFaults.write(dir, new RedfishFaults(0, null, false, false, true));
+        InfrastructureException e = expectThrows(InfrastructureException.class, () -> RedfishBmc.open(endpoint()).close());
+        assertTrue(e.getMessage().contains("failed: "), e.getMessage());
+        assertEquals(e.component(), "bmc");
+    }
+
     @Test
     public void aBmcWithoutNmiIsRefusedNamingWhatItOffersAndSendsNothing() {
-        RedfishFaults.write(dir, new RedfishFaults(0, null, false, true));
+        RedfishFaults.write(dir, new RedfishFaults(0, null, false, true, false));
         int nmis = fake.nmis.size();
         try (Bmc bmc = RedfishBmc.open(endpoint())) {
             String why = bmc.cannotSendNmi().orElseThrow();
