@@ -10,7 +10,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 /**
  * The design, as rules on imports (each rule names what it protects; see docs/design.md):
- * data flows inventory -> device -> run steps -> verdict -> report; bisect and nightly drive runs through the same
+ * data flows inventory -> target -> device -> run steps -> verdict -> report; bisect and nightly drive runs through the same
  * device layer; drivers are private to the device layer; no package, sub-packages included, is in a cycle.
  */
 @Test(groups = "unit")
@@ -49,10 +49,25 @@ public class ArchitectureTest {
 
     @Test
     public void aRunKnowsNoModeAndNoOutput() {
-        // bisection, nightly and repro drive the same run; the run does not know which, nor how it is reported
+        // bisection, nightly and repro drive the same run; the run does not know which, nor how it is reported, nor
+        // where its host was described: it gets a target (package target) that the caller resolved from an inventory
         noClasses().that().resideInAPackage(H + "run..")
-                .should().dependOnClassesThat().resideInAnyPackage(H + "lab..", H + "report..", H + "cli..", H + "bisect..",
-                        H + "nightly..", H + "lease..", H + "store..", H + "builds..")
+                .should().dependOnClassesThat().resideInAnyPackage(H + "inventory..", H + "lab..", H + "report..", H + "cli..",
+                        H + "bisect..", H + "nightly..", H + "lease..", H + "store..", H + "builds..")
+                .check(MAIN);
+    }
+
+    @Test
+    public void theTargetModelAndTheConfigurationReaderStandAlone() {
+        // what a host is (endpoints, secrets' sources) is plain data that inventories produce and the device layer,
+        // runs and modes consume; the YAML reader is every configuration file's, so it knows none of them
+        noClasses().that().resideInAnyPackage(H + "target..", H + "config..")
+                .should().dependOnClassesThat().resideInAnyPackage(H + "inventory..", H + "device..", H + "run..",
+                        H + "verdict..", H + "report..", H + "bisect..", H + "nightly..", H + "lab..", H + "lease..",
+                        H + "store..", H + "cli..", H + "builds..")
+                .check(MAIN);
+        noClasses().that().resideInAPackage(H + "device..")
+                .should().dependOnClassesThat().resideInAPackage(H + "inventory..")
                 .check(MAIN);
     }
 

@@ -2,7 +2,7 @@ package io.kdumplab.harness.bisect;
 
 import io.kdumplab.harness.builds.BuildList;
 import io.kdumplab.harness.builds.Build;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.device.Fence;
 import io.kdumplab.harness.run.ReproRun;
 import io.kdumplab.harness.report.RunReports;

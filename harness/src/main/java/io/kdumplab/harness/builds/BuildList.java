@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.kdumplab.harness.inventory.SourceLocations;
+import io.kdumplab.harness.config.SourceLocations;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.util.Hashing;
 import io.kdumplab.harness.util.Processes;
@@ -282,7 +282,7 @@ public record BuildList(Path source, List<Build> builds) {
             throw new ConfigurationException("cannot read build manifest " + file + ": " + e.getMessage(),
                     "check the path and its permissions");
         }
-        io.kdumplab.harness.inventory.YamlSource.syntax(file, text); // a syntax error names its line, as in every file
+        io.kdumplab.harness.config.YamlSource.syntax(file, text); // a syntax error names its line, as in every file
         SourceLocations loc = SourceLocations.scan(file, text);
         ManifestShape m;
         try {

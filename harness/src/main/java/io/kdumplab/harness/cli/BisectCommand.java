@@ -8,7 +8,7 @@ import io.kdumplab.harness.bisect.BisectState;
 import io.kdumplab.harness.builds.BuildList;
 import io.kdumplab.harness.bisect.Journal;
 import io.kdumplab.harness.bisect.JournalView;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.failure.ConfigurationException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

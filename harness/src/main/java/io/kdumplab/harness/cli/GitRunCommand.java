@@ -1,6 +1,6 @@
 package io.kdumplab.harness.cli;
 
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.run.ReproRun;
 import io.kdumplab.harness.report.RunReports;
 import io.kdumplab.harness.verdict.Verdict;

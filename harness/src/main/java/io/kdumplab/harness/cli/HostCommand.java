@@ -3,7 +3,7 @@ package io.kdumplab.harness.cli;
 import io.kdumplab.harness.device.drivers.Devices;
 import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.inventory.Inventory;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.lab.LabPaths;
 import io.kdumplab.harness.lab.LabSpec;
 import io.kdumplab.harness.lab.VirtualLab;

@@ -4,7 +4,7 @@ import io.kdumplab.harness.device.drivers.Devices;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.failure.InfrastructureException;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.lease.HostClaim;
 import io.kdumplab.harness.lease.HostLeases;
 import io.kdumplab.harness.lease.Lease;

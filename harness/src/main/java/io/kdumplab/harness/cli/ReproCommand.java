@@ -2,7 +2,7 @@ package io.kdumplab.harness.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.builds.BuildList;
 import io.kdumplab.harness.device.Device;
 import io.kdumplab.harness.device.drivers.Devices;

@@ -1,7 +1,11 @@
 package io.kdumplab.harness.inventory;
 
-import io.kdumplab.harness.inventory.BmcEndpoint;
-import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.target.TargetHost;
+import io.kdumplab.harness.target.ConsoleEndpoint;
+import io.kdumplab.harness.target.HostWatch;
+
+import io.kdumplab.harness.target.BmcEndpoint;
+import io.kdumplab.harness.target.SshEndpoint;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.util.Secret;
 

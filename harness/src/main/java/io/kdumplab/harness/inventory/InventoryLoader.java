@@ -1,5 +1,9 @@
 package io.kdumplab.harness.inventory;
 
+import io.kdumplab.harness.target.BmcEndpoint;
+import io.kdumplab.harness.config.YamlSource;
+import io.kdumplab.harness.config.SourceLocations;
+
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

@@ -1,5 +1,9 @@
 package io.kdumplab.harness.inventory;
 
+import io.kdumplab.harness.target.SshEndpoint;
+import io.kdumplab.harness.target.BmcEndpoint;
+import io.kdumplab.harness.target.HostWatch;
+
 /**
  * Where an inventory entry with `lab: NAME` finds its endpoints. The caller
  * passes the policy (only a running lab, or start it when needed): resolving

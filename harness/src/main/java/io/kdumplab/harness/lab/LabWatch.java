@@ -1,6 +1,6 @@
 package io.kdumplab.harness.lab;
 
-import io.kdumplab.harness.inventory.HostWatch;
+import io.kdumplab.harness.target.HostWatch;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package io.kdumplab.harness.lab;
 
-import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.target.BmcEndpoint;
 import io.kdumplab.harness.device.CommandShell;
 import io.kdumplab.harness.device.Device;
 import io.kdumplab.harness.device.drivers.Devices;
 import io.kdumplab.harness.device.PowerState;
-import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.target.SshEndpoint;
 import io.kdumplab.harness.util.AtomicFiles;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;

@@ -8,7 +8,7 @@ import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.inventory.Inventory;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.inventory.VirtualLabs;
 import io.kdumplab.harness.lease.HostClaim;
 import io.kdumplab.harness.lease.Hold;

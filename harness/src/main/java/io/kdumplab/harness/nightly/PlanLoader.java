@@ -6,7 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.kdumplab.harness.builds.BuildList;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.inventory.Inventory;
-import io.kdumplab.harness.inventory.SourceLocations;
+import io.kdumplab.harness.config.SourceLocations;
 import io.kdumplab.harness.run.ScenarioLoader;
 
 import java.io.IOException;
@@ -43,7 +43,7 @@ public final class PlanLoader {
         } catch (IOException e) {
             throw new ConfigurationException("cannot read nightly plan " + file + ": " + e.getMessage(), "check the path");
         }
-        JsonNode root = io.kdumplab.harness.inventory.YamlSource.syntax(file, text);
+        JsonNode root = io.kdumplab.harness.config.YamlSource.syntax(file, text);
         SourceLocations at = SourceLocations.scan(file, text);
         List<String> errors = new ArrayList<>();
         if (!(root instanceof ObjectNode top)) {

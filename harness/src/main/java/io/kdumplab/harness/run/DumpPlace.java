@@ -1,7 +1,7 @@
 package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.device.DumpTarget;
-import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.target.SshEndpoint;
 
 import java.util.List;
 

@@ -9,7 +9,7 @@ import io.kdumplab.harness.device.DumpTarget;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
 import io.kdumplab.harness.failure.InfrastructureException;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.wait.Deadline;
 import io.kdumplab.harness.wait.WaitTimeoutException;
 

@@ -1,8 +1,8 @@
 package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.failure.ConfigurationException;
-import io.kdumplab.harness.inventory.ConsoleEndpoint;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.ConsoleEndpoint;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.util.Secret;
 
 import java.nio.file.Files;
@@ -64,7 +64,7 @@ public final class PlanCheck {
                 problems.add(h + "BMC key (Kg): " + e.getMessage() + " (" + e.hint() + ")");
             }
         }
-        for (var other : new io.kdumplab.harness.inventory.SshEndpoint[] {host.dumpServer(), host.console().ssh()}) {
+        for (var other : new io.kdumplab.harness.target.SshEndpoint[] {host.dumpServer(), host.console().ssh()}) {
             if (other != null && other.password() != null) {
                 try {
                     other.password().reveal();

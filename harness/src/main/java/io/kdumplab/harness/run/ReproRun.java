@@ -5,7 +5,7 @@ import io.kdumplab.harness.util.Shutdown;
 import io.kdumplab.harness.device.Device;
 import io.kdumplab.harness.device.drivers.Devices;
 import io.kdumplab.harness.device.ConsoleGap;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.verdict.Diagnosis;
 import io.kdumplab.harness.verdict.Judgement;
 import io.kdumplab.harness.verdict.Verdict;

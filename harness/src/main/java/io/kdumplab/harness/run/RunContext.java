@@ -1,7 +1,7 @@
 package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.device.Device;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.wait.Clock;
 
 import java.nio.file.Path;

@@ -31,7 +31,7 @@ public final class ScenarioLoader {
         } catch (IOException e) {
             throw new ConfigurationException("cannot read scenario " + file + ": " + e.getMessage(), "check the --scenario path");
         }
-        io.kdumplab.harness.inventory.YamlSource.syntax(file, text);
+        io.kdumplab.harness.config.YamlSource.syntax(file, text);
         YAMLMapper yaml = YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
         try {
             // a located parse first, so unknown keys and wrong types carry line:column
@@ -47,7 +47,7 @@ public final class ScenarioLoader {
         } catch (UnrecognizedPropertyException e) {
             StringBuilder pointer = new StringBuilder();
             e.getPath().forEach(r -> pointer.append('/').append(r.getFieldName() != null ? r.getFieldName() : Integer.toString(r.getIndex())));
-            throw new ConfigurationException(io.kdumplab.harness.inventory.SourceLocations.scan(file, text).at(pointer.toString())
+            throw new ConfigurationException(io.kdumplab.harness.config.SourceLocations.scan(file, text).at(pointer.toString())
                     + ": unknown field '" + e.getPropertyName() + "'", "expected one of: " + e.getKnownPropertyIds());
         } catch (JsonProcessingException e) {
             var l = e.getLocation();

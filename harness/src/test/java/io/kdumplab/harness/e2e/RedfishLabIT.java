@@ -2,7 +2,7 @@ package io.kdumplab.harness.e2e;
 
 import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.inventory.Inventory;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.lab.LabStatus;
 import io.kdumplab.harness.lab.RedfishFaults;

@@ -1,5 +1,8 @@
 package io.kdumplab.harness.inventory;
 
+import io.kdumplab.harness.target.BmcEndpoint;
+import io.kdumplab.harness.target.ConsoleEndpoint;
+
 import io.kdumplab.harness.failure.ConfigurationException;
 import org.testng.annotations.Test;
 

@@ -2,7 +2,7 @@ package io.kdumplab.harness.lab;
 
 import io.kdumplab.harness.support.Ipmitool;
 import io.kdumplab.harness.support.LabFixture;
-import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.target.SshEndpoint;
 import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.util.Processes;

@@ -1,10 +1,10 @@
 package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.failure.ConfigurationException;
-import io.kdumplab.harness.inventory.BmcEndpoint;
-import io.kdumplab.harness.inventory.ConsoleEndpoint;
-import io.kdumplab.harness.inventory.SshEndpoint;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.BmcEndpoint;
+import io.kdumplab.harness.target.ConsoleEndpoint;
+import io.kdumplab.harness.target.SshEndpoint;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.util.Secret;
 import org.testng.annotations.Test;
 

@@ -1,9 +1,9 @@
 package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.inventory.Inventory;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.support.LabFixture;
-import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.target.BmcEndpoint;
 import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.util.Secret;
 import io.kdumplab.harness.verdict.Verdict;

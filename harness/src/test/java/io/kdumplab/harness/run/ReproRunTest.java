@@ -4,10 +4,10 @@ import io.kdumplab.harness.verdict.Verdict;
 
 import io.kdumplab.harness.device.CommandResult;
 import io.kdumplab.harness.failure.InfrastructureException;
-import io.kdumplab.harness.inventory.BmcEndpoint;
-import io.kdumplab.harness.inventory.ConsoleEndpoint;
-import io.kdumplab.harness.inventory.SshEndpoint;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.BmcEndpoint;
+import io.kdumplab.harness.target.ConsoleEndpoint;
+import io.kdumplab.harness.target.SshEndpoint;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.support.FakeDevice;
 import io.kdumplab.harness.util.Secret;
 import io.kdumplab.harness.wait.Clock;

@@ -1,7 +1,7 @@
 package io.kdumplab.harness.run;
 
-import io.kdumplab.harness.inventory.ConsoleEndpoint;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.ConsoleEndpoint;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.lab.LabState;
 import io.kdumplab.harness.support.ConsoleTap;
 import io.kdumplab.harness.support.Ipmitool;

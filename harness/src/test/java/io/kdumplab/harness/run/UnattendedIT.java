@@ -1,7 +1,7 @@
 package io.kdumplab.harness.run;
 
 import io.kdumplab.harness.device.ssh.SshShell;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.support.LabFixture;
 import io.kdumplab.harness.util.Processes;
 import io.kdumplab.harness.verdict.Verdict;

@@ -12,9 +12,9 @@ import io.kdumplab.harness.device.distro.Distros;
 import io.kdumplab.harness.device.ipmi.IpmiBmc;
 import io.kdumplab.harness.device.redfish.RedfishBmc;
 import io.kdumplab.harness.device.ssh.SshShell;
-import io.kdumplab.harness.inventory.BmcEndpoint;
-import io.kdumplab.harness.inventory.SshEndpoint;
-import io.kdumplab.harness.inventory.TargetHost;
+import io.kdumplab.harness.target.BmcEndpoint;
+import io.kdumplab.harness.target.SshEndpoint;
+import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.wait.Deadline;
 
 import java.time.Duration;

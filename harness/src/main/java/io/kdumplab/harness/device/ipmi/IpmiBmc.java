@@ -1,7 +1,7 @@
 package io.kdumplab.harness.device.ipmi;
 
 import io.kdumplab.harness.device.PowerState;
-import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.target.BmcEndpoint;
 import io.kdumplab.harness.device.Bmc;
 import io.kdumplab.harness.device.DriverState;
 import io.kdumplab.harness.failure.InfrastructureException;

@@ -1,6 +1,6 @@
 package io.kdumplab.harness.device.ipmi;
 
-import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.target.BmcEndpoint;
 import io.kdumplab.harness.device.console.ConsoleConnector;
 import io.kdumplab.harness.device.console.ConsoleLink;
 import io.kdumplab.harness.failure.HarnessException;

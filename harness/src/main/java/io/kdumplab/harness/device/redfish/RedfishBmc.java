@@ -7,7 +7,7 @@ import io.kdumplab.harness.device.DriverState;
 import io.kdumplab.harness.device.PowerState;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.InfrastructureException;
-import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.target.BmcEndpoint;
 
 import java.time.Duration;
 import java.time.Instant;

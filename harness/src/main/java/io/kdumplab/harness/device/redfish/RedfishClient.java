@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.InfrastructureException;
-import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.target.BmcEndpoint;
 
 import javax.net.ssl.SSLHandshakeException;
 import java.io.IOException;

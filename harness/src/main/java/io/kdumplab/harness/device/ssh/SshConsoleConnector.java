@@ -3,7 +3,7 @@ package io.kdumplab.harness.device.ssh;
 import io.kdumplab.harness.device.console.ConsoleConnector;
 import io.kdumplab.harness.device.console.ConsoleLink;
 import io.kdumplab.harness.failure.InfrastructureException;
-import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.target.SshEndpoint;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.connection.channel.direct.Session;
 

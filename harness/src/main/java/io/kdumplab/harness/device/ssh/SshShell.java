@@ -4,7 +4,7 @@ import io.kdumplab.harness.device.CommandResult;
 import io.kdumplab.harness.device.CommandShell;
 import io.kdumplab.harness.device.DriverState;
 import io.kdumplab.harness.failure.InfrastructureException;
-import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.target.SshEndpoint;
 import io.kdumplab.harness.wait.Deadline;
 import net.schmizz.keepalive.KeepAliveProvider;
 import net.schmizz.keepalive.KeepAliveRunner;

@@ -5,7 +5,7 @@ import io.kdumplab.harness.device.Bmc;
 import io.kdumplab.harness.device.PowerState;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.InfrastructureException;
-import io.kdumplab.harness.inventory.BmcEndpoint;
+import io.kdumplab.harness.target.BmcEndpoint;
 import io.kdumplab.harness.lab.RedfishFaults;
 import io.kdumplab.harness.lab.RedfishService;
 import io.kdumplab.harness.support.FakeDevice;

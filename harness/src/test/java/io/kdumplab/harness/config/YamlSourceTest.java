@@ -1,4 +1,6 @@
-package io.kdumplab.harness.inventory;
+package io.kdumplab.harness.config;
+
+import io.kdumplab.harness.inventory.Inventory;
 
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.nightly.PlanLoader;

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.inventory;
+package io.kdumplab.harness.target;
 
 import io.kdumplab.harness.util.Secret;
 

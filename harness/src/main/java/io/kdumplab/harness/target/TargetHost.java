@@ -1,7 +1,7 @@
-package io.kdumplab.harness.inventory;
+package io.kdumplab.harness.target;
 
-import io.kdumplab.harness.inventory.BmcEndpoint;
-import io.kdumplab.harness.inventory.SshEndpoint;
+import io.kdumplab.harness.target.BmcEndpoint;
+import io.kdumplab.harness.target.SshEndpoint;
 
 /**
  * One server to test, with every endpoint resolved (secrets still unread); `kernel` (may be null) is the release to

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.inventory;
+package io.kdumplab.harness.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;

@@ -1,4 +1,4 @@
-package io.kdumplab.harness.inventory;
+package io.kdumplab.harness.target;
 
 /**
  * How to read a host's serial console: a local serial device, IPMI SOL through its BMC, a console server's port
