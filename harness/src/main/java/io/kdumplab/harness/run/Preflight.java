@@ -94,7 +94,7 @@ final class Preflight implements Step<HostFacts> {
             ConsoleMarker.await(device, console, marker, d.child("console receives the kernel log ("
                     + ctx.host().console().describe() + ")", Duration.ofSeconds(30)));
         } catch (io.kdumplab.harness.wait.WaitTimeoutException e) {
-            throw new InfrastructureException("console", e.getMessage(), "check the console path (" + ctx.host().console().describe()
+            throw InfrastructureException.timeout("console", e.getMessage(), "check the console path (" + ctx.host().console().describe()
                     + ") and that the kernel's console= points at it", e);
         }
         ctx.info("console: " + ctx.host().console().describe() + " attached and receiving");

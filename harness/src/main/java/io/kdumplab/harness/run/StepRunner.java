@@ -129,9 +129,9 @@ public final class StepRunner {
     /** The host's machinery (a lab process) died: named as such, with what brings it back. */
     private InfrastructureException machineDied(Step<?> step, String what, Throwable cause) {
         String lab = ctx.host().virtualLab();
-        return new InfrastructureException("lab", what + " (during step " + step.name() + " on " + ctx.host().name() + ")",
+        return InfrastructureException.placed("lab", what + " (during step " + step.name() + " on " + ctx.host().name() + ")",
                 "bring the lab up again: ./harness.sh lab up" + (lab == null || "default".equals(lab) ? "" : " --name " + lab),
-                cause);
+                cause, false);
     }
 
     private <T> T await(CompletableFuture<T> future, Step<T> step, Duration timeout, Thread body, boolean cancellable) {
@@ -177,8 +177,9 @@ public final class StepRunner {
                 }
                 if (System.nanoTime() >= end) {
                     stop(body);
-                    throw new InfrastructureException(step.component(), "step " + step.name() + " timed out after "
-                            + timeout.toSeconds() + " s on " + ctx.host().name(), "see harness.log and console.log in " + ctx.dir());
+                    throw InfrastructureException.placed(step.component(), "step " + step.name() + " timed out after "
+                            + timeout.toSeconds() + " s on " + ctx.host().name(), "see harness.log and console.log in " + ctx.dir(),
+                            null, true);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -208,20 +209,14 @@ public final class StepRunner {
             };
         }
         if (e instanceof WaitTimeoutException w) {
-            return new InfrastructureException(step.component(), w.getMessage(), "see harness.log and console.log", w);
+            return InfrastructureException.timeout(step.component(), w.getMessage(), "see harness.log and console.log", w);
         }
         return e;
     }
 
     /** An infrastructure error says in which step and on which host it happened (nightly runs many hosts at once). */
     private RuntimeException named(Step<?> step, RuntimeException e) {
-        if (e instanceof InfrastructureException i && !i.getMessage().contains("step " + step.name() + " ")) {
-            String msg = i.getMessage().startsWith(i.component() + ": ") ? i.getMessage().substring(i.component().length() + 2)
-                    : i.getMessage();
-            return new InfrastructureException(i.component(), "step " + step.name() + " on " + ctx.host().name() + ": " + msg,
-                    i.hint(), i);
-        }
-        return e;
+        return e instanceof InfrastructureException i ? i.inStep(step.name(), ctx.host().name()) : e;
     }
 
     private static String status(RuntimeException e) {
@@ -231,7 +226,7 @@ public final class StepRunner {
         if (e instanceof KdumpNotReadyException) {
             return "not-ready";
         }
-        if (e instanceof InfrastructureException i && i.getMessage().contains(" timed out after ")) {
+        if (e instanceof InfrastructureException i && i.timedOut()) {
             return "timeout";
         }
         return e instanceof HarnessException ? "failed" : "harness-error";

@@ -174,6 +174,28 @@ public class StepRunnerTest {
         assertTrue(x.getMessage().startsWith("ssh: step preflight on fake-host: console receives the kernel log timed out after 30 s; "
                 + "last seen: not connected"),
                 x.getMessage());
+        assertTrue(x.timedOut());
+        assertEquals(e.result().steps.get(0).status, "timeout");
+    }
+
+    /** A timeout is a fact of the failure, not a phrase: words in a message never make one, nor name a step twice. */
+    @Test
+    public void aStepsStatusAndPlaceComeFromTheFailureNotFromItsWords() throws Exception {
+        Env e = env();
+        InfrastructureException x = expectThrows(InfrastructureException.class, () -> e.runner().run(
+                step("spammer", Duration.ofSeconds(5), Step.RemoteFailure.INFRASTRUCTURE, d -> {
+                    throw new InfrastructureException("bmc", "the BMC said 'step spammer timed out after 3 s'", "");
+                })));
+        assertEquals(e.result().steps.get(0).status, "failed", "not a timeout of this step");
+        assertTrue(!x.timedOut());
+        assertEquals(x.getMessage(), "bmc: step spammer on fake-host: the BMC said 'step spammer timed out after 3 s'");
+        InfrastructureException t = expectThrows(InfrastructureException.class, () -> e.runner().run(
+                step("trigger", Duration.ofSeconds(5), Step.RemoteFailure.INFRASTRUCTURE, d -> {
+                    throw InfrastructureException.timeout("ssh", "'echo c' did not finish within 2 s", "", null);
+                })));
+        assertEquals(e.result().steps.get(1).status, "timeout", "a command's own timeout");
+        assertEquals(t.getMessage(), "ssh: step trigger on fake-host: 'echo c' did not finish within 2 s");
+        assertEquals(t.inStep("trigger", "fake-host"), t, "named once");
     }
 
     @Test

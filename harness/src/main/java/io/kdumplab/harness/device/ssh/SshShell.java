@@ -245,9 +245,9 @@ public final class SshShell implements CommandShell {
 
     private InfrastructureException timedOut(String command, Duration timeout) {
         cut("'" + command + "' timed out");
-        return new InfrastructureException("ssh", "'" + command + "' did not finish within " + timeout.toSeconds() + " s on "
+        return InfrastructureException.timeout("ssh", "'" + command + "' did not finish within " + timeout.toSeconds() + " s on "
                 + endpoint.describe() + " (the host froze or the network dropped); the connection was cut",
-                "check the host's console; a later step reconnects");
+                "check the host's console; a later step reconnects", null);
     }
 
     /** Cuts the connection without waiting for the peer (a frozen host answers nothing). */
