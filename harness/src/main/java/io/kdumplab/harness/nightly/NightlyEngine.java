@@ -66,7 +66,7 @@ public final class NightlyEngine implements AutoCloseable {
     private final String holder;
     private final Runners runners;
     private final Consumer<String> log;
-    private final Map<String, OneTimeTask<String>> tasks = new HashMap<>();
+    private final Map<String, OneTimeTask<HostRunTask>> tasks = new HashMap<>();
     private final Scheduler scheduler;
     private final java.util.concurrent.ScheduledExecutorService healthCheck;
     private volatile String problem;
@@ -80,7 +80,7 @@ public final class NightlyEngine implements AutoCloseable {
         this.holder = orchestratorName();
         List<Task<?>> known = new ArrayList<>();
         for (String lab : labs) {
-            OneTimeTask<String> t = Tasks.oneTime(taskName(lab), String.class)
+            OneTimeTask<HostRunTask> t = Tasks.oneTime(taskName(lab), HostRunTask.class)
                     // a host run that failed (the database went away, the lease was lost) is tried again soon, bounded
                     .onFailure(new FailureHandler.MaxRetriesFailureHandler<>(20,
                             new FailureHandler.OnFailureRetryLater<>(Duration.ofSeconds(10))))
@@ -96,6 +96,7 @@ public final class NightlyEngine implements AutoCloseable {
             return t;
         });
         this.scheduler = Scheduler.create(db.dataSource(), known)
+                .serializer(new HostRunTask.Data())
                 .schedulerName(new SchedulerName.Fixed(holder))
                 .threads(settings.threads())
                 .pollingInterval(settings.pollInterval())
@@ -141,11 +142,12 @@ public final class NightlyEngine implements AutoCloseable {
     public int scheduleHosts(String nightId) {
         int scheduled = 0;
         for (NightHost labHost : store.hosts(nightId)) {
-            OneTimeTask<String> t = tasks.get(labHost.lab());
+            OneTimeTask<HostRunTask> t = tasks.get(labHost.lab());
             if (t == null) {
                 continue; // another lab's host: its own orchestrators schedule it too (idempotently)
             }
-            if (scheduler.scheduleIfNotExists(t.instance(nightId + "/" + labHost.host(), nightId + "\n" + labHost.host()), Instant.now())) {
+            HostRunTask task = new HostRunTask(nightId, labHost.host());
+            if (scheduler.scheduleIfNotExists(t.instance(task.instanceId(), task), Instant.now())) {
                 scheduled++;
             }
         }
@@ -202,21 +204,22 @@ public final class NightlyEngine implements AutoCloseable {
         return problem;
     }
 
-    private void hostRun(String data) {
-        String[] parts = data.split("\n", 2);
+    private void hostRun(HostRunTask task) {
+        String night = task.night();
+        String host = task.host();
         try {
             if (problem != null) {
                 throw new OrchestratorUnhealthyException(problem); // picked just before the pause: given back at once
             }
-            new HostRun(store, leases, holder, runners.runner(parts[0]), runners.control(parts[0]), log)
-                    .withOrchestratorHealth(() -> problem, this::unhealthy).run(parts[0], parts[1]);
+            new HostRun(store, leases, holder, runners.runner(night), runners.control(night), log)
+                    .withOrchestratorHealth(() -> problem, this::unhealthy).run(night, host);
         } catch (OrchestratorUnhealthyException e) {
-            log.accept("[" + parts[1] + "] host run of " + parts[0] + " given back: this orchestrator is unhealthy (" + e.getMessage()
+            log.accept("[" + host + "] host run of " + night + " given back: this orchestrator is unhealthy (" + e.getMessage()
                     + "); another orchestrator takes it, or this one once it is fixed");
             throw e;
         } catch (RuntimeException | Error e) {
             // db-scheduler retries the execution (bounded); say why here, its own logging is off
-            log.accept("[" + parts[1] + "] host run of " + parts[0] + " stopped: " + e);
+            log.accept("[" + host + "] host run of " + night + " stopped: " + e);
             throw e;
         }
     }
