@@ -77,7 +77,7 @@ final class Progress implements Consumer<String>, AutoCloseable {
             }
             long el = Duration.between(Instant.parse(s.get().startedAt), Instant.now()).toSeconds();
             return String.format("\033[1m%s\033[0m %ds / %ds  phases: %s", s.get().name, el, s.get().timeoutSeconds,
-                    String.join(" ", r.phasesSeen()));
+                    r.phasesSeen().stream().map(Enum::name).collect(java.util.stream.Collectors.joining(" ")));
         } catch (RuntimeException e) {
             return "";
         }

@@ -16,7 +16,7 @@ public final class ConsoleExcerpt {
     public static List<Line> lines(RunArtifacts a, int before, int after) {
         List<FloodTelemetry.TimedLine> all = a.lines();
         RunResult r = a.result();
-        Long trigger = r == null || r.triggerAt == null ? null : Instant.parse(r.triggerAt).toEpochMilli();
+        Long trigger = r == null || r.triggerAt == null ? null : r.triggerAt.toEpochMilli();
         int center = all.size();
         if (trigger != null) {
             for (int i = 0; i < all.size(); i++) {
@@ -34,13 +34,13 @@ public final class ConsoleExcerpt {
         List<PhaseRecord> phases = r == null ? List.of() : r.phases;
         int p = 0;
         List<PhaseRecord> sorted = new ArrayList<>(phases);
-        sorted.sort((x, y) -> Instant.parse(x.at).compareTo(Instant.parse(y.at)));
+        sorted.sort(java.util.Comparator.comparing(PhaseRecord::at));
         for (int i = from; i < to; i++) {
             FloodTelemetry.TimedLine l = all.get(i);
-            while (p < sorted.size() && Instant.parse(sorted.get(p).at).toEpochMilli() <= l.epochMillis()) {
+            while (p < sorted.size() && sorted.get(p).at().toEpochMilli() <= l.epochMillis()) {
                 PhaseRecord ph = sorted.get(p++);
-                if (Instant.parse(ph.at).toEpochMilli() >= (i == from ? 0 : all.get(from).epochMillis())) {
-                    out.add(new Line(Instant.parse(ph.at).toEpochMilli(), "", ph.phase));
+                if (ph.at().toEpochMilli() >= (i == from ? 0 : all.get(from).epochMillis())) {
+                    out.add(new Line(ph.at().toEpochMilli(), "", ph.phase().name()));
                 }
             }
             out.add(new Line(l.epochMillis(), l.text(), null));

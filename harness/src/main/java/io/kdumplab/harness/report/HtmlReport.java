@@ -46,10 +46,10 @@ public final class HtmlReport {
             fact(h, "scenario", JUnitReport.scenarioName(r) + ", trigger " + r.trigger
                     + (r.nmiSentAt.size() > 1 ? " x" + r.nmiSentAt.size() : ""));
             fact(h, "console", r.console.source);
-            fact(h, "started", r.startedAt);
+            fact(h, "started", r.startedAt == null ? null : r.startedAt.toString());
             fact(h, "duration", r.durationSeconds == null ? "-" : String.format(Locale.ROOT, "%.1f s", r.durationSeconds));
             fact(h, "failed step", r.failedStep);
-            fact(h, "last phase", r.lastPhase);
+            fact(h, "last phase", r.lastPhase == null ? null : r.lastPhase.name());
             fact(h, "host back in service", r.hostBackInService == null ? null : r.hostBackInService.toString());
             h.append("</table>");
         }
@@ -61,17 +61,17 @@ public final class HtmlReport {
         if (r != null) {
             h.append("<h2>Steps</h2>").append(timeline(r));
             h.append("<h2>Phases</h2><table class=\"grid\"><tr><th>phase</th><th>at</th><th>+s from trigger</th><th>console</th></tr>");
-            Long trig = r.triggerAt == null ? null : Instant.parse(r.triggerAt).toEpochMilli();
+            Long trig = r.triggerAt == null ? null : r.triggerAt.toEpochMilli();
             for (PhaseRecord p : sortedPhases(r)) {
-                long at = Instant.parse(p.at).toEpochMilli();
-                h.append("<tr><td class=\"phase\">").append(esc(p.phase)).append("</td><td>").append(esc(p.at))
+                long at = p.at().toEpochMilli();
+                h.append("<tr><td class=\"phase\">").append(esc(p.phase().name())).append("</td><td>").append(esc(p.at().toString()))
                         .append("</td><td>").append(trig == null ? "" : String.format(Locale.ROOT, "%+.1f", (at - trig) / 1000.0))
-                        .append("</td><td class=\"mono\">").append(esc(p.text == null ? "" : p.text)).append("</td></tr>");
+                        .append("</td><td class=\"mono\">").append(esc(p.text() == null ? "" : p.text())).append("</td></tr>");
             }
             h.append("</table>");
         }
         FloodTelemetry.Summary t = FloodTelemetry.compute(a.lines(),
-                r == null || r.triggerAt == null ? null : Instant.parse(r.triggerAt).toEpochMilli(),
+                r == null || r.triggerAt == null ? null : r.triggerAt.toEpochMilli(),
                 r == null ? null : r.console.spammerEmittedAtTrigger);
         h.append("<h2>Console flood</h2>");
         h.append("<table class=\"facts\">");
@@ -126,7 +126,7 @@ public final class HtmlReport {
 
     private static List<PhaseRecord> sortedPhases(RunResult r) {
         List<PhaseRecord> p = new ArrayList<>(r.phases);
-        p.sort((x, y) -> Instant.parse(x.at).compareTo(Instant.parse(y.at)));
+        p.sort(java.util.Comparator.comparing(PhaseRecord::at));
         return p;
     }
 
@@ -135,8 +135,8 @@ public final class HtmlReport {
         if (r.steps.isEmpty() || r.startedAt == null) {
             return "<p>no steps recorded</p>";
         }
-        long start = Instant.parse(r.startedAt).toEpochMilli();
-        long end = r.finishedAt != null ? Instant.parse(r.finishedAt).toEpochMilli() : start;
+        long start = r.startedAt.toEpochMilli();
+        long end = r.finishedAt != null ? r.finishedAt.toEpochMilli() : start;
         for (StepRecord s : r.steps) {
             end = Math.max(end, Instant.parse(s.startedAt).toEpochMilli() + (s.durationMillis == null ? 0 : s.durationMillis));
         }
@@ -161,12 +161,12 @@ public final class HtmlReport {
         }
         int i = 0;
         for (PhaseRecord p : sortedPhases(r)) {
-            double x = left + w * (Instant.parse(p.at).toEpochMilli() - start) / span;
+            double x = left + w * (p.at().toEpochMilli() - start) / span;
             s.append(String.format(Locale.ROOT, "<line class=\"phase\" x1=\"%.1f\" y1=\"4\" x2=\"%.1f\" y2=\"%d\"><title>%s %s</title></line>",
-                    x, x, y, esc(p.phase), esc(p.at)));
+                    x, x, y, esc(p.phase().name()), esc(p.at().toString())));
             // labels under the axis, on three staggered rows so neighbours do not overlap
             s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" class=\"phaselabel\">%s</text>",
-                    Math.min(x, left + w - 70.0), y + 30 + (i++ % 3) * 11, esc(p.phase)));
+                    Math.min(x, left + w - 70.0), y + 30 + (i++ % 3) * 11, esc(p.phase().name())));
         }
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" class=\"small\">0 s</text><text x=\"%d\" y=\"%d\" class=\"small\">%.0f s</text>",
                 left, y + 16, left + w - 30, y + 16, span / 1000));
@@ -216,7 +216,7 @@ public final class HtmlReport {
         }
         s.append("<polyline class=\"printed\" points=\"").append(pts).append("\"/>");
         if (t.emittedAtTrigger() != null && r != null && r.triggerAt != null && !ps.isEmpty()) {
-            double x = 45 + (w - 50.0) * (Instant.parse(r.triggerAt).toEpochMilli() - ps.get(0)[0] * 1000) / (n * 1000.0);
+            double x = 45 + (w - 50.0) * (r.triggerAt.toEpochMilli() - ps.get(0)[0] * 1000) / (n * 1000.0);
             double yE = hgt - 20 - (hgt - 40.0) * emitted / max;
             double yP = hgt - 20 - (hgt - 40.0) * (t.printedBeforeTrigger() == null ? 0 : t.printedBeforeTrigger()) / max;
             s.append(String.format(Locale.ROOT, "<circle class=\"emitted\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\"><title>emitted at the trigger: %d</title></circle>", x, yE, emitted));
@@ -236,12 +236,12 @@ public final class HtmlReport {
             return;
         }
         for (PhaseRecord p : sortedPhases(r)) {
-            double x = left + width * (double) (Instant.parse(p.at).toEpochMilli() - t0) / spanMs;
+            double x = left + width * (double) (p.at().toEpochMilli() - t0) / spanMs;
             if (x < left || x > left + width) {
                 continue;
             }
             s.append(String.format(Locale.ROOT, "<line class=\"phase\" x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" y2=\"%d\"><title>%s</title></line>",
-                    x, x, hgt - 20, esc(p.phase)));
+                    x, x, hgt - 20, esc(p.phase().name())));
         }
     }
 

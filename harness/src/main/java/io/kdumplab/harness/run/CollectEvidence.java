@@ -1,5 +1,7 @@
 package io.kdumplab.harness.run;
 
+import io.kdumplab.harness.verdict.Phase;
+
 import io.kdumplab.harness.device.CommandResult;
 import io.kdumplab.harness.device.CommandShell;
 import io.kdumplab.harness.failure.InfrastructureException;
@@ -141,8 +143,8 @@ final class CollectEvidence implements Step<Optional<RunResult.Evidence>> {
         }
         if (ev.panicMessage == null) {
             // Under a flood the dump's log can lack the banner ("Too many dropped messages") while the console had it.
-            ctx.recorder().read(x -> x.phases.stream().filter(p -> p.phase.equals(Phase.PANIC.name())).findFirst()).ifPresent(p -> {
-                ev.panicMessage = p.text.replaceFirst("^\\[\\s*[0-9.]+\\]\\s*", "");
+            ctx.recorder().read(x -> x.phases.stream().filter(p -> p.phase() == Phase.PANIC).findFirst()).ifPresent(p -> {
+                ev.panicMessage = p.text().replaceFirst("^\\[\\s*[0-9.]+\\]\\s*", "");
                 ev.panicMessageSource = "console";
             });
         }

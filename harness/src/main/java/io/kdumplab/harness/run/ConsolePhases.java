@@ -1,5 +1,7 @@
 package io.kdumplab.harness.run;
 
+import io.kdumplab.harness.verdict.Phase;
+
 import io.kdumplab.harness.device.ConsoleSource;
 
 import java.time.Instant;
@@ -21,14 +23,13 @@ final class ConsolePhases {
             console.find(p.pattern(), from).filter(l -> l.index() < limit).ifPresent(l -> recorder.phase(p, l));
         }
         recorder.update(r -> {
-            r.phases.sort((a, b) -> Instant.parse(a.at).compareTo(Instant.parse(b.at)));
+            r.phases.sort(java.util.Comparator.comparing(PhaseRecord::at));
             // The last phase the panic path reached by itself: anything after our power cycle is the recovery's.
-            Optional<Instant> cycle = r.phases.stream().filter(x -> x.phase.equals(Phase.POWER_CYCLE.name()))
-                    .map(x -> Instant.parse(x.at)).findFirst();
+            Optional<Instant> cycle = r.phases.stream().filter(x -> x.phase() == Phase.POWER_CYCLE).map(PhaseRecord::at).findFirst();
             r.lastPhase = r.phases.stream()
-                    .filter(x -> !x.phase.equals(Phase.POWER_CYCLE.name()) && !x.phase.equals(Phase.SSH_BACK.name()))
-                    .filter(x -> cycle.isEmpty() || Instant.parse(x.at).isBefore(cycle.get()))
-                    .reduce((a, b) -> b).map(x -> x.phase).orElse(null);
+                    .filter(x -> x.phase() != Phase.POWER_CYCLE && x.phase() != Phase.SSH_BACK)
+                    .filter(x -> cycle.isEmpty() || x.at().isBefore(cycle.get()))
+                    .reduce((a, b) -> b).map(PhaseRecord::phase).orElse(null);
         });
     }
 }

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.run;
 
+import io.kdumplab.harness.verdict.Phase;
+
 import io.kdumplab.harness.device.ConsoleSource;
 import io.kdumplab.harness.device.ConsoleGap;
 import io.kdumplab.harness.device.ConsoleLine;
@@ -30,10 +32,10 @@ final class FailureDiagnosis {
         long printedBefore = lines.subList(0, from).stream()
                 .filter(l -> Phase.SPAMMER_ON.pattern().matcher(l.text()).find()).count();
         Long spacing = r.nmiSentAt.size() >= 2
-                ? Duration.between(Instant.parse(r.nmiSentAt.get(0)), Instant.parse(r.nmiSentAt.get(1))).toMillis() : null;
-        List<String> phases = r.phases.stream().filter(p -> !p.phase.equals(Phase.POWER_CYCLE.name())
-                && !p.phase.equals(Phase.SSH_BACK.name()) && (p.consoleLine == null || p.consoleLine < stopOf(lines, stop)))
-                .map(p -> p.phase).toList();
+                ? Duration.between(r.nmiSentAt.get(0), r.nmiSentAt.get(1)).toMillis() : null;
+        List<Phase> phases = r.phases.stream().filter(p -> p.phase() != Phase.POWER_CYCLE
+                && p.phase() != Phase.SSH_BACK && (p.consoleLine() == null || p.consoleLine() < stopOf(lines, stop)))
+                .map(PhaseRecord::phase).toList();
         return Diagnoses.diagnose(new Diagnoses.Input(watched.outcome(), phases, r.evidence != null,
                 watched.terminal() == null ? null : watched.terminal().text(), captureLines, window, firstPanic,
                 r.target.crashKernelReservedBytes, r.target.captureKernelCmdline, r.console.spammerEmittedAtTrigger,

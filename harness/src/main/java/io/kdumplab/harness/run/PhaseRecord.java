@@ -1,18 +1,11 @@
 package io.kdumplab.harness.run;
 
-/** A phase of the panic path seen on the console (or an event the harness caused), with its time. */
-public final class PhaseRecord {
-    public String phase;
-    public String at;
-    public Long consoleLine;
-    public String text;
+import io.kdumplab.harness.verdict.Phase;
 
-    public PhaseRecord() {}
+import java.time.Instant;
 
-    public PhaseRecord(String phase, String at, Long consoleLine, String text) {
-        this.phase = phase;
-        this.at = at;
-        this.consoleLine = consoleLine;
-        this.text = text;
-    }
-}
+/**
+ * A phase of the panic path seen on the console (or an event the harness caused), with its time; `consoleLine` is the
+ * console line's index when a line showed it.
+ */
+public record PhaseRecord(Phase phase, Instant at, Long consoleLine, String text) {}

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.run;
 
+import io.kdumplab.harness.verdict.Phase;
+
 import io.kdumplab.harness.device.Fence;
 import io.kdumplab.harness.util.Shutdown;
 import io.kdumplab.harness.device.Device;
@@ -169,7 +171,7 @@ public final class ReproRun {
         long t0 = System.nanoTime();
         long cpu0 = processCpuNanos();
         recorder.update(r -> {
-            r.startedAt = Instant.now().toString();
+            r.startedAt = Instant.now();
             recordInputs(r);
             warnings.forEach(w -> r.notes.add("warning: " + w));
         });
@@ -265,7 +267,7 @@ public final class ReproRun {
         device.close();
         recorder.update(r -> {
             r.harnessCpuSeconds = (processCpuNanos() - cpu0) / 1e9;
-            r.finishedAt = Instant.now().toString();
+            r.finishedAt = Instant.now();
             r.durationSeconds = (System.nanoTime() - t0) / 1e9;
             r.status = cancel.cancelled() ? "interrupted" : "finished";
             if (r.verdict == null) {
@@ -338,8 +340,8 @@ public final class ReproRun {
         return recorder.runningStep();
     }
 
-    /** Phases seen so far, by name. */
-    public List<String> phasesSeen() {
+    /** Phases seen so far. */
+    public List<Phase> phasesSeen() {
         return recorder.phasesSeen();
     }
 }

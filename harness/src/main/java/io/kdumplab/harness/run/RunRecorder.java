@@ -1,5 +1,7 @@
 package io.kdumplab.harness.run;
 
+import io.kdumplab.harness.verdict.Phase;
+
 import io.kdumplab.harness.device.ConsoleLine;
 import io.kdumplab.harness.verdict.Judgement;
 import io.kdumplab.harness.verdict.Verdict;
@@ -79,8 +81,8 @@ public final class RunRecorder {
     /** A console phase, once (the first time it is seen). */
     public void phase(Phase p, ConsoleLine line) {
         update(r -> {
-            if (r.phases.stream().noneMatch(x -> x.phase.equals(p.name()))) {
-                r.phases.add(new PhaseRecord(p.name(), Instant.ofEpochMilli(line.epochMillis()).toString(), (long) line.index(),
+            if (r.phases.stream().noneMatch(x -> x.phase() == p)) {
+                r.phases.add(new PhaseRecord(p, Instant.ofEpochMilli(line.epochMillis()), (long) line.index(),
                         line.text().length() > 200 ? line.text().substring(0, 200) : line.text()));
             }
         });
@@ -88,7 +90,7 @@ public final class RunRecorder {
 
     /** An event the harness caused itself (NMI sent, power cycle, SSH back). */
     public void event(Phase p, Instant at, String text) {
-        update(r -> r.phases.add(new PhaseRecord(p.name(), at.toString(), null, text)));
+        update(r -> r.phases.add(new PhaseRecord(p, at, null, text)));
     }
 
     /** Sets the verdict; once the run was cancelled every verdict is INCOMPLETE, whatever the step concluded. */
@@ -116,8 +118,8 @@ public final class RunRecorder {
         });
     }
 
-    public List<String> phasesSeen() {
-        return read(r -> r.phases.stream().map(p -> p.phase).distinct().toList());
+    public List<Phase> phasesSeen() {
+        return read(r -> r.phases.stream().map(PhaseRecord::phase).distinct().toList());
     }
 
     public RunResult result() {

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kdumplab.harness.util.AtomicFiles;
 
+import io.kdumplab.harness.verdict.Phase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -21,14 +23,18 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public final class RunResult {
     public static final String SCHEMA = "kdump-harness/run/1";
+    /** Times are Instants here and ISO-8601 strings in the file ("2026-12-05T13:49:16.046Z"), as they always were. */
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     public String schema = SCHEMA;
     public String runId;
     public String status = "running";
-    public String startedAt;
-    public String finishedAt;
+    public Instant startedAt;
+    public Instant finishedAt;
     public Double durationSeconds;
     public Map<String, Object> inputs = new LinkedHashMap<>();
     public Target target = new Target();
@@ -36,8 +42,8 @@ public final class RunResult {
     public Map<String, String> sysctlsApplied = new LinkedHashMap<>();
     public Scenario.Spammer spammer;
     public String trigger;
-    public String triggerAt;
-    public List<String> nmiSentAt = new ArrayList<>();
+    public Instant triggerAt;
+    public List<Instant> nmiSentAt = new ArrayList<>();
     /** What the BMC logged in its event log (IPMI SEL) from the trigger to the end of the run; null: not read. */
     public List<io.kdumplab.harness.device.BmcEvent> bmcEvents;
     public List<StepRecord> steps = new ArrayList<>();
@@ -47,10 +53,10 @@ public final class RunResult {
     public io.kdumplab.harness.verdict.Verdict verdict;
     public String reason;
     public String failedStep;
-    public String lastPhase;
+    public Phase lastPhase;
     /** The console line that ended the wait early (a panic followed by silence), if any. */
     public String terminalConsoleLine;
-    public String terminalConsoleLineAt;
+    public Instant terminalConsoleLineAt;
     /** For a FAIL: where the panic path stopped, why when recognisable, and the facts that bear on it. */
     public io.kdumplab.harness.verdict.Diagnosis diagnosis;
     public Evidence evidence;
@@ -127,7 +133,6 @@ public final class RunResult {
     }
 
     public static RunResult read(Path file) throws IOException {
-        return new ObjectMapper().configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-                .readValue(file.toFile(), RunResult.class);
+        return JSON.readValue(file.toFile(), RunResult.class);
     }
 }

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.run;
 
+import io.kdumplab.harness.verdict.Phase;
+
 import io.kdumplab.harness.failure.CancelledException;
 import io.kdumplab.harness.wait.Deadline;
 
@@ -59,8 +61,8 @@ final class Trigger implements Step<TriggerPoint> {
             List<Instant> sent = bmc.nmiBurst(ctx.scenario().nmi().count(), Duration.ofMillis(ctx.scenario().nmi().spacingMs()));
             at = sent.get(0);
             ctx.recorder().update(r -> {
-                sent.forEach(t -> r.nmiSentAt.add(t.toString()));
-                r.triggerAt = sent.get(0).toString();
+                r.nmiSentAt.addAll(sent);
+                r.triggerAt = sent.get(0);
             });
             for (Instant t : sent) {
                 ctx.recorder().event(Phase.NMI_SENT, t, "chassis power diag via the BMC");
@@ -68,7 +70,7 @@ final class Trigger implements Step<TriggerPoint> {
             ctx.info("NMI x" + sent.size() + " sent through the BMC at " + sent);
         } else {
             at = Instant.now();
-            ctx.recorder().update(r -> r.triggerAt = at.toString());
+            ctx.recorder().update(r -> r.triggerAt = at);
             shell.runExpectingDisconnect(device.asRoot("echo c > /proc/sysrq-trigger"));
             ctx.info("sysrq-c written at " + at);
         }

@@ -122,7 +122,7 @@ final class WatchOutcome implements Step<WatchOutcome.Watched> {
         ConsolePhases.collect(ctx.recorder(), console, trigger.consoleLine(), powerCycleLine);
         if (terminal[0] != null) {
             String text = terminal[0].text().strip();
-            String at = Instant.ofEpochMilli(terminal[0].epochMillis()).toString();
+            Instant at = Instant.ofEpochMilli(terminal[0].epochMillis());
             ctx.recorder().update(r -> {
                 r.terminalConsoleLine = text;
                 r.terminalConsoleLineAt = at;

@@ -36,12 +36,12 @@ public final class Diagnoses {
      * @param dumpIncomplete       the tooling left this run's dump incomplete
      * @param bmcEvents            what the BMC logged in its event log from the trigger on (described), or empty
      */
-    public record Input(Outcome outcome, List<String> phases, boolean dumpFound, String terminalLine,
+    public record Input(Outcome outcome, List<Phase> phases, boolean dumpFound, String terminalLine,
                         List<String> captureKernelLines, List<String> linesBeforeStop, String firstKernelPanic,
                         Long reservedBytes, String captureCmdline, Long emittedAtTrigger, long printedBeforeTrigger,
                         int nmisSent, Long nmiSpacingMs, String trigger, String dumpTarget, String dumpTargetProblem,
                         boolean dumpIncomplete, List<String> bmcEvents) {
-        public Input(Outcome outcome, List<String> phases, boolean dumpFound, String terminalLine,
+        public Input(Outcome outcome, List<Phase> phases, boolean dumpFound, String terminalLine,
                      List<String> captureKernelLines, List<String> linesBeforeStop, String firstKernelPanic,
                      Long reservedBytes, String captureCmdline, Long emittedAtTrigger, long printedBeforeTrigger,
                      int nmisSent, Long nmiSpacingMs, String trigger, String dumpTarget, String dumpTargetProblem,
@@ -52,7 +52,7 @@ public final class Diagnoses {
         }
 
         /** Without dump-target observations (a local target found fine). */
-        public Input(Outcome outcome, List<String> phases, boolean dumpFound, String terminalLine,
+        public Input(Outcome outcome, List<Phase> phases, boolean dumpFound, String terminalLine,
                      List<String> captureKernelLines, List<String> linesBeforeStop, String firstKernelPanic,
                      Long reservedBytes, String captureCmdline, Long emittedAtTrigger, long printedBeforeTrigger,
                      int nmisSent, Long nmiSpacingMs, String trigger) {
@@ -126,11 +126,11 @@ public final class Diagnoses {
         Diagnosis.Stop stop;
         if (in.outcome() == Outcome.NO_PANIC) {
             stop = Diagnosis.Stop.NO_PANIC;
-        } else if (in.phases().contains("DUMP_SAVED") && !in.dumpIncomplete() || in.dumpFound() && !in.dumpIncomplete()) {
+        } else if (in.phases().contains(Phase.DUMP_SAVED) && !in.dumpIncomplete() || in.dumpFound() && !in.dumpIncomplete()) {
             stop = Diagnosis.Stop.AFTER_SAVING_DUMP;
-        } else if (in.phases().contains("DUMP_SAVING") || in.dumpIncomplete()) {
+        } else if (in.phases().contains(Phase.DUMP_SAVING) || in.dumpIncomplete()) {
             stop = Diagnosis.Stop.WHILE_SAVING_DUMP;
-        } else if (in.phases().contains("CAPTURE_KERNEL") || in.outcome() == Outcome.CAPTURE_STARTED) {
+        } else if (in.phases().contains(Phase.CAPTURE_KERNEL) || in.outcome() == Outcome.CAPTURE_STARTED) {
             stop = Diagnosis.Stop.IN_CAPTURE_KERNEL;
         } else {
             stop = Diagnosis.Stop.BEFORE_CAPTURE_KERNEL;

@@ -23,7 +23,7 @@ public final class Verdicts {
     }
 
     /** The verdict rule of the seed talk: a readable vmcore from this run is a PASS, anything else a FAIL. */
-    public static Judgement judge(Outcome outcome, Dump dump, String lastPhase, String trigger) {
+    public static Judgement judge(Outcome outcome, Dump dump, Phase lastPhase, String trigger) {
         if (dump != null && dump.readable()) {
             return new Judgement(Verdict.PASS, "vmcore saved and readable: " + dump.path(), null);
         }
@@ -31,7 +31,7 @@ public final class Verdicts {
             return new Judgement(Verdict.FAIL, "the capture kernel began saving the dump but did not finish: " + dump.path()
                     + " was left incomplete", null);
         }
-        String last = lastPhase == null ? "none" : lastPhase;
+        String last = lastPhase == null ? "none" : lastPhase.name();
         String reason = switch (outcome) {
             case HANG_RECOVERED -> "hang: the capture kernel did not start (last phase reached: " + last
                     + "); recovered by a BMC power cycle; no vmcore";

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.e2e;
 
+import io.kdumplab.harness.verdict.Phase;
+
 import io.kdumplab.harness.verdict.Verdict;
 
 import io.kdumplab.harness.device.ssh.SshShell;
@@ -171,7 +173,7 @@ public class HostHoldIT {
             RunResult rb = RunResult.read(reports.resolve(runB).resolve("result.json"));
             assertEquals(ra.verdict, Verdict.PASS, ra.reason);
             assertEquals(rb.verdict, Verdict.PASS, rb.reason);
-            assertFalse(Instant.parse(rb.startedAt).isBefore(Instant.parse(ra.finishedAt)),
+            assertFalse(rb.startedAt.isBefore(ra.finishedAt),
                     "the second run started after the first finished: " + ra.finishedAt + " / " + rb.startedAt);
             String consoleA = Files.readString(reports.resolve(runA).resolve("console.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
             String consoleB = Files.readString(reports.resolve(runB).resolve("console.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -207,11 +209,11 @@ public class HostHoldIT {
             assertTrue(Files.readString(reports.resolve(runA).resolve("result.json")).contains("\"bmc_password_source\" : \"file "));
 
             // what ReproIT asserted of the sysrq-c control: the banner, the capture kernel, the cached spammer
-            assertTrue(rb.phases.stream().anyMatch(p -> p.phase.equals("PANIC") && p.text.contains("sysrq triggered crash")),
+            assertTrue(rb.phases.stream().anyMatch(p -> p.phase() == Phase.PANIC && p.text().contains("sysrq triggered crash")),
                     "sysrq panic banner reaches the console");
             assertTrue(rb.evidence.panicMessage != null && rb.evidence.panicMessage.contains("sysrq triggered crash"),
                     String.valueOf(rb.evidence.panicMessage));
-            assertTrue(rb.phases.stream().anyMatch(p -> p.phase.equals("CAPTURE_KERNEL")), "capture kernel on the console");
+            assertTrue(rb.phases.stream().anyMatch(p -> p.phase() == Phase.CAPTURE_KERNEL), "capture kernel on the console");
             assertEquals(rb.modules.size(), 1);
             assertTrue(rb.modules.get(0).cached(), "printk_spammer from the host's module cache: " + rb.modules);
 
@@ -223,10 +225,10 @@ public class HostHoldIT {
             }
             // the SSH console carried the first run's panic path, in step with the serial line
             assertTrue(ra.console.source.startsWith("SSH console "), ra.console.source);
-            serialLine.assertKeptUp(ra, Instant.parse(ra.nmiSentAt.get(0)), "SSH console");
+            serialLine.assertKeptUp(ra, ra.nmiSentAt.get(0), "SSH console");
             // the telnet console carried the whole panic path, in step with the serial line, and only the line's bytes
             assertTrue(rb.console.source.startsWith("telnet console server 127.0.0.1:"), rb.console.source);
-            serialLine.assertKeptUp(rb, Instant.parse(rb.triggerAt), "telnet");
+            serialLine.assertKeptUp(rb, rb.triggerAt, "telnet");
             byte[] consoleBytesB = Files.readAllBytes(reports.resolve(runB).resolve("console.log"));
             for (byte x : consoleBytesB) {
                 assertTrue(x != (byte) 0xFF, "no telnet IAC byte in console.log");

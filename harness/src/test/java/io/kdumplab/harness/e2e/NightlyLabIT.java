@@ -1,5 +1,7 @@
 package io.kdumplab.harness.e2e;
 
+import io.kdumplab.harness.verdict.Phase;
+
 import io.kdumplab.harness.verdict.Verdict;
 
 import io.kdumplab.harness.device.ssh.SshShell;
@@ -171,14 +173,15 @@ public class NightlyLabIT {
     private static void hangRecoveredByPowerCycle(Path runDir) throws Exception {
         RunResult r = RunResult.read(runDir.resolve("result.json"));
         assertTrue(r.reason.startsWith("hang") && r.reason.contains("power cycle"), r.reason);
-        assertTrue(r.phases.stream().anyMatch(p -> p.phase.equals("POWER_CYCLE")));
-        assertTrue(r.phases.stream().noneMatch(p -> p.phase.equals("CAPTURE_KERNEL")), "no capture kernel");
+        assertTrue(r.phases.stream().anyMatch(p -> p.phase() == Phase.POWER_CYCLE));
+        assertTrue(r.phases.stream().noneMatch(p -> p.phase() == Phase.CAPTURE_KERNEL), "no capture kernel");
         assertNull(r.evidence);
         assertTrue(r.hostBackInService, "host back in service");
         assertNotNull(r.diagnosis, "a FAIL carries a diagnosis");
         assertEquals(r.diagnosis.stoppedAt(), Diagnosis.Stop.BEFORE_CAPTURE_KERNEL);
         assertTrue(r.diagnosis.shortText().contains("stopped before the capture kernel"), r.diagnosis.shortText());
-        assertTrue(java.util.List.of("NMI_SENT", "NMI_SEEN", "PANIC", "SPAMMER_ON").contains(r.lastPhase), r.lastPhase);
+        assertTrue(java.util.List.of(Phase.NMI_SENT, Phase.NMI_SEEN, Phase.PANIC, Phase.SPAMMER_ON).contains(r.lastPhase),
+                String.valueOf(r.lastPhase));
         assertTrue(r.diagnosis.facts().containsKey("consoleBacklogAtTrigger"), r.diagnosis.facts().toString());
         assertTrue(r.diagnosis.facts().containsKey("spammerEmittedAtTrigger"), r.diagnosis.facts().toString());
         assertFalse(r.diagnosis.lastKernelLines().isEmpty(), "last kernel lines before the stop");

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.report;
 
+import io.kdumplab.harness.verdict.Phase;
+
 import io.kdumplab.harness.run.PhaseRecord;
 import io.kdumplab.harness.run.RunResult;
 import io.kdumplab.harness.run.Scenario;
@@ -33,25 +35,25 @@ public class ReportsTest {
         RunResult r = new RunResult();
         r.runId = dir.getFileName().toString();
         r.status = "finished";
-        r.startedAt = Instant.ofEpochMilli(t0).toString();
-        r.finishedAt = Instant.ofEpochMilli(t0 + 90_000).toString();
+        r.startedAt = Instant.ofEpochMilli(t0);
+        r.finishedAt = Instant.ofEpochMilli(t0 + 90_000);
         r.durationSeconds = 90.0;
         r.inputs.put("host", "virtual-lab");
         r.inputs.put("scenario", Scenario.seed());
         r.target.host = "virtual-lab";
         r.target.kernel = "6.1.0-56-amd64";
         r.trigger = "nmi";
-        r.triggerAt = Instant.ofEpochMilli(t0 + 30_000).toString();
+        r.triggerAt = Instant.ofEpochMilli(t0 + 30_000);
         r.nmiSentAt.add(r.triggerAt);
         r.console.spammerEmittedAtTrigger = 40L;
         r.verdict = io.kdumplab.harness.verdict.Verdict.valueOf(verdict);
         r.reason = reason;
         r.failedStep = failedStep;
-        StepRecord s = new StepRecord("preflight", 60, r.startedAt);
+        StepRecord s = new StepRecord("preflight", 60, r.startedAt.toString());
         s.durationMillis = 2000L;
         s.status = "ok";
         r.steps.add(s);
-        r.phases.add(new PhaseRecord("NMI_SENT", r.triggerAt, null, "chassis power diag"));
+        r.phases.add(new PhaseRecord(Phase.NMI_SENT, r.triggerAt, null, "chassis power diag"));
         r.save(dir.resolve("result.json"));
         StringBuilder console = new StringBuilder();
         StringBuilder index = new StringBuilder("epoch_ms\toffset\tline\n");

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.run;
 
+import io.kdumplab.harness.verdict.Phase;
+
 import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.support.LabFixture;
 import io.kdumplab.harness.verdict.Diagnosis;
@@ -63,8 +65,8 @@ public class DiagnosisIT {
         assertEquals(r.diagnosis.stoppedAt(), Diagnosis.Stop.IN_CAPTURE_KERNEL);
         assertTrue(r.diagnosis.remedy().contains("too small"), r.diagnosis.remedy());
         assertNotNull(r.terminalConsoleLineAt, "the capture kernel's panic ended the wait");
-        Instant panic = Instant.parse(r.terminalConsoleLineAt);
-        Instant cycled = r.phases.stream().filter(x -> x.phase.equals("POWER_CYCLE")).map(x -> Instant.parse(x.at)).findFirst()
+        Instant panic = r.terminalConsoleLineAt;
+        Instant cycled = r.phases.stream().filter(x -> x.phase() == Phase.POWER_CYCLE).map(PhaseRecord::at).findFirst()
                 .orElseThrow();
         StepRecord evidence = r.steps.stream().filter(s -> s.name.equals("evidence")).findFirst().orElseThrow();
         Instant verdictAt = Instant.parse(evidence.startedAt).plusMillis(evidence.durationMillis);

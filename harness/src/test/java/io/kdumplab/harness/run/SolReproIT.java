@@ -1,5 +1,7 @@
 package io.kdumplab.harness.run;
 
+import io.kdumplab.harness.verdict.Phase;
+
 import io.kdumplab.harness.target.ConsoleEndpoint;
 import io.kdumplab.harness.target.TargetHost;
 import io.kdumplab.harness.lab.LabState;
@@ -55,20 +57,20 @@ public class SolReproIT {
         // the serial line itself, read alongside through the lab's console server: what a TCP console run would see
         try (ConsoleTap tcp = new ConsoleTap(lab)) {
             r = run.execute();
-            tcp.assertKeptUp(r, Instant.parse(r.nmiSentAt.get(0)), "SOL");
+            tcp.assertKeptUp(r, r.nmiSentAt.get(0), "SOL");
         }
         assertTrue(cut.get(), "the console was cut");
         assertTrue(reconnectedInTime.get(), "the harness noticed the dropped SOL payload and reconnected within 20 s");
         assertEquals(r.verdict, Verdict.PASS, r.reason);
         assertEquals(r.nmiSentAt.size(), 2, "both NMI send times recorded");
-        long spacing = Duration.between(Instant.parse(r.nmiSentAt.get(0)), Instant.parse(r.nmiSentAt.get(1))).toMillis();
+        long spacing = Duration.between(r.nmiSentAt.get(0), r.nmiSentAt.get(1)).toMillis();
         assertTrue(spacing >= 5 && spacing < 1000, "spacing " + spacing + " ms");
         assertFalse(r.console.gaps.isEmpty(), "gap recorded in result.json");
         String console = ReproIT.read(run.dir().resolve("console.log"));
         assertTrue(console.contains(io.kdumplab.harness.device.ConsoleGap.MARK), "gap marked in console.log");
         // a console gap is not a hang: the box was never power-cycled, and its dump was read
-        assertTrue(r.phases.stream().noneMatch(p -> p.phase.equals("POWER_CYCLE")), "no power cycle after the gap: " + r.phases
-                .stream().map(p -> p.phase).toList());
+        assertTrue(r.phases.stream().noneMatch(p -> p.phase() == Phase.POWER_CYCLE), "no power cycle after the gap: " + r.phases
+                .stream().map(PhaseRecord::phase).toList());
         assertTrue(r.evidence != null && Boolean.TRUE.equals(r.evidence.readable), "the vmcore was read back");
         // the BMC's event log from the trigger on: one diagnostic interrupt per NMI, in result.json and the report
         assertEquals(r.bmcEvents.size(), 2, "one SEL entry per NMI: " + r.bmcEvents);
@@ -77,9 +79,9 @@ public class SolReproIT {
         assertTrue(io.kdumplab.harness.report.HtmlReport.render(io.kdumplab.harness.report.RunArtifacts.read(run.dir()))
                 .contains("BMC event log from the trigger on"), "the report shows the BMC's entries");
         // after the BMC's cut, SOL carries the whole panic path: capture kernel, dump, reboot
-        for (String phase : new String[] {"CAPTURE_KERNEL", "DUMP_SAVED", "REBOOT"}) {
-            assertTrue(r.phases.stream().anyMatch(p -> p.phase.equals(phase)), phase + " seen over SOL: " + r.phases.stream()
-                    .map(p -> p.phase).toList());
+        for (Phase phase : new Phase[] {Phase.CAPTURE_KERNEL, Phase.DUMP_SAVED, Phase.REBOOT}) {
+            assertTrue(r.phases.stream().anyMatch(p -> p.phase() == phase), phase + " seen over SOL: " + r.phases.stream()
+                    .map(PhaseRecord::phase).toList());
         }
         assertTrue(console.contains("elfcorehdr="), "the capture kernel's banner over SOL");
         assertFalse(console.contains("Checking for memory holes                         : [  0.0 %] /                  Checking for["),

@@ -70,12 +70,12 @@ public final class ConsoleTap implements AutoCloseable {
      */
     public void assertKeptUp(io.kdumplab.harness.run.RunResult r, Instant from, String console) {
         StringBuilder lags = new StringBuilder();
-        for (io.kdumplab.harness.run.Phase p : new io.kdumplab.harness.run.Phase[] {io.kdumplab.harness.run.Phase.CAPTURE_KERNEL,
-                io.kdumplab.harness.run.Phase.DUMP_SAVED, io.kdumplab.harness.run.Phase.REBOOT}) {
-            io.kdumplab.harness.run.PhaseRecord seen = r.phases.stream().filter(x -> x.phase.equals(p.name())).findFirst()
+        for (io.kdumplab.harness.verdict.Phase p : new io.kdumplab.harness.verdict.Phase[] {io.kdumplab.harness.verdict.Phase.CAPTURE_KERNEL,
+                io.kdumplab.harness.verdict.Phase.DUMP_SAVED, io.kdumplab.harness.verdict.Phase.REBOOT}) {
+            io.kdumplab.harness.run.PhaseRecord seen = r.phases.stream().filter(x -> x.phase() == p).findFirst()
                     .orElseThrow(() -> new AssertionError(p + " not seen over " + console));
             Line onSerial = first(p.pattern(), from).orElseThrow(() -> new AssertionError(p + " not on the serial line"));
-            long lagMs = java.time.Duration.between(onSerial.at(), Instant.parse(seen.at)).toMillis();
+            long lagMs = java.time.Duration.between(onSerial.at(), seen.at()).toMillis();
             lags.append(String.format(" %s %+.1f s", p, lagMs / 1000.0));
             if (lagMs > 15_000) {
                 throw new AssertionError(p + " reached the harness over " + console + " " + lagMs

@@ -20,7 +20,7 @@ public class VerdictsTest {
     @Test
     public void aReadableVmcoreIsAPassWhateverTheConsoleShowed() {
         for (Outcome o : Outcome.values()) {
-            Judgement j = Verdicts.judge(o, READABLE, "PANIC", "nmi");
+            Judgement j = Verdicts.judge(o, READABLE, Phase.PANIC, "nmi");
             assertEquals(j.verdict(), Verdict.PASS, o.name());
             assertEquals(j.reason(), "vmcore saved and readable: /var/crash/1/dump.1");
             assertNull(j.failedStep());
@@ -29,16 +29,16 @@ public class VerdictsTest {
 
     @Test
     public void everyFailReasonOfTheTable() {
-        assertEquals(Verdicts.judge(Outcome.HANG_RECOVERED, null, "NMI_SENT", "nmi").reason(),
+        assertEquals(Verdicts.judge(Outcome.HANG_RECOVERED, null, Phase.NMI_SENT, "nmi").reason(),
                 "hang: the capture kernel did not start (last phase reached: NMI_SENT); recovered by a BMC power cycle; no vmcore");
         assertEquals(Verdicts.judge(Outcome.RESET_WITHOUT_CAPTURE, null, null, "nmi").reason(),
                 "reset without vmcore: the host rebooted without starting the capture kernel");
         assertTrue(Verdicts.judge(Outcome.REBOOTED_UNSEEN, null, null, "nmi").reason().startsWith("reset without vmcore"));
         assertEquals(Verdicts.judge(Outcome.NO_PANIC, null, null, "nmi").reason(),
                 "no panic: the host kept running after the nmi (are the NMI sysctls in effect?)");
-        assertEquals(Verdicts.judge(Outcome.CAPTURE_STARTED, null, "CAPTURE_KERNEL", "nmi").reason(),
+        assertEquals(Verdicts.judge(Outcome.CAPTURE_STARTED, null, Phase.CAPTURE_KERNEL, "nmi").reason(),
                 "the capture kernel started but no vmcore was saved");
-        assertEquals(Verdicts.judge(Outcome.CAPTURE_STARTED, UNREADABLE, "DUMP_SAVED", "nmi").reason(),
+        assertEquals(Verdicts.judge(Outcome.CAPTURE_STARTED, UNREADABLE, Phase.DUMP_SAVED, "nmi").reason(),
                 "the capture kernel started but the saved dump is unreadable: /var/crash/1/dump.1");
         for (Outcome o : Outcome.values()) {
             assertEquals(Verdicts.judge(o, UNREADABLE, null, "nmi").verdict(), Verdict.FAIL, o.name());
@@ -80,7 +80,7 @@ public class VerdictsTest {
     @Test
     public void aDumpLeftIncompleteIsAFailSayingSo() {
         Judgement j = Verdicts.judge(Outcome.CAPTURE_STARTED, new Verdicts.Dump("kdump@d:22:/crash/h-1/dump-incomplete", false,
-                true), "DUMP_SAVING", "nmi");
+                true), Phase.DUMP_SAVING, "nmi");
         assertEquals(j.verdict(), Verdict.FAIL);
         assertTrue(j.reason().contains("did not finish") && j.reason().contains("dump-incomplete"), j.reason());
     }

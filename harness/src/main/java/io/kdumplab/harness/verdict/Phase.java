@@ -1,6 +1,5 @@
-package io.kdumplab.harness.run;
+package io.kdumplab.harness.verdict;
 
-import io.kdumplab.harness.verdict.KernelMessages;
 
 import java.util.regex.Pattern;
 
