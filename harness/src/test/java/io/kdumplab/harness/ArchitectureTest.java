@@ -72,6 +72,17 @@ public class ArchitectureTest {
     }
 
     @Test
+    public void aRunsResultIsWrittenOnlyByTheRun() {
+        // result.json's model is written by the run (its recorder, under one lock) and read by everyone else: reports,
+        // bisection, nightly and the command line never change what a run concluded
+        noClasses().that().resideOutsideOfPackage(H + "run..")
+                .should().setFieldWhere(com.tngtech.archunit.base.DescribedPredicate.describe("a field of the run's result",
+                        (com.tngtech.archunit.core.domain.JavaFieldAccess a) -> a.getTargetOwner().getName().startsWith(
+                                H + "run.RunResult") || a.getTargetOwner().getName().equals(H + "run.StepRecord")))
+                .check(MAIN);
+    }
+
+    @Test
     public void onlyTheCommandLineStartsLabs() {
         // resolving an inventory never starts a lab by itself: the CLI passes the policy in (inventory.VirtualLabs)
         noClasses().that().resideOutsideOfPackages(H + "cli..", H + "lab..")
