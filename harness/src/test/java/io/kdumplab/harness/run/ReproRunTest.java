@@ -414,6 +414,29 @@ public class ReproRunTest {
         assertTrue(said.stream().noneMatch(l -> l.contains("spammer/wedge unloaded")), said.toString());
     }
 
+    /**
+     * The repro run's destructive actions go through the hold's fence: with the lease lost before the trigger, no NMI
+     * is sent and nothing after it happens; the run ends INCOMPLETE (never a verdict) and still restores the host.
+     */
+    @Test
+    public void aLostLeaseStopsTheRunBeforeTheNmiAndTheHostIsRestored() throws Exception {
+        FakeDevice f = healthyHost();
+        java.util.List<String> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.kdumplab.harness.device.Fence lost = action -> {
+            refused.add(action);
+            throw new io.kdumplab.harness.failure.CancelledException("the host's lease was lost before " + action);
+        };
+        ReproRun run = new ReproRun(host(), Scenario.seed(), new ReproRun.Options(false, Duration.ofSeconds(2), m -> { })
+                .withFence(lost), Files.createTempDirectory("runs"), f.device("fake-host"), new FastClock());
+        RunResult r = run.execute();
+        assertEquals(r.verdict, Verdict.INCOMPLETE, r.reason);
+        assertEquals(r.failedStep, "trigger", r.reason);
+        assertEquals(refused, java.util.List.of("the NMI"), "asked once, before the NMI");
+        assertEquals(f.nmis.size(), 0, "no NMI sent");
+        assertEquals(f.powerCycles.size(), 0, "no power cycle");
+        assertTrue(f.commands.stream().anyMatch(c -> c.contains("sysctl -qw kernel.unknown_nmi_panic=0")), "restored: " + f.commands);
+    }
+
     @Test
     public void aHarnessBugIsHarnessErrorNotInfrastructure() throws Exception {
         FakeDevice f = healthyHost();
