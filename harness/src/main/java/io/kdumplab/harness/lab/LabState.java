@@ -23,41 +23,21 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
                        String ptyLink, String consoleLog, String imageDir, String imageHash,
                        String kernel, String rtKernel, String accel, int baud, String startedAt,
                        String bootId, long relayStartTicks, long bmcStartTicks,
-                       int redfishPort, long redfishPid, long redfishStartTicks, String redfishFingerprint,
-                       DumpServer dumpServer, TelnetConsole telnet, SshConsole sshConsole, boolean ready) {
+                       RedfishService redfishService, DumpServer dumpServer, TelnetConsole telnet, SshConsole sshConsole,
+                       boolean ready) {
+
+    static final String FILE = "state.json";
+
+    /** The lab's Redfish service (HTTPS, its own certificate); null: none (a lab started by an older harness). */
+    public record RedfishService(int port, long pid, long startTicks, String fingerprint) {}
 
     /** The lab's SSH console (serial over SSH): its sshd, the login and key that attach to the line; null: none. */
     /** `passwordUser`/`passwordFile`: the password login (as BMCs take one), when setup-host.sh made its account. */
     public record SshConsole(int port, long pid, long startTicks, String user, String key, String hostKeyFingerprint,
                              String knownHosts, String passwordUser, String passwordFile) {}
 
-    public ProcessIdentity sshConsoleProcess() {
-        return new ProcessIdentity(sshConsole == null ? 0 : sshConsole.pid(), sshConsole == null ? 0 : sshConsole.startTicks(),
-                bootId == null ? "" : bootId);
-    }
-
-    LabState withSshConsole(SshConsole c) {
-        return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
-                sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
-                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, redfishPort, redfishPid, redfishStartTicks,
-                redfishFingerprint, dumpServer, telnet, c, ready);
-    }
-
     /** The lab's telnet/RFC 2217 console server (ser2net) in front of the serial line; null when ser2net is missing. */
     public record TelnetConsole(int port, long pid, long startTicks) {}
-
-    /** ser2net, while the lab has one. */
-    public ProcessIdentity telnetProcess() {
-        return new ProcessIdentity(telnet == null ? 0 : telnet.pid(), telnet == null ? 0 : telnet.startTicks(),
-                bootId == null ? "" : bootId);
-    }
-
-    LabState withTelnet(TelnetConsole t) {
-        return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
-                sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
-                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, redfishPort, redfishPid, redfishStartTicks,
-                redfishFingerprint, dumpServer, t, sshConsole, ready);
-    }
 
     /**
      * The lab's SSH dump server while the lab's dump target is `ssh` (null otherwise): its own sshd on the loopback,
@@ -66,10 +46,27 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
     public record DumpServer(int port, long pid, long startTicks, String user, String coreDir, String key,
                              String hostKeyFingerprint, String knownHosts) {}
 
-    /** The dump server's sshd (only while it has one). */
-    public ProcessIdentity dumpServerProcess() {
-        return new ProcessIdentity(dumpServer == null ? 0 : dumpServer.pid(), dumpServer == null ? 0 : dumpServer.startTicks(),
-                bootId == null ? "" : bootId);
+    /** The state with its optional components and readiness as given: the one copy (the rest is fixed at the start). */
+    private LabState with(RedfishService r, DumpServer d, TelnetConsole t, SshConsole c, boolean isReady) {
+        return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
+                sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
+                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, r, d, t, c, isReady);
+    }
+
+    LabState withRedfish(int port, long pid, long startTicks, String fingerprint) {
+        return with(new RedfishService(port, pid, startTicks, fingerprint), dumpServer, telnet, sshConsole, ready);
+    }
+
+    LabState withDumpServer(DumpServer d) {
+        return with(redfishService, d, telnet, sshConsole, ready);
+    }
+
+    LabState withTelnet(TelnetConsole t) {
+        return with(redfishService, dumpServer, t, sshConsole, ready);
+    }
+
+    LabState withSshConsole(SshConsole c) {
+        return with(redfishService, dumpServer, telnet, c, ready);
     }
 
     /**
@@ -78,41 +75,54 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
      * start cleans them up instead of running on a lab with parts missing.
      */
     LabState asReady() {
-        return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
-                sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
-                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, redfishPort, redfishPid, redfishStartTicks,
-                redfishFingerprint, dumpServer, telnet, sshConsole, true);
+        return with(redfishService, dumpServer, telnet, sshConsole, true);
     }
 
-    LabState withDumpServer(DumpServer d) {
-        return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
-                sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
-                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, redfishPort, redfishPid, redfishStartTicks,
-                redfishFingerprint, d, telnet, sshConsole, ready);
+    /** The Redfish service's port; 0 when the lab has none. */
+    public int redfishPort() {
+        return redfishService == null ? 0 : redfishService.port();
     }
 
-    static final String FILE = "state.json";
+    public long redfishPid() {
+        return redfishService == null ? 0 : redfishService.pid();
+    }
+
+    public String redfishFingerprint() {
+        return redfishService == null ? null : redfishService.fingerprint();
+    }
 
     /** The console relay this state started (empty identity for a state written before identities were kept). */
     public ProcessIdentity relay() {
-        return new ProcessIdentity(relayPid, relayStartTicks, bootId == null ? "" : bootId);
-    }
-
-    /** The lab's Redfish service (pid 0: a state written before the lab had one). */
-    public ProcessIdentity redfish() {
-        return new ProcessIdentity(redfishPid, redfishStartTicks, bootId == null ? "" : bootId);
-    }
-
-    LabState withRedfish(int port, long pid, long startTicks, String fingerprint) {
-        return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
-                sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
-                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, port, pid, startTicks, fingerprint, dumpServer, telnet,
-                sshConsole, ready);
+        return identity(relayPid, relayStartTicks);
     }
 
     public ProcessIdentity bmc() {
-        return new ProcessIdentity(bmcPid, bmcStartTicks, bootId == null ? "" : bootId);
+        return identity(bmcPid, bmcStartTicks);
     }
+
+    /** The lab's Redfish service (pid 0: none). */
+    public ProcessIdentity redfish() {
+        return redfishService == null ? identity(0, 0) : identity(redfishService.pid(), redfishService.startTicks());
+    }
+
+    /** ser2net, while the lab has one. */
+    public ProcessIdentity telnetProcess() {
+        return telnet == null ? identity(0, 0) : identity(telnet.pid(), telnet.startTicks());
+    }
+
+    public ProcessIdentity sshConsoleProcess() {
+        return sshConsole == null ? identity(0, 0) : identity(sshConsole.pid(), sshConsole.startTicks());
+    }
+
+    /** The dump server's sshd (only while it has one). */
+    public ProcessIdentity dumpServerProcess() {
+        return dumpServer == null ? identity(0, 0) : identity(dumpServer.pid(), dumpServer.startTicks());
+    }
+
+    private ProcessIdentity identity(long pid, long startTicks) {
+        return new ProcessIdentity(pid, startTicks, bootId == null ? "" : bootId);
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public void save(Path labDir) {
@@ -129,7 +139,16 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
             return Optional.empty();
         }
         try {
-            return Optional.of(JSON.readValue(f.toFile(), LabState.class));
+            com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(f.toFile());
+            if (json.path("redfishPort").asInt() > 0 && !json.has("redfishService")) {
+                // written by a harness that kept the Redfish service's fields flat: its process is still this lab's
+                json.putObject("redfishService").put("port", json.path("redfishPort").asInt())
+                        .put("pid", json.path("redfishPid").asLong()).put("startTicks", json.path("redfishStartTicks").asLong())
+                        .put("fingerprint", json.path("redfishFingerprint").asText(null));
+            }
+            return Optional.of(JSON.treeToValue(json, LabState.class));
+        } catch (ClassCastException e) {
+            throw new UncheckedIOException("unreadable lab state " + f, new IOException("not a JSON object", e));
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable lab state " + f, e);
         }

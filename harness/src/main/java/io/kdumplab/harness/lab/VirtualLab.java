@@ -167,7 +167,7 @@ public final class VirtualLab {
                     knownHosts.toString(), dir.resolve("ttyS0").toString(), dir.resolve("console.log").toString(),
                     image.dir().toString(), image.recipeHash(), image.kernel(), image.rtKernel(), spec.accel(),
                     spec.baud(), Instant.now().toString(), bmcId.bootId(), relayId.startTicks(), bmcId.startTicks(),
-                    0, 0, 0, null, null, null, null, false);
+                    null, null, null, null, false);
             if (TelnetConsoleProcess.available()) {
                 int telnetPort = ports.tcp("telnet console server", 0);
                 ProcessIdentity t = TelnetConsoleProcess.start(dir, dir.resolve("ttyS0").toString(), telnetPort, spec.baud(),
