@@ -66,7 +66,7 @@ public final class LabBench {
 
     private String crashCycle(VirtualLab lab, LabState s, boolean nmi) {
         long since;
-        Device guest = VirtualLab.device(NAME, s);
+        Device guest = LabEndpoints.device(NAME, s);
         try (CommandShell t = guest.probeShell(Duration.ofSeconds(10))) {
             since = Long.parseLong(t.check("sysctl -qw kernel.unknown_nmi_panic=1; date +%s", Duration.ofSeconds(10)));
             long t0 = System.nanoTime();
@@ -92,7 +92,7 @@ public final class LabBench {
     private static long lineRate(LabState s) throws Exception {
         int n = 48 * 1024;
         try (Socket sock = new Socket(s.host(), s.consolePort());
-             CommandShell t = VirtualLab.device(NAME, s).probeShell(Duration.ofSeconds(10))) {
+             CommandShell t = LabEndpoints.device(NAME, s).probeShell(Duration.ofSeconds(10))) {
             sock.setSoTimeout(30_000);
             InputStream in = sock.getInputStream();
             t.check("(head -c " + n + " /dev/zero | tr '\\0' '#' > /dev/ttyS0) >/dev/null 2>&1 &", Duration.ofSeconds(10));

@@ -60,7 +60,7 @@ public final class LabDumpTarget {
      * guest's kdump pointed at it; for local, the guest back on its own /var/crash and the server stopped.
      */
     static LabState apply(Path dir, LabState s, Kind kind, FreePorts ports, java.util.function.Consumer<String> progress) {
-        io.kdumplab.harness.device.Device guest = VirtualLab.device("dump target", s);
+        io.kdumplab.harness.device.Device guest = LabEndpoints.device("dump target", s);
         try (guest) {
             guest.openShell(io.kdumplab.harness.wait.Deadline.in("SSH to the lab's guest", Duration.ofSeconds(60)));
             if (kind == Kind.LOCAL) {

@@ -3,8 +3,6 @@ package io.kdumplab.harness.lab;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.util.ProcessIdentity;
 import io.kdumplab.harness.util.Processes;
-import io.kdumplab.harness.wait.Deadline;
-import io.kdumplab.harness.wait.Wait;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,14 +29,8 @@ final class LabSshd {
         }
         Path log = dir.resolve("sshd.log");
         long pid = Processes.startDetached(List.of(SSHD, "-D", "-e", "-f", config.toString()), log, dir);
-        ProcessIdentity id = VirtualLab.identityOf(pid, what + " (sshd)", log);
-        Wait.until(Deadline.in(what + " listening on " + VirtualLab.HOST + ":" + port, LISTEN), Duration.ofMillis(100), () -> {
-            if (!Processes.alive(pid)) {
-                return Wait.Result.fatal(new InfrastructureException(component, "the " + what + " exited at start: "
-                        + VirtualLab.lastLines(log, 6), "see " + log));
-            }
-            return VirtualLab.portAccepts(port) ? Wait.Result.ready(true) : Wait.Result.notYet("not listening yet");
-        });
+        ProcessIdentity id = ProcessStart.identity(pid, what + " (sshd)", log);
+        ProcessStart.awaitListening(pid, what, component, port, log, LISTEN);
         return id;
     }
 }

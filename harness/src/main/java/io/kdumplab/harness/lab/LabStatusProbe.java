@@ -30,7 +30,7 @@ final class LabStatusProbe {
         boolean bmcReachable = false;
         String power = "unknown";
         String bmcError = null;
-        Device guest = VirtualLab.device(name, s);
+        Device guest = LabEndpoints.device(name, s);
         try (var bmc = guest.freshBmc()) {
             power = bmc.powerState().name().toLowerCase();
             bmcReachable = true;
@@ -77,12 +77,12 @@ final class LabStatusProbe {
 
     /** The Redfish service through the harness's own Redfish driver: a login, the system, its power state. */
     private static LabStatus.Redfish redfish(LabState s) {
-        var ep = VirtualLab.redfishEndpoint(s);
+        var ep = LabEndpoints.redfish(s);
         if (ep == null) {
             return null;
         }
         String url = "https://" + ep.host() + ":" + ep.port() + "/redfish/v1";
-        try (var bmc = io.kdumplab.harness.device.drivers.Devices.of("redfish probe", VirtualLab.sshEndpoint(s), ep).freshBmc()) {
+        try (var bmc = io.kdumplab.harness.device.drivers.Devices.of("redfish probe", LabEndpoints.ssh(s), ep).freshBmc()) {
             return new LabStatus.Redfish(url, ep.user(), s.bmcPasswordFile(), ep.tlsFingerprint(), true,
                     bmc.powerState().name().toLowerCase(), null);
         } catch (HarnessException e) {
@@ -92,7 +92,7 @@ final class LabStatusProbe {
 
     /** The lab's dump target; for ssh, a login to its dump server with the harness's reading key. */
     private static LabStatus.DumpTarget dumpTarget(LabState s) {
-        var ep = VirtualLab.dumpServerEndpoint(s);
+        var ep = LabEndpoints.dumpServer(s);
         if (ep == null) {
             return new LabStatus.DumpTarget("local", null, null, null, "/var/crash (on the guest)", true, null);
         }

@@ -34,18 +34,18 @@ final class LabWatch implements HostWatch {
         Optional<String> bmc = state.bmc().whyNotRunning(io.kdumplab.harness.util.ProcessIdentity.Proc.LINUX);
         if (bmc.isPresent()) {
             return Optional.of("the lab's BMC (ipmi_sim, pid " + state.bmcPid() + ") died: " + bmc.get() + "; bmc.log: "
-                    + VirtualLab.lastLines(dir.resolve("bmc.log"), 2).replace('\n', ' '));
+                    + ProcessStart.tail(dir.resolve("bmc.log"), 2).replace('\n', ' '));
         }
         Optional<String> redfish = state.redfishPid() > 0
                 ? state.redfish().whyNotRunning(io.kdumplab.harness.util.ProcessIdentity.Proc.LINUX) : Optional.empty();
         if (redfish.isPresent()) {
             return Optional.of("the lab's Redfish service (pid " + state.redfishPid() + ") died: " + redfish.get()
-                    + "; redfish.log: " + VirtualLab.lastLines(dir.resolve("redfish.log"), 2).replace('\n', ' '));
+                    + "; redfish.log: " + ProcessStart.tail(dir.resolve("redfish.log"), 2).replace('\n', ' '));
         }
         Optional<String> relay = state.relay().whyNotRunning(io.kdumplab.harness.util.ProcessIdentity.Proc.LINUX);
         if (relay.isPresent()) {
             return Optional.of("the lab's serial line (console relay, pid " + state.relayPid() + ") died: " + relay.get()
-                    + "; relay.log: " + VirtualLab.lastLines(dir.resolve("relay.log"), 2).replace('\n', ' '));
+                    + "; relay.log: " + ProcessStart.tail(dir.resolve("relay.log"), 2).replace('\n', ' '));
         }
         if (LabProcesses.qemuAlive(dir)) {
             qemuAbsentSince = -1;
@@ -61,7 +61,7 @@ final class LabWatch implements HostWatch {
             return Optional.empty();
         }
         // QEMU is the BMC's child: its exit status went to the BMC; QEMU logs a signal it could catch
-        String log = VirtualLab.lastLines(dir.resolve("qemu.log"), 2).replace('\n', ' ');
+        String log = ProcessStart.tail(dir.resolve("qemu.log"), 2).replace('\n', ' ');
         return Optional.of("the lab's QEMU" + (lastQemuPid > 0 ? " (pid " + lastQemuPid + ")" : "") + " exited and no new one "
                 + "started for " + QEMU_ABSENT.toSeconds() + " s (not a power cycle); last qemu.log lines: " + log
                 + (log.contains("terminating on signal") ? "" : " (no signal logged: SIGKILL or a crash)"));

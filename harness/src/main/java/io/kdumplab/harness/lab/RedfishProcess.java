@@ -3,8 +3,6 @@ package io.kdumplab.harness.lab;
 import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.util.ProcessIdentity;
 import io.kdumplab.harness.util.Processes;
-import io.kdumplab.harness.wait.Deadline;
-import io.kdumplab.harness.wait.Wait;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,15 +35,8 @@ final class RedfishProcess {
         long pid = Processes.startDetached(List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", ownClassPath(dir), RedfishService.class.getName(), dir.toString(), Integer.toString(port)),
                 dir.resolve("redfish.log"), dir);
-        ProcessIdentity id = VirtualLab.identityOf(pid, "Redfish service", dir.resolve("redfish.log"));
-        Wait.until(Deadline.in("Redfish service listening on " + VirtualLab.HOST + ":" + port, Duration.ofSeconds(30)),
-                Duration.ofMillis(200), () -> {
-                    if (!Processes.alive(pid)) {
-                        return Wait.Result.fatal(new InfrastructureException("redfish", "the Redfish service exited at start: "
-                                + VirtualLab.lastLines(dir.resolve("redfish.log"), 8), "see " + dir.resolve("redfish.log")));
-                    }
-                    return VirtualLab.portAccepts(port) ? Wait.Result.ready(true) : Wait.Result.notYet("not listening yet");
-                });
+        ProcessIdentity id = ProcessStart.identity(pid, "Redfish service", dir.resolve("redfish.log"));
+        ProcessStart.awaitListening(pid, "Redfish service", "redfish", port, dir.resolve("redfish.log"), Duration.ofSeconds(30));
         return s.withRedfish(port, pid, id.startTicks(), fingerprint);
     }
 

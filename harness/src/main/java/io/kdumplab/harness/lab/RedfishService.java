@@ -70,7 +70,7 @@ public final class RedfishService {
         Path dir = Path.of(args[0]);
         int port = Integer.parseInt(args[1]);
         LabState s = LabState.load(dir).orElseThrow(() -> new IllegalStateException("no lab state in " + dir));
-        start(dir, () -> VirtualLab.device("redfish backend", s), s.bmcUser(), Secret.fromFile(Path.of(s.bmcPasswordFile())),
+        start(dir, () -> LabEndpoints.device("redfish backend", s), s.bmcUser(), Secret.fromFile(Path.of(s.bmcPasswordFile())),
                 s.host(), port);
         System.err.println("redfish: listening on https://" + s.host() + ":" + port + "/redfish/v1");
     }

@@ -1,11 +1,8 @@
 package io.kdumplab.harness.lab;
 
-import io.kdumplab.harness.failure.InfrastructureException;
 import io.kdumplab.harness.util.AtomicFiles;
 import io.kdumplab.harness.util.ProcessIdentity;
 import io.kdumplab.harness.util.Processes;
-import io.kdumplab.harness.wait.Deadline;
-import io.kdumplab.harness.wait.Wait;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,16 +39,9 @@ final class TelnetConsoleProcess {
         progress.accept("starting the telnet console server (ser2net, RFC 2217) on " + VirtualLab.HOST + ":" + port);
         long pid = Processes.startDetached(List.of(SER2NET, "-n", "-u", "-c", config.toString(),
                 "-P", dir.resolve("ser2net.pid").toString()), dir.resolve("ser2net.log"), dir);
-        ProcessIdentity id = VirtualLab.identityOf(pid, "telnet console server (ser2net)", dir.resolve("ser2net.log"));
-        Wait.until(Deadline.in("ser2net listening on " + VirtualLab.HOST + ":" + port, Duration.ofSeconds(10)),
-                Duration.ofMillis(100), () -> {
-                    if (!Processes.alive(pid)) {
-                        return Wait.Result.fatal(new InfrastructureException("console", "ser2net exited at start: "
-                                + VirtualLab.lastLines(dir.resolve("ser2net.log"), 6), "see " + dir.resolve("ser2net.log")
-                                + " and " + config));
-                    }
-                    return VirtualLab.portAccepts(port) ? Wait.Result.ready(true) : Wait.Result.notYet("not listening yet");
-                });
+        ProcessIdentity id = ProcessStart.identity(pid, "telnet console server (ser2net)", dir.resolve("ser2net.log"));
+        ProcessStart.awaitListening(pid, "telnet console server (ser2net, configuration " + config + ")", "console", port,
+                dir.resolve("ser2net.log"), Duration.ofSeconds(10));
         return id;
     }
 }

@@ -1,11 +1,5 @@
 package io.kdumplab.harness.lab;
 
-import io.kdumplab.harness.target.BmcEndpoint;
-import io.kdumplab.harness.device.CommandShell;
-import io.kdumplab.harness.device.Device;
-import io.kdumplab.harness.device.drivers.Devices;
-import io.kdumplab.harness.device.PowerState;
-import io.kdumplab.harness.target.SshEndpoint;
 import io.kdumplab.harness.util.AtomicFiles;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
@@ -19,8 +13,6 @@ import io.kdumplab.harness.wait.WaitTimeoutException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -153,15 +145,16 @@ public final class VirtualLab {
                     "--log", dir.resolve("console.log").toString(),
                     "--rate", Integer.toString(spec.lineBytesPerSecond()),
                     "--pidfile", dir.resolve("relay.pid").toString()), dir.resolve("relay.log"), dir);
-            waitForRelay(dir, relayPid, consolePort);
+            ProcessStart.awaitListening(relayPid, "console relay", "console", consolePort, dir.resolve("relay.log"),
+                    Duration.ofSeconds(10), () -> Files.exists(dir.resolve("ttyS0")));
 
             mkdirs(dir.resolve("bmc-state"));
             long bmcPid = Processes.startDetached(List.of("ipmi_sim", "-c", dir.resolve("lan.conf").toString(),
                     "-f", dir.resolve("lab.emu").toString(), "-s", dir.resolve("bmc-state").toString(), "-n"),
                     dir.resolve("bmc.log"), dir);
 
-            ProcessIdentity relayId = identityOf(relayPid, "console relay", dir.resolve("relay.log"));
-            ProcessIdentity bmcId = identityOf(bmcPid, "BMC (ipmi_sim)", dir.resolve("bmc.log"));
+            ProcessIdentity relayId = ProcessStart.identity(relayPid, "console relay", dir.resolve("relay.log"));
+            ProcessIdentity bmcId = ProcessStart.identity(bmcPid, "BMC (ipmi_sim)", dir.resolve("bmc.log"));
             LabState state = new LabState(spec.name(), HOST, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid,
                     BMC_USER, passwordFile.toString(), SSH_USER, image.sshKey().toString(), image.hostKeyFingerprint(),
                     knownHosts.toString(), dir.resolve("ttyS0").toString(), dir.resolve("console.log").toString(),
@@ -183,15 +176,16 @@ public final class VirtualLab {
             }
             state.save(dir);
 
+            GuestReadiness guest = new GuestReadiness(progress);
             try {
-                waitForBmc(dir, state);
+                guest.awaitBmc(dir, state);
                 state = RedfishProcess.start(dir, state, ports.tcp("Redfish (HTTPS)", 0), progress);
                 state.save(dir);
-                waitForSsh(dir, state, SSH_UP_TIMEOUT);
+                guest.awaitSsh(dir, state, SSH_UP_TIMEOUT);
                 if (LabDumpTarget.chosen(dir) == LabDumpTarget.Kind.SSH) {
                     state = LabDumpTarget.apply(dir, state, LabDumpTarget.Kind.SSH, ports, progress);
                 }
-                waitForKdump(state, KDUMP_READY_TIMEOUT);
+                guest.awaitKdump(state, KDUMP_READY_TIMEOUT);
                 state = state.asReady();
                 state.save(dir);
             } catch (HarnessException | WaitTimeoutException e) {
@@ -203,81 +197,9 @@ public final class VirtualLab {
         }
     }
 
-    static ProcessIdentity identityOf(long pid, String what, Path log) {
-        return ProcessIdentity.of(pid).orElseThrow(() -> new InfrastructureException("lab", "the " + what
-                + " (pid " + pid + ") exited at start: " + lastLines(log, 5), "see " + log));
-    }
-
-    private void waitForRelay(Path dir, long pid, int port) {
-        Wait.until(Deadline.in("console relay listening on " + HOST + ":" + port, Duration.ofSeconds(10)),
-                Duration.ofMillis(50), () -> {
-                    if (!Processes.alive(pid)) {
-                        return Wait.Result.fatal(new InfrastructureException("console", "the console relay exited at start: "
-                                + lastLines(dir.resolve("relay.log"), 5), "see " + dir.resolve("relay.log")));
-                    }
-                    if (Files.exists(dir.resolve("ttyS0")) && portAccepts(port)) {
-                        return Wait.Result.ready(true);
-                    }
-                    return Wait.Result.notYet("not listening yet");
-                });
-    }
-
-    private void waitForBmc(Path dir, LabState s) {
-        progress.accept("waiting for the BMC on " + s.host() + ":" + s.bmcPort() + "/udp");
-        Wait.until(Deadline.in("BMC answers RMCP+ on " + s.host() + ":" + s.bmcPort(), BMC_UP_TIMEOUT),
-                Duration.ofMillis(500), () -> {
-                    if (!Processes.alive(s.bmcPid())) {
-                        // no use waiting out the timeout for a BMC that is gone
-                        return Wait.Result.fatal(new InfrastructureException("bmc", "ipmi_sim exited at start: "
-                                + lastLines(dir.resolve("bmc.log"), 8), "see " + dir.resolve("bmc.log")));
-                    }
-                    try (var bmc = device("bmc probe", s).freshBmc()) {
-                        PowerState p = bmc.powerState();
-                        return p == PowerState.ON ? Wait.Result.ready(true) : Wait.Result.notYet("power " + p);
-                    }
-                });
-    }
-
     /** Waits until SSH answers with the pinned host key; on timeout, says what the console showed last. */
     public void waitForSsh(Path dir, LabState s, Duration timeout) {
-        progress.accept("waiting for SSH on " + s.host() + ":" + s.sshPort() + " (guest booting under "
-                + s.accel().toUpperCase() + ")");
-        try {
-            Wait.until(Deadline.in("SSH answers on " + s.host() + ":" + s.sshPort(), timeout), Duration.ofSeconds(2),
-                    () -> {
-                        if (!LabProcesses.qemuAlive(dir)) {
-                            return Wait.Result.notYet("QEMU is not running (power off?); qemu.log: "
-                                    + lastLines(dir.resolve("qemu.log"), 3));
-                        }
-                        try (CommandShell t = device("ssh probe", s).probeShell(Duration.ofSeconds(5))) {
-                            t.check("true", Duration.ofSeconds(10));
-                            return Wait.Result.ready(true);
-                        }
-                    });
-        } catch (WaitTimeoutException e) {
-            throw new InfrastructureException("ssh", e.getMessage() + "; last console lines:\n    "
-                    + lastLines(Path.of(s.consoleLog()), 6).replace("\n", "\n    "),
-                    "see " + s.consoleLog() + " and " + dir.resolve("qemu.log"), e);
-        }
-    }
-
-    private void waitForKdump(LabState s, Duration timeout) {
-        Device guest = device("kdump probe", s);
-        try (CommandShell t = guest.probeShell(Duration.ofSeconds(10))) {
-            if (!t.run("cat /proc/cmdline", Duration.ofSeconds(10)).out().contains("crashkernel=")) {
-                // the guest's admin removed it: the lab is up all the same; a repro run configures kdump (or says so)
-                progress.accept("kdump is not configured on the guest (no crashkernel= on its command line): not waiting for it");
-                return;
-            }
-        }
-        progress.accept("waiting for kdump to load the capture kernel");
-        Wait.until(Deadline.in("capture kernel loaded (/sys/kernel/kexec_crash_loaded = 1)", timeout),
-                Duration.ofSeconds(3), () -> {
-                    try (CommandShell t = guest.probeShell(Duration.ofSeconds(5))) {
-                        String v = t.run("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(10)).out();
-                        return "1".equals(v) ? Wait.Result.ready(true) : Wait.Result.notYet("kexec_crash_loaded=" + v);
-                    }
-                });
+        new GuestReadiness(progress).awaitSsh(dir, s, timeout);
     }
 
     private Path ensureOverlay(Path dir, GuestImage image) {
@@ -420,7 +342,7 @@ public final class VirtualLab {
 
     /** Endpoints of running labs only: an inventory naming a lab that is down is an error, not a lab start. */
     public io.kdumplab.harness.inventory.VirtualLabs running() {
-        return name -> endpoints(dir(name), requireUp(name));
+        return name -> LabEndpoints.of(dir(name), requireUp(name));
     }
 
     /**
@@ -431,91 +353,17 @@ public final class VirtualLab {
         return name -> {
             LabLiveness live = liveness(name);
             if (live.up()) {
-                return endpoints(dir(name), state(name).orElseThrow());
+                return LabEndpoints.of(dir(name), state(name).orElseThrow());
             }
             long t0 = System.nanoTime();
             progress.accept("lab '" + name + "' is " + (live.leftOver() ? live.why() : "not running") + ": bringing it up");
             LabState s = ensureUp(LabSpec.defaults(name));
             progress.accept(String.format("lab '%s' is up (%.0f s)", name, (System.nanoTime() - t0) / 1e9));
-            return endpoints(dir(name), s);
+            return LabEndpoints.of(dir(name), s);
         };
     }
 
-    public static io.kdumplab.harness.inventory.VirtualLabs.Endpoints endpoints(Path dir, LabState s) {
-        return new io.kdumplab.harness.inventory.VirtualLabs.Endpoints(sshEndpoint(s), bmcEndpoint(s), redfishEndpoint(s),
-                s.ptyLink(), s.baud(),
-                s.host(), s.consolePort(), new LabWatch(dir, s), dumpServerEndpoint(s), s.telnet() == null ? 0 : s.telnet().port(),
-                sshConsoleEndpoint(s));
-    }
-
-    /** The lab's SSH console as an inventory would name it (its key, its host key pinned); null when it has none. */
-    public static SshEndpoint sshConsoleEndpoint(LabState s) {
-        LabState.SshConsole c = s.sshConsole();
-        return c == null ? null : new SshEndpoint(s.host(), c.port(), c.user(), Path.of(c.key()), c.hostKeyFingerprint(),
-                Path.of(c.knownHosts()));
-    }
-
-    /** How the harness reaches the lab's SSH dump server (its reading key, the server's host key pinned); null when none. */
-    public static SshEndpoint dumpServerEndpoint(LabState s) {
-        LabState.DumpServer d = s.dumpServer();
-        return d == null ? null : new SshEndpoint(s.host(), d.port(), d.user(), Path.of(d.key()), d.hostKeyFingerprint(),
-                Path.of(d.knownHosts()));
-    }
-
-    /** The lab's guest as a device (its shell and BMC; the console is the lab's own): for the lab's probes and benches. */
-    public static Device device(String name, LabState s) {
-        return Devices.of(name, sshEndpoint(s), bmcEndpoint(s));
-    }
-
-    /** The lab's Redfish service, with the lab BMC's account and the lab's certificate pinned; null when it has none. */
-    public static BmcEndpoint redfishEndpoint(LabState s) {
-        return s.redfishPort() == 0 ? null : new BmcEndpoint(s.host(), s.redfishPort(), s.bmcUser(),
-                Secret.fromFile(Path.of(s.bmcPasswordFile())), BmcEndpoint.Protocol.REDFISH, s.redfishFingerprint(), null, null);
-    }
-
-    /**
-     * The lab's IPMI BMC, cipher suite 3 set: ipmi_sim does not answer "Get Channel Cipher Suites" before a session (it
-     * offers 0-8 inside one, no SHA-256 suite), so asking would only cost every process a timeout.
-     */
-    public static BmcEndpoint bmcEndpoint(LabState s) {
-        return new BmcEndpoint(s.host(), s.bmcPort(), s.bmcUser(), Secret.fromFile(Path.of(s.bmcPasswordFile())),
-                BmcEndpoint.Protocol.IPMI, null, null, null, 3, null);
-    }
-
-    public static SshEndpoint sshEndpoint(LabState s) {
-        return new SshEndpoint(s.host(), s.sshPort(), s.sshUser(), Path.of(s.sshKey()), s.hostKeyFingerprint(),
-                Path.of(s.knownHosts()));
-    }
-
     // ------------------------------------------------------------------ helpers
-
-    static boolean portAccepts(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(HOST, port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static String lastLines(Path file, int n) {
-        try {
-            if (!Files.exists(file)) {
-                return "(no " + file.getFileName() + ")";
-            }
-            List<String> lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.ISO_8859_1);
-            List<String> tail = new ArrayList<>();
-            for (int i = lines.size() - 1; i >= 0 && tail.size() < n; i--) {
-                String l = lines.get(i).replace("\r", "").strip();
-                if (!l.isEmpty()) {
-                    tail.add(0, l);
-                }
-            }
-            return String.join("\n", tail);
-        } catch (IOException e) {
-            return "(unreadable: " + e.getMessage() + ")";
-        }
-    }
 
     private static void mkdirs(Path dir) {
         try {

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.e2e;
 
+import io.kdumplab.harness.lab.LabEndpoints;
+
 import io.kdumplab.harness.device.ssh.SshShell;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.lab.FreePorts;
@@ -64,7 +66,7 @@ public class NightlyHealthIT {
         assertNotEquals(second.sshPort(), first.sshPort());
         assertNotEquals(second.consolePort(), first.consolePort());
         for (LabState s : new LabState[] {first, second}) {
-            try (SshShell t = SshShell.connect(VirtualLab.sshEndpoint(s), Duration.ofSeconds(10))) {
+            try (SshShell t = SshShell.connect(LabEndpoints.ssh(s), Duration.ofSeconds(10))) {
                 assertEquals(t.check("hostname", Duration.ofSeconds(10)), "kdump-lab");
             }
         }

@@ -108,7 +108,7 @@ public class VirtualLabIT {
     @Test(priority = 2)
     public void sshRefusesAWrongPinnedHostKey() {
         LabState s = LabFixture.up();
-        SshEndpoint good = VirtualLab.sshEndpoint(s);
+        SshEndpoint good = LabEndpoints.ssh(s);
         SshEndpoint wrong = new SshEndpoint(good.host(), good.port(), good.user(), good.privateKey(),
                 "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", null);
         InfrastructureException e = expectThrows(InfrastructureException.class,

@@ -1,5 +1,7 @@
 package io.kdumplab.harness.support;
 
+import io.kdumplab.harness.lab.LabEndpoints;
+
 import io.kdumplab.harness.lab.LabKernels;
 import io.kdumplab.harness.lab.LabPaths;
 import io.kdumplab.harness.lab.LabSpec;
@@ -92,7 +94,7 @@ public final class LabFixture {
     }
 
     public static SshShell ssh() {
-        return SshShell.connect(VirtualLab.sshEndpoint(up()), Duration.ofSeconds(10));
+        return SshShell.connect(LabEndpoints.ssh(up()), Duration.ofSeconds(10));
     }
 
     /**
@@ -100,7 +102,7 @@ public final class LabFixture {
      * guest behind QEMU's port forward accepts TCP and sends no banner; {@link #ssh()} would sit 30 s on it).
      */
     public static SshShell probe() {
-        return SshShell.probe(VirtualLab.sshEndpoint(up()), Duration.ofSeconds(8));
+        return SshShell.probe(LabEndpoints.ssh(up()), Duration.ofSeconds(8));
     }
 
     /** The guest's GRUB environment without a pending one-time boot: what "the default boot entry is unchanged" compares. */
