@@ -30,26 +30,28 @@ public final class Database implements AutoCloseable {
     static final int STATEMENT_TIMEOUT_S = 30;
     private static final long SCHEMA_LOCK = 0x6b64756d70L;
 
+    /** How this process names itself to PostgreSQL: `db status` lists who uses the private cluster by it. */
+    static final String APPLICATION = "kdump-harness:" + ProcessHandle.current().pid();
+
     private final HikariDataSource pool;
     private final String describe;
-    private final PrivateCluster startedCluster;
+    private final PrivateCluster privateCluster;
 
-    private Database(HikariDataSource pool, String describe, PrivateCluster startedCluster) {
+    private Database(HikariDataSource pool, String describe, PrivateCluster privateCluster) {
         this.pool = pool;
         this.describe = describe;
-        this.startedCluster = startedCluster;
+        this.privateCluster = privateCluster;
     }
 
     /** Opens the database at `url`, or the private cluster when url is null; checks it answers and creates the schema. */
     public static Database open(String url, int poolSize) {
-        PrivateCluster started = null;
+        PrivateCluster cluster = null;
         String user;
         String password;
         if (url == null || url.isBlank()) {
             PrivateCluster c = PrivateCluster.local();
-            if (c.ensureRunning()) {
-                started = c;
-            }
+            c.ensureRunning();
+            cluster = c;
             url = c.url();
             user = PrivateCluster.USER;
             password = c.password();
@@ -62,7 +64,7 @@ public final class Database implements AutoCloseable {
             user = System.getenv().getOrDefault("HARNESS_DB_USER", "harness");
             password = passwordFromEnvironment();
         }
-        return open(url, user, password, poolSize, started);
+        return open(url, user, password, poolSize, cluster);
     }
 
     /** A database with explicit credentials (tests, and callers that read them from their own secret store). */
@@ -83,7 +85,7 @@ public final class Database implements AutoCloseable {
         cfg.addDataSourceProperty("connectTimeout", String.valueOf(CONNECT_TIMEOUT_S));
         cfg.addDataSourceProperty("socketTimeout", String.valueOf(STATEMENT_TIMEOUT_S + 5));
         cfg.addDataSourceProperty("options", "-c statement_timeout=" + STATEMENT_TIMEOUT_S * 1000);
-        cfg.addDataSourceProperty("ApplicationName", "kdump-harness");
+        cfg.addDataSourceProperty("ApplicationName", APPLICATION);
         String where = url.replaceFirst("\\?.*", "");
         HikariDataSource ds;
         try {
@@ -186,22 +188,29 @@ public final class Database implements AutoCloseable {
         pool.close();
     }
 
-    /** Closes the pool and, if this process started the private cluster and nobody else uses it, stops the cluster. */
+    /**
+     * Closes the pool; on the private cluster, the last one out stops it: when this process started or adopted it,
+     * or whoever did is gone, and no other client (another harness process, someone's psql) is connected.
+     */
     public void closeAndStopIfOurs() {
-        boolean others = false;
-        if (startedCluster != null) {
-            try (Connection c = pool.getConnection(); Statement st = c.createStatement();
-                 var rs = st.executeQuery("select count(*) from pg_stat_activity where application_name = 'kdump-harness'"
-                         + " and pid <> pg_backend_pid() and backend_type = 'client backend'")) {
-                rs.next();
-                others = rs.getLong(1) > pool.getHikariPoolMXBean().getTotalConnections() - 1;
-            } catch (SQLException | RuntimeException e) {
-                others = true;
+        boolean stop = false;
+        if (privateCluster != null) {
+            boolean ours = privateCluster.startedByThisProcess()
+                    || privateCluster.starter().map(st -> !st.process().isRunning()).orElse(false);
+            if (ours) {
+                try (Connection c = pool.getConnection(); Statement st = c.createStatement();
+                     var rs = st.executeQuery("select count(*) from pg_stat_activity where backend_type = 'client backend'"
+                             + " and pid <> pg_backend_pid() and application_name is distinct from '" + APPLICATION + "'")) {
+                    rs.next();
+                    stop = rs.getLong(1) == 0;
+                } catch (SQLException | RuntimeException e) {
+                    stop = false; // cannot tell who else is there: leave it running
+                }
             }
         }
         pool.close();
-        if (startedCluster != null && !others) {
-            startedCluster.stop();
+        if (stop) {
+            privateCluster.stop();
         }
     }
 

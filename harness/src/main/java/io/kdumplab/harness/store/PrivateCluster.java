@@ -101,7 +101,11 @@ public final class PrivateCluster {
         return url().replaceFirst("/postgres$", "/" + name);
     }
 
-    /** Creates the cluster on first use and starts it if it is not running; true when this call started it. */
+    /**
+     * Creates the cluster on first use and starts it if it is not running. True when this process is now the one
+     * that stops it: it started it, or adopted it because the process that started it is gone (killed with -9, say),
+     * which would otherwise leave it running until someone finds it.
+     */
     public synchronized boolean ensureRunning() {
         Path bin = binaries();
         // two runs started together on this machine: one creates and starts the cluster, the other finds it running
@@ -126,12 +130,18 @@ public final class PrivateCluster {
                 init(bin);
             }
             if (running(bin)) {
-                return false;
+                Optional<Starter> starter = starter();
+                if (starter.isPresent() && starter.get().process().isRunning()) {
+                    return false;
+                }
+                recordStarter(); // its starter is gone: this process looks after it now
+                return true;
             }
             Path log = dir.resolve("postgres.log");
             run(bin.resolve("pg_ctl"), List.of("-D", data().toString(), "-l", log.toString(), "-w", "-t",
                     String.valueOf(START_TIMEOUT_S), "-o", "-c listen_addresses=127.0.0.1 -p " + port()
                             + " -c unix_socket_directories=" + dir + " -c max_connections=300", "start"), START_TIMEOUT_S + 10);
+            recordStarter();
             return true;
         } catch (IOException e) {
             throw new InfrastructureException("database", "the private PostgreSQL cluster in " + dir + " did not start: "
@@ -146,9 +156,96 @@ public final class PrivateCluster {
             if (running(bin)) {
                 run(bin.resolve("pg_ctl"), List.of("-D", data().toString(), "-m", "fast", "-w", "-t", "30", "stop"), 40);
             }
+            Files.deleteIfExists(starterFile());
         } catch (IOException e) {
             throw new InfrastructureException("database", "stopping the private PostgreSQL cluster failed: " + e.getMessage(),
                     "see " + dir.resolve("postgres.log"));
+        }
+    }
+
+    /** The harness process that started (or adopted) the running cluster, and since when. */
+    public record Starter(io.kdumplab.harness.util.ProcessIdentity process, java.time.Instant since) {}
+
+    private Path starterFile() {
+        return dir.resolve("starter");
+    }
+
+    /** Who looks after the running cluster; empty when nobody recorded it (a cluster started by an older harness). */
+    public Optional<Starter> starter() {
+        try {
+            if (!Files.exists(starterFile())) {
+                return Optional.empty();
+            }
+            java.util.Map<String, String> kv = io.kdumplab.harness.util.KeyValues.parse(Files.readString(starterFile()));
+            return Optional.of(new Starter(new io.kdumplab.harness.util.ProcessIdentity(Long.parseLong(kv.get("pid")),
+                    Long.parseLong(kv.get("start_ticks")), kv.getOrDefault("boot_id", "")),
+                    java.time.Instant.parse(kv.get("since"))));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // unreadable: as if nobody looked after it
+        }
+    }
+
+    /** True when this process started or adopted the running cluster. */
+    public boolean startedByThisProcess() {
+        return starter().map(s -> s.process().pid() == ProcessHandle.current().pid()).orElse(false);
+    }
+
+    private void recordStarter() throws IOException {
+        io.kdumplab.harness.util.ProcessIdentity me = io.kdumplab.harness.util.ProcessIdentity.of(ProcessHandle.current().pid())
+                .orElseThrow(() -> new IOException("cannot read this process's identity"));
+        io.kdumplab.harness.util.AtomicFiles.write(starterFile(), "pid=" + me.pid() + "\nstart_ticks=" + me.startTicks()
+                + "\nboot_id=" + me.bootId() + "\nsince=" + java.time.Instant.now() + "\n");
+    }
+
+    /**
+     * A connection to the running cluster: a harness process (its pid from its application name) or another client
+     * (psql, a dashboard), since when.
+     */
+    public record Client(String application, Long harnessPid, String address, java.time.Instant since, int connections) {}
+
+    /** Who is connected now, one line per client program; empty when the cluster is not running. */
+    public List<Client> clients() {
+        if (!isRunning()) {
+            return List.of();
+        }
+        List<Client> out = new ArrayList<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url() + "?ApplicationName=kdump-harness-db-status",
+                USER, password());
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("select coalesce(application_name, ''), coalesce(host(client_addr), 'local'),"
+                     + " min(backend_start), count(*) from pg_stat_activity where backend_type = 'client backend'"
+                     + " and pid <> pg_backend_pid() group by 1, 2 order by 3")) {
+            while (rs.next()) {
+                String app = rs.getString(1);
+                Long pid = null;
+                if (app.startsWith("kdump-harness:")) {
+                    try {
+                        pid = Long.parseLong(app.substring("kdump-harness:".length()));
+                    } catch (NumberFormatException ignored) {
+                        // another name of ours
+                    }
+                }
+                out.add(new Client(app, pid, rs.getString(2), rs.getTimestamp(3).toInstant(), rs.getInt(4)));
+            }
+        } catch (java.sql.SQLException e) {
+            throw new InfrastructureException("database", "cannot list the clients of the private cluster: " + e.getMessage(),
+                    "see " + dir.resolve("postgres.log"));
+        }
+        return out;
+    }
+
+    /** Its data's size on disk, in bytes (0 when there is none). */
+    public long dataBytes() {
+        try (Stream<Path> s = Files.walk(data())) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
         }
     }
 
