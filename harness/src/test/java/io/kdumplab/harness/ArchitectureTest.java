@@ -33,7 +33,7 @@ public class ArchitectureTest {
     public void theDeviceLayerKnowsNothingAboveIt() {
         noClasses().that().resideInAPackage(H + "device..")
                 .should().dependOnClassesThat().resideInAnyPackage(H + "run..", H + "verdict..", H + "report..", H + "bisect..",
-                        H + "nightly..", H + "lab..", H + "lease..", H + "store..", H + "cli..", H + "builds..")
+                        H + "nightly..", H + "lab..", H + "lease..", H + "store..", H + "cli..", H + "builds..", H + "serve..")
                 .check(MAIN);
     }
 
@@ -64,7 +64,7 @@ public class ArchitectureTest {
         noClasses().that().resideInAnyPackage(H + "target..", H + "config..")
                 .should().dependOnClassesThat().resideInAnyPackage(H + "inventory..", H + "device..", H + "run..",
                         H + "verdict..", H + "report..", H + "bisect..", H + "nightly..", H + "lab..", H + "lease..",
-                        H + "store..", H + "cli..", H + "builds..")
+                        H + "store..", H + "cli..", H + "builds..", H + "serve..")
                 .check(MAIN);
         noClasses().that().resideInAPackage(H + "device..")
                 .should().dependOnClassesThat().resideInAPackage(H + "inventory..")
@@ -91,6 +91,15 @@ public class ArchitectureTest {
     }
 
     @Test
+    public void theWebViewOnlyReads() {
+        // serve shows what orchestrators wrote: it never drives a host, a lab or a run
+        noClasses().that().resideInAPackage(H + "serve..")
+                .should().dependOnClassesThat().resideInAnyPackage(H + "device..", H + "lab..", H + "run..", H + "bisect..",
+                        H + "lease..", H + "cli..")
+                .check(MAIN);
+    }
+
+    @Test
     public void nightlyAndBisectionAreIndependentModes() {
         noClasses().that().resideInAPackage(H + "nightly..").should().dependOnClassesThat().resideInAPackage(H + "bisect..")
                 .check(MAIN);
@@ -103,11 +112,11 @@ public class ArchitectureTest {
         noClasses().that().resideInAnyPackage(H + "failure..", H + "wait..", H + "util..")
                 .should().dependOnClassesThat().resideInAnyPackage(H + "inventory..", H + "device..", H + "run..", H + "verdict..",
                         H + "report..", H + "bisect..", H + "nightly..", H + "lab..", H + "lease..", H + "store..", H + "cli..",
-                        H + "builds..")
+                        H + "builds..", H + "serve..")
                 .check(MAIN);
         noClasses().that().resideInAPackage(H + "inventory..")
                 .should().dependOnClassesThat().resideInAnyPackage(H + "device..", H + "run..", H + "verdict..", H + "report..",
-                        H + "bisect..", H + "nightly..", H + "lab..", H + "lease..", H + "store..", H + "cli..", H + "builds..")
+                        H + "bisect..", H + "nightly..", H + "lab..", H + "lease..", H + "store..", H + "cli..", H + "builds..", H + "serve..")
                 .check(MAIN);
     }
 

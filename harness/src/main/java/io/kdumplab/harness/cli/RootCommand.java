@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 @Command(name = "./harness.sh", mixinStandardHelpOptions = true, version = "nmi-kdump-harness 0.1.0",
         description = "Proves that a Linux server saves a crash dump when it panics from an NMI while its serial console is flooded.",
         subcommands = {ReproCommand.class, ReportCommand.class, BisectCommand.class, NightlyCommand.class, LabCommand.class,
-                HostCommand.class, DbCommand.class,
+                HostCommand.class, DbCommand.class, ServeCommand.class,
                 BenchCommand.class, DocsCommand.class},
         footer = {"", "Exit codes (as git bisect run reads them):",
                 "  0    PASS, or the command succeeded",

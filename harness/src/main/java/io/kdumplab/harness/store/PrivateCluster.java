@@ -131,10 +131,10 @@ public final class PrivateCluster {
             }
             if (running(bin)) {
                 Optional<Starter> starter = starter();
-                if (starter.isPresent() && starter.get().process().isRunning()) {
-                    return false;
+                if (starter.isEmpty() || starter.get().process().isRunning()) {
+                    return false; // its starter runs, or none was recorded (by hand, an older harness): not ours to stop
                 }
-                recordStarter(); // its starter is gone: this process looks after it now
+                recordStarter(); // its starter is gone (killed with -9): this process looks after it now
                 return true;
             }
             Path log = dir.resolve("postgres.log");

@@ -1,0 +1,224 @@
+package io.kdumplab.harness.serve;
+
+import io.kdumplab.harness.store.Database;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * What the web view and the API show, read from the nightly database (the same tables the orchestrators write): hosts
+ * with their health, lease and queue; nights and their cells; the history of runs. Read-only: every statement is a
+ * select. The records are the API's JSON shapes (field names are part of the API).
+ */
+public final class LabView {
+    /** A run's id as the harness names its directory (date-time, host, random). */
+    static final Pattern RUN_ID = Pattern.compile("\\d{8}-\\d{6}-[A-Za-z0-9._-]+-[0-9a-f]{12}");
+
+    public record Lease(String holder, String kind, long token, Instant since, Instant expires) {}
+
+    public record Waiter(int position, String holder, String kind, Instant since) {}
+
+    public record Host(String name, Boolean healthy, String healthReason, Instant healthSince, Lease lease,
+                       List<Waiter> queue, List<Run> lastRuns) {}
+
+    public record Night(String id, String plan, String night, Instant deadline, Map<String, Integer> cells,
+                        Map<String, Integer> verdicts) {}
+
+    public record Cell(String key, String host, String kernel, String build, String scenario, int repeat, String state,
+                       String verdict, String reason, String diagnosis, int attempts, String runId) {}
+
+    public record Run(String source, String nightId, String host, String kernel, String build, String scenario,
+                      String verdict, String reason, String runId, Instant at) {}
+
+    /** The filters of the runs list; null: any. */
+    public record RunFilter(String host, String kernel, String scenario, String verdict, String source, Instant since,
+                            int limit) {}
+
+    private final Database db;
+
+    public LabView(Database db) {
+        this.db = db;
+    }
+
+    public List<Host> hosts() throws SQLException {
+        List<String> names = strings("select host from host_health union select host from host_lease union select host "
+                + "from lease_request union select host from cell union select host from run_history order by 1");
+        List<Host> out = new ArrayList<>();
+        try (Connection c = db.connection()) {
+            for (String h : names) {
+                Boolean healthy = null;
+                String why = null;
+                Instant since = null;
+                try (PreparedStatement ps = c.prepareStatement("select healthy, reason, since from host_health where host = ?")) {
+                    ps.setString(1, h);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            healthy = rs.getBoolean(1);
+                            why = rs.getString(2);
+                            since = instant(rs.getTimestamp(3));
+                        }
+                    }
+                }
+                Lease lease = null;
+                try (PreparedStatement ps = c.prepareStatement("select holder, kind, token, acquired_at, expires_at from host_lease "
+                        + "where host = ? and expires_at > now()")) {
+                    ps.setString(1, h);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            lease = new Lease(rs.getString(1), rs.getString(2), rs.getLong(3), instant(rs.getTimestamp(4)),
+                                    instant(rs.getTimestamp(5)));
+                        }
+                    }
+                }
+                List<Waiter> queue = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("select holder, kind, requested_at from lease_request where host = ?"
+                        + " order by requested_at")) {
+                    ps.setString(1, h);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            queue.add(new Waiter(queue.size() + 1, rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3))));
+                        }
+                    }
+                }
+                out.add(new Host(h, healthy, why, since, lease, queue,
+                        runs(new RunFilter(h, null, null, null, null, null, 5))));
+            }
+        }
+        return out;
+    }
+
+    public List<Night> nights() throws SQLException {
+        List<Night> out = new ArrayList<>();
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement("select id, plan_name, night, deadline from night order by night desc, id");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String id = rs.getString(1);
+                out.add(new Night(id, rs.getString(2), rs.getDate(3).toString(), instant(rs.getTimestamp(4)),
+                        counts(c, "select state, count(*) from cell where night_id = ? group by state order by state", id),
+                        counts(c, "select verdict, count(*) from cell where night_id = ? and verdict is not null group by verdict"
+                                + " order by verdict", id)));
+            }
+        }
+        return out;
+    }
+
+    public List<Cell> cells(String nightId) throws SQLException {
+        List<Cell> out = new ArrayList<>();
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement("select cell_key, host, kernel, build, scenario, repeat, state, verdict,"
+                     + " reason, diagnosis, attempts, report from cell where night_id = ? order by seq")) {
+            ps.setString(1, nightId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Cell(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getInt(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getInt(11),
+                            runId(rs.getString(12))));
+                }
+            }
+        }
+        return out;
+    }
+
+    public List<Run> runs(RunFilter f) throws SQLException {
+        StringBuilder sql = new StringBuilder("select source, night_id, host, kernel, build, scenario, verdict, reason, report, at"
+                + " from run_history where true");
+        List<Object> args = new ArrayList<>();
+        where(sql, args, "host", f.host());
+        where(sql, args, "kernel", f.kernel());
+        where(sql, args, "scenario", f.scenario());
+        where(sql, args, "verdict", f.verdict());
+        where(sql, args, "source", f.source());
+        if (f.since() != null) {
+            sql.append(" and at >= ?");
+            args.add(Timestamp.from(f.since()));
+        }
+        sql.append(" order by at desc, id desc limit ?");
+        args.add(Math.max(1, Math.min(f.limit() <= 0 ? 200 : f.limit(), 5000)));
+        List<Run> out = new ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Run(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6), rs.getString(7), rs.getString(8), runId(rs.getString(9)), instant(rs.getTimestamp(10))));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Where the run with this id keeps its report on the machine that wrote it (history, then cells); null: unknown. */
+    public String reportOf(String runId) throws SQLException {
+        if (!RUN_ID.matcher(runId).matches()) {
+            return null;
+        }
+        for (String sql : List.of("select report from run_history where report like ? order by at desc limit 1",
+                "select report from cell where report like ? limit 1")) {
+            try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, "%/" + runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return rs.getString(1);
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The run id a report path ends with (the run's directory), or null. */
+    static String runId(String report) {
+        if (report == null) {
+            return null;
+        }
+        String last = report.replaceAll("/+$", "");
+        last = last.substring(last.lastIndexOf('/') + 1);
+        return RUN_ID.matcher(last).matches() ? last : null;
+    }
+
+    private static void where(StringBuilder sql, List<Object> args, String column, String value) {
+        if (value != null && !value.isBlank()) {
+            sql.append(" and ").append(column).append(" = ?");
+            args.add(value);
+        }
+    }
+
+    private List<String> strings(String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Integer> counts(Connection c, String sql, String id) throws SQLException {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+}

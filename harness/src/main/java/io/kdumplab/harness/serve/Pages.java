@@ -1,0 +1,155 @@
+package io.kdumplab.harness.serve;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** The web view's pages: plain HTML rendered on the server, every value escaped, links under the proxy prefix. */
+final class Pages {
+    private final String base;
+
+    Pages(String base) {
+        this.base = base;
+    }
+
+    String hosts(List<LabView.Host> hosts) {
+        StringBuilder b = head("Hosts");
+        b.append("<table><tr><th>host</th><th>health</th><th>held by</th><th>queue</th><th>last runs</th></tr>");
+        for (LabView.Host h : hosts) {
+            b.append("<tr><td>").append(esc(h.name())).append("</td><td>")
+                    .append(h.healthy() == null ? "-" : h.healthy() ? "healthy" : "<span class=bad>unhealthy</span>: "
+                            + esc(h.healthReason()) + " (since " + time(h.healthSince()) + ")")
+                    .append("</td><td>");
+            if (h.lease() != null) {
+                b.append(esc(h.lease().kind())).append(" ").append(esc(h.lease().holder())).append(" since ")
+                        .append(time(h.lease().since())).append(" (token ").append(h.lease().token()).append(")");
+            } else {
+                b.append("free");
+            }
+            b.append("</td><td>");
+            for (LabView.Waiter w : h.queue()) {
+                b.append(w.position()).append(". ").append(esc(w.kind())).append(" ").append(esc(w.holder())).append("<br>");
+            }
+            b.append("</td><td>");
+            for (LabView.Run r : h.lastRuns()) {
+                b.append(runLink(r.runId(), r.verdict())).append(' ');
+            }
+            b.append("</td></tr>");
+        }
+        return foot(b.append("</table>"));
+    }
+
+    String nights(List<LabView.Night> nights) {
+        StringBuilder b = head("Nights");
+        b.append("<table><tr><th>night</th><th>plan</th><th>date</th><th>cells</th><th>verdicts</th></tr>");
+        for (LabView.Night n : nights) {
+            b.append("<tr><td><a href=\"").append(base).append("/night?id=").append(url(n.id())).append("\">").append(esc(n.id()))
+                    .append("</a></td><td>").append(esc(n.plan())).append("</td><td>").append(esc(n.night())).append("</td><td>")
+                    .append(counts(n.cells())).append("</td><td>").append(counts(n.verdicts())).append("</td></tr>");
+        }
+        return foot(b.append("</table>"));
+    }
+
+    String night(String id, List<LabView.Cell> cells) {
+        StringBuilder b = head("Night " + id);
+        b.append("<table><tr><th>host</th><th>kernel</th><th>build</th><th>scenario</th><th>#</th><th>state</th>"
+                + "<th>verdict</th><th>reason</th><th>diagnosis</th><th>attempts</th></tr>");
+        for (LabView.Cell c : cells) {
+            b.append("<tr><td>").append(esc(c.host())).append("</td><td>").append(esc(c.kernel())).append("</td><td>")
+                    .append(esc(c.build())).append("</td><td>").append(esc(c.scenario())).append("</td><td>").append(c.repeat())
+                    .append("</td><td>").append(esc(c.state())).append("</td><td>").append(runLink(c.runId(), c.verdict()))
+                    .append("</td><td>").append(esc(c.reason())).append("</td><td>").append(esc(c.diagnosis()))
+                    .append("</td><td>").append(c.attempts()).append("</td></tr>");
+        }
+        return foot(b.append("</table>"));
+    }
+
+    String runs(List<LabView.Run> runs, LabView.RunFilter f) {
+        StringBuilder b = head("Runs");
+        b.append("<form method=get action=\"").append(base).append("/runs\">");
+        for (String[] field : new String[][] {{"host", f.host()}, {"kernel", f.kernel()}, {"scenario", f.scenario()},
+                {"verdict", f.verdict()}, {"source", f.source()}, {"since", f.since() == null ? null : f.since().toString()}}) {
+            b.append("<label>").append(field[0]).append(" <input name=").append(field[0]).append(" value=\"")
+                    .append(esc(field[1])).append("\"></label> ");
+        }
+        b.append("<button>filter</button></form>");
+        b.append("<table><tr><th>at</th><th>source</th><th>host</th><th>kernel</th><th>build</th><th>scenario</th>"
+                + "<th>verdict</th><th>reason</th><th>files</th></tr>");
+        for (LabView.Run r : runs) {
+            b.append("<tr><td>").append(time(r.at())).append("</td><td>").append(esc(r.source())).append("</td><td>")
+                    .append(esc(r.host())).append("</td><td>").append(esc(r.kernel())).append("</td><td>").append(esc(r.build()))
+                    .append("</td><td>").append(esc(r.scenario())).append("</td><td>").append(runLink(r.runId(), r.verdict()))
+                    .append("</td><td>").append(esc(r.reason())).append("</td><td>");
+            if (r.runId() != null) {
+                for (String file : List.of("result.json", "console.log")) {
+                    b.append("<a href=\"").append(base).append("/runs/").append(r.runId()).append('/').append(file).append("\">")
+                            .append(file).append("</a> ");
+                }
+            }
+            b.append("</td></tr>");
+        }
+        return foot(b.append("</table>"));
+    }
+
+    String login() {
+        StringBuilder b = head("Log in");
+        b.append("<form method=post action=\"").append(base).append("/login\"><label>token <input type=password name=token>"
+                + "</label> <button>log in</button></form>");
+        return foot(b);
+    }
+
+    private String runLink(String runId, String verdict) {
+        String v = esc(verdict == null ? "-" : verdict);
+        String cls = "PASS".equals(verdict) ? "ok" : "FAIL".equals(verdict) ? "bad" : "other";
+        return runId == null ? "<span class=" + cls + ">" + v + "</span>"
+                : "<a class=" + cls + " href=\"" + base + "/runs/" + runId + "/index.html\">" + v + "</a>";
+    }
+
+    private StringBuilder head(String title) {
+        return new StringBuilder("<!doctype html><html><head><meta charset=utf-8><title>").append(esc(title))
+                .append(" - kdump harness</title><style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
+                        + "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top;text-align:left}"
+                        + ".ok{color:#070}.bad{color:#b00;font-weight:bold}.other{color:#a60}nav a{margin-right:1em}</style>"
+                        + "</head><body><nav><a href=\"").append(base).append("/\">hosts</a><a href=\"").append(base)
+                .append("/nights\">nights</a><a href=\"").append(base).append("/runs\">runs</a></nav><h1>").append(esc(title))
+                .append("</h1>");
+    }
+
+    private static String foot(StringBuilder b) {
+        return b.append("</body></html>").toString();
+    }
+
+    private static String counts(Map<String, Integer> m) {
+        StringBuilder b = new StringBuilder();
+        m.forEach((k, v) -> b.append(esc(k)).append(' ').append(v).append("<br>"));
+        return b.toString();
+    }
+
+    private static String time(Instant t) {
+        return t == null ? "-" : esc(t.toString().replaceFirst("\\.\\d+Z$", "Z"));
+    }
+
+    private static String url(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    static String esc(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&#39;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,212 @@
+package io.kdumplab.harness.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kdumplab.harness.nightly.NightStore;
+import io.kdumplab.harness.store.Database;
+import io.kdumplab.harness.support.ChildProcesses;
+import io.kdumplab.harness.support.TestDatabase;
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.BeforeClass;
+import org.testng.annotations.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertTrue;
+
+/**
+ * `harness serve` as a user starts it (its own process) over a real database with a night, a host's lease, queue and
+ * health, and a history of runs: the API's JSON shapes, the pages, reports by run id, behind a proxy prefix and a
+ * token; and what it must refuse: a wide bind without a token, a request without it, any path out of the reports root.
+ */
+@Test(groups = "db", singleThreaded = true)
+public class ServeIT {
+    private static final String TOKEN = "serve-it-token-" + Long.toHexString(System.nanoTime());
+    private static final String RUN_OK = "20261205-101010-virtual-lab-0123456789ab";
+    private static final String RUN_OUTSIDE = "20261205-111111-virtual-lab-ba9876543210";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private TestDatabase tdb;
+    private Path work;
+    private Process server;
+    private String base;
+
+    @BeforeClass
+    public void aServerOverANightAndAHistory() throws Exception {
+        tdb = TestDatabase.create("serve_it");
+        work = Files.createTempDirectory("serve-it");
+        Path reports = Files.createDirectories(work.resolve("reports"));
+        Path run = Files.createDirectories(reports.resolve(RUN_OK));
+        Files.writeString(run.resolve("index.html"), "<html><body>report of " + RUN_OK + "</body></html>");
+        Files.writeString(run.resolve("result.json"), "{\"runId\":\"" + RUN_OK + "\",\"verdict\":\"FAIL\"}");
+        Files.writeString(run.resolve("console.log"), "[ 1.0] printk_spammer: t=0 seq=1\n");
+        Path outside = Files.createDirectories(work.resolve("elsewhere").resolve(RUN_OUTSIDE));
+        Files.writeString(outside.resolve("result.json"), "{\"secret\":\"outside the root\"}");
+        try (Database db = tdb.open(2); Connection c = db.connection(); Statement st = c.createStatement()) {
+            NightStore store = new NightStore(db);
+            store.recordRun("repro", "virtual-lab", "6.1.0-x-amd64", "seed", "FAIL", "hang: no capture kernel",
+                    run.toString(), "stopped before the capture kernel");
+            store.recordRun("repro", "r740-03", "6.1.0-x-amd64", "seed", "PASS", "vmcore saved", outside.toString(), null);
+            store.health("r740-03", false, "BMC does not answer");
+            st.execute("insert into night (id, plan_name, night, budget_seconds, deadline) values ('lab-it/2026-12-05', "
+                    + "'lab-it', date '2026-12-05', 3600, now() + interval '1 hour')");
+            st.execute("insert into cell (night_id, cell_key, lab, host, kernel, build, scenario, repeat, seq, state, verdict,"
+                    + " reason, report, diagnosis) values ('lab-it/2026-12-05', 'virtual-lab|rt|seed|1', 'default', 'virtual-lab',"
+                    + " 'rt', '6.1.0-x-rt-amd64', 'seed', 1, 1, 'DONE', 'FAIL', 'hang', '" + run + "', 'console backed up')");
+            st.execute("insert into host_lease (host, holder, kind, token, acquired_at, expires_at) values ('virtual-lab',"
+                    + " 'orchestrator-1', 'NIGHTLY', 42, now(), now() + interval '1 hour')");
+            st.execute("insert into lease_request (host, holder, kind) values ('virtual-lab', 'repro run x', 'ON_DEMAND')");
+        }
+        Path log = work.resolve("serve.log");
+        server = start(log, "--bind", "127.0.0.1:0", "--base-path", "/harness", "--reports", reports.toString());
+        Matcher m = Pattern.compile("serving (http://127\\.0\\.0\\.1:\\d+/harness)/").matcher("");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < end && !m.reset(Files.readString(log)).find()) {
+            assertTrue(server.isAlive(), Files.readString(log));
+            Thread.sleep(100);
+        }
+        assertTrue(m.reset(Files.readString(log)).find(), Files.readString(log));
+        base = m.group(1);
+    }
+
+    private Process start(Path log, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main", "serve"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(tdb.childEnvironment());
+        pb.environment().put("HARNESS_SERVE_TOKEN", TOKEN);
+        return ChildProcesses.track(pb.start());
+    }
+
+    private HttpResponse<String> get(String path, boolean withToken) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10));
+        if (withToken) {
+            b.header("Authorization", "Bearer " + TOKEN);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode api(String path) throws Exception {
+        HttpResponse<String> r = get(path, true);
+        assertEquals(r.statusCode(), 200, path + ": " + r.body());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), path);
+        assertFalse(r.body().contains(TOKEN), "no token served");
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    public void theApiCarriesHostsNightsCellsAndRunsInTheirShapes() throws Exception {
+        JsonNode hosts = api("/api/hosts");
+        assertEquals(hosts.size(), 2, hosts.toString());
+        JsonNode lab = hosts.get(1).get("name").asText().equals("virtual-lab") ? hosts.get(1) : hosts.get(0);
+        assertEquals(lab.at("/lease/holder").asText(), "orchestrator-1");
+        assertEquals(lab.at("/lease/kind").asText(), "NIGHTLY");
+        assertEquals(lab.at("/lease/token").asLong(), 42L);
+        assertEquals(lab.at("/queue/0/position").asInt(), 1);
+        assertEquals(lab.at("/queue/0/kind").asText(), "ON_DEMAND");
+        assertEquals(lab.at("/lastRuns/0/runId").asText(), RUN_OK);
+        JsonNode r740 = hosts.get(0).get("name").asText().equals("r740-03") ? hosts.get(0) : hosts.get(1);
+        assertFalse(r740.get("healthy").asBoolean());
+        assertEquals(r740.get("healthReason").asText(), "BMC does not answer");
+
+        JsonNode nights = api("/api/nights");
+        assertEquals(nights.get(0).get("id").asText(), "lab-it/2026-12-05");
+        assertEquals(nights.get(0).at("/verdicts/FAIL").asInt(), 1);
+        JsonNode cells = api("/api/night?id=lab-it%2F2026-12-05");
+        assertEquals(cells.get(0).get("kernel").asText(), "rt");
+        assertEquals(cells.get(0).get("diagnosis").asText(), "console backed up", "the diagnosis in a field of its own");
+        assertEquals(cells.get(0).get("runId").asText(), RUN_OK);
+
+        JsonNode fails = api("/api/runs?verdict=FAIL");
+        assertEquals(fails.size(), 1, fails.toString());
+        assertEquals(fails.get(0).get("host").asText(), "virtual-lab");
+        assertTrue(fails.get(0).get("at").asText().matches("\\d{4}-\\d\\d-\\d\\dT.*Z"), fails.toString());
+        assertEquals(api("/api/runs?host=r740-03").size(), 1);
+        assertEquals(api("/api/runs?since=2999-01-01").size(), 0);
+        assertEquals(get("/api/runs?limit=many", true).statusCode(), 400, "a bad filter is the client's error");
+        assertEquals(get("/api/night", true).statusCode(), 400);
+    }
+
+    @Test
+    public void pagesAndReportsAreServedByRunIdUnderTheProxyPrefix() throws Exception {
+        HttpResponse<String> hosts = get("/", true);
+        assertEquals(hosts.statusCode(), 200);
+        assertTrue(hosts.body().contains("href=\"/harness/runs/" + RUN_OK + "/index.html\""), "links under the prefix");
+        assertTrue(hosts.body().contains("orchestrator-1") && hosts.body().contains("BMC does not answer"), hosts.body());
+        assertTrue(get("/nights", true).body().contains("/harness/night?id=lab-it%2F2026-12-05"));
+        assertTrue(get("/night?id=lab-it%2F2026-12-05", true).body().contains("console backed up"));
+        HttpResponse<String> runs = get("/runs?verdict=FAIL", true);
+        assertTrue(runs.body().contains("/harness/runs/" + RUN_OK + "/console.log"), runs.body());
+        HttpResponse<String> report = get("/runs/" + RUN_OK + "/index.html", true);
+        assertEquals(report.statusCode(), 200);
+        assertTrue(report.body().contains("report of " + RUN_OK));
+        assertEquals(get("/runs/" + RUN_OK + "/result.json", true).headers().firstValue("Content-Type").orElse(""),
+                "application/json");
+        for (String page : List.of("/", "/nights", "/runs", "/night?id=lab-it%2F2026-12-05", "/api/hosts", "/api/runs")) {
+            assertFalse(get(page, true).body().contains(TOKEN), "no token on " + page);
+        }
+    }
+
+    @Test
+    public void nothingWithoutTheTokenAndNothingOutsideTheReportsRoot() throws Exception {
+        for (String path : List.of("/", "/api/hosts", "/runs/" + RUN_OK + "/index.html")) {
+            HttpResponse<String> r = get(path, false);
+            assertEquals(r.statusCode(), 401, path);
+            assertFalse(r.body().contains("orchestrator-1") || r.body().contains("report of"), path);
+        }
+        HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(URI.create(base + "/api/hosts"))
+                .header("Authorization", "Bearer " + TOKEN + "x").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(wrong.statusCode(), 401);
+        // a run recorded with a report outside the root, files that are not a run's, ids that are not ids
+        for (String path : List.of("/runs/" + RUN_OUTSIDE + "/result.json", "/runs/" + RUN_OK + "/..%2F..%2Fserve.log",
+                "/runs/" + RUN_OK + "/disk.qcow2", "/runs/..%2F" + RUN_OK + "/index.html", "/runs/%2e%2e/index.html",
+                "/runs/" + RUN_OK + "/%2e%2e")) {
+            HttpResponse<String> r = get(path, true);
+            assertTrue(r.statusCode() == 404 || r.statusCode() == 400, path + ": " + r.statusCode());
+            assertFalse(r.body().contains("outside the root") || r.body().contains("serving http"), path + ": " + r.body());
+        }
+    }
+
+    @Test
+    public void aBindBeyondLoopbackWithoutATokenIsAUsageErrorBeforeAnythingStarts() throws Exception {
+        Path log = work.resolve("wide.log");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "io.kdumplab.harness.cli.Main", "serve", "--bind", "0.0.0.0:0",
+                "--reports", work.resolve("reports").toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().remove("HARNESS_SERVE_TOKEN");
+        Process p = ChildProcesses.track(pb.start());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        String out = Files.readString(log);
+        assertEquals(p.exitValue(), 2, out);
+        assertTrue(out.contains("--bind 0.0.0.0:0 reaches beyond this machine and no token is set"), out);
+        assertFalse(out.contains("serving"), out);
+    }
+
+    @AfterClass(alwaysRun = true)
+    public void stop() throws Exception {
+        if (server != null) {
+            server.destroy(); // SIGTERM: the server stops and closes its database
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server stops on SIGTERM");
+        }
+        if (tdb != null) {
+            tdb.close();
+        }
+    }
+}
