@@ -79,9 +79,9 @@ public class CliTest {
 
     @Test
     public void anUnknownCommandWithHelpIsAUsageErrorNotTheRootHelp() {
-        Outcome o = run("serve", "--help");
+        Outcome o = run("dashboard", "--help");
         assertEquals(o.code(), ExitCodes.USAGE, o.out() + o.err());
-        assertTrue(o.err().contains("unknown command or argument 'serve' for './harness.sh'"), o.err());
+        assertTrue(o.err().contains("unknown command or argument 'dashboard' for './harness.sh'"), o.err());
         assertTrue(!o.out().contains("Usage:"), "no root help: " + o.out());
         Outcome sub = run("lab", "sttus");
         assertEquals(sub.code(), ExitCodes.USAGE);
