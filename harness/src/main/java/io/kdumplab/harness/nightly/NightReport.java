@@ -44,7 +44,11 @@ public final class NightReport {
         for (Regressions.Row r : rows) {
             counts.merge(r.status(), 1L, Long::sum);
         }
-        b.append("<p>").append(esc(counts.toString())).append("</p>\n<h2>Regressions</h2>\n");
+        // "3 cells: 1 regression, 2 pass": words a person reads, not a Java map
+        b.append("<p>").append(rows.size()).append(rows.size() == 1 ? " cell" : " cells").append(counts.isEmpty() ? "" : ": ")
+                .append(esc(String.join(", ", counts.entrySet().stream().map(e -> e.getValue() + " "
+                        + e.getKey().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')).toList())))
+                .append("</p>\n<h2>Regressions</h2>\n");
         List<Regressions.Row> reg = rows.stream().filter(r -> r.status() == Regressions.Status.REGRESSION).toList();
         if (reg.isEmpty()) {
             b.append("<p>none</p>\n");

@@ -68,6 +68,8 @@ public class RegressionsTest {
         String html = NightReport.html("p/2026-11-28", rows, java.util.Map.of("h", java.util.Optional.of(new HostHealth(false, "bmc: no answer", java.time.Instant.now()))));
         assertTrue(html.indexOf("<h2>Regressions") < html.indexOf("<h2>Matrix"), "regressions first");
         assertTrue(html.contains("UNHEALTHY: bmc: no answer"));
+        // a summary in words, never a Java map such as {REGRESSION=1, PASS=1}
+        assertTrue(html.matches("(?s).*<p>4 cells: [0-9a-z ]+(, [0-9a-z ]+)*</p>.*"), "a summary in words: " + html);
     }
 
     @Test
