@@ -48,7 +48,7 @@ public final class HistoryReport {
     static String render(List<RunResult> runs, List<Series> series) {
         StringBuilder h = new StringBuilder("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>kdump harness runs</title><style>")
                 .append(HtmlReport.CSS)
-                .append("tr.PASS td.v{color:#2e7d32;font-weight:bold}tr.FAIL td.v{color:#c62828;font-weight:bold}tr.INFRA_ERROR td.v,tr.KDUMP_NOT_READY td.v{color:#ef6c00}")
+                .append("tr.PASS td.v{color:#2e7d32;font-weight:bold}tr.FAIL td.v{color:#c62828;font-weight:bold}tr.INFRA_ERROR td.v,tr.KDUMP_NOT_READY td.v{color:#ef6c00}tr.ABANDONED td.v{color:#777}")
                 .append("</style></head><body><h1>Runs</h1>");
         Map<String, int[]> rate = new TreeMap<>();
         for (RunResult r : runs) {
@@ -79,10 +79,13 @@ public final class HistoryReport {
         h.append("</table><h2>All runs</h2><p><input id=\"filter\" placeholder=\"filter: host, kernel, scenario, verdict\" size=\"50\"></p>");
         h.append("<table class=\"grid\" id=\"runs\"><tr><th>run</th><th>host</th><th>kernel</th><th>scenario</th><th>verdict</th><th>reason</th><th>duration</th></tr>");
         for (RunResult r : runs) {
-            h.append("<tr class=\"").append(HtmlReport.esc(nz(r.verdict == null ? null : r.verdict.name()))).append("\"><td><a href=\"").append(HtmlReport.esc(r.runId))
+            // a result left "running" by a process that is gone is shown as abandoned, never as running forever
+            io.kdumplab.harness.run.RunState state = io.kdumplab.harness.run.RunState.of(r, runs);
+            String label = io.kdumplab.harness.run.RunState.label(r, state);
+            h.append("<tr class=\"").append(HtmlReport.esc(r.verdict == null ? state.kind().name() : r.verdict.name())).append("\"><td><a href=\"").append(HtmlReport.esc(r.runId))
                     .append("/index.html\">").append(HtmlReport.esc(r.runId)).append("</a></td><td>").append(HtmlReport.esc(nz(r.target.host)))
                     .append("</td><td>").append(HtmlReport.esc(nz(r.target.kernel))).append("</td><td>")
-                    .append(HtmlReport.esc(JUnitReport.scenarioName(r))).append("</td><td class=\"v\">").append(HtmlReport.esc(nz(r.verdict == null ? null : r.verdict.name())))
+                    .append(HtmlReport.esc(JUnitReport.scenarioName(r))).append("</td><td class=\"v\">").append(HtmlReport.esc(label))
                     .append("</td><td>").append(HtmlReport.esc(nz(r.reason))).append("</td><td>")
                     .append(r.durationSeconds == null ? "" : String.format(Locale.ROOT, "%.0f s", r.durationSeconds)).append("</td></tr>");
         }

@@ -26,7 +26,10 @@ public record RunArtifacts(Path dir, RunResult result, List<FloodTelemetry.Timed
             try {
                 result = RunResult.read(json);
                 if (!"finished".equals(result.status)) {
-                    problems.add("result.json says the run is '" + result.status + "': the report shows what was recorded so far");
+                    io.kdumplab.harness.run.RunState st = io.kdumplab.harness.run.RunState.of(result, List.of());
+                    problems.add(st.kind() == io.kdumplab.harness.run.RunState.Kind.ABANDONED
+                            ? "the run was abandoned (" + st.why() + "): the report shows what was recorded before it stopped"
+                            : "result.json says the run is '" + result.status + "': the report shows what was recorded so far");
                 }
             } catch (IOException e) {
                 problems.add("result.json is unreadable (" + e.getMessage().lines().findFirst().orElse("") + ")");

@@ -172,6 +172,8 @@ public final class ReproRun {
         long cpu0 = processCpuNanos();
         recorder.update(r -> {
             r.startedAt = Instant.now();
+            r.orchestrator = io.kdumplab.harness.util.ProcessIdentity.of(ProcessHandle.current().pid())
+                    .map(p -> new RunResult.Orchestrator(RunState.machine(), p.pid(), p.startTicks(), p.bootId())).orElse(null);
             recordInputs(r);
             warnings.forEach(w -> r.notes.add("warning: " + w));
         });

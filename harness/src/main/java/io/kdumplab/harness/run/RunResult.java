@@ -33,6 +33,13 @@ public final class RunResult {
     public String schema = SCHEMA;
     public String runId;
     public String status = "running";
+    /**
+     * The process that runs (ran) this run, on which machine: a result still "running" whose process is gone was
+     * abandoned (killed with -9, the machine lost), never running forever.
+     */
+    public Orchestrator orchestrator;
+
+    public record Orchestrator(String machine, long pid, long startTicks, String bootId) {}
     public Instant startedAt;
     public Instant finishedAt;
     public Double durationSeconds;

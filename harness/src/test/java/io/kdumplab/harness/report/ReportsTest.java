@@ -157,4 +157,22 @@ public class ReportsTest {
         assertEquals(s.maxSeqPerThread().get(0), Long.valueOf(5));
         assertEquals(s.emittedBySeq(), 5 + 9);
     }
+
+    /** The history page never shows a run as running forever: a later run on its host shows it was abandoned. */
+    @Test
+    public void theHistoryShowsARunLeftRunningAsAbandoned() {
+        RunResult left = new RunResult();
+        left.runId = "20261205-100000-virtual-lab-000000000001";
+        left.target.host = "virtual-lab";
+        left.startedAt = Instant.parse("2026-12-05T10:00:00Z");
+        RunResult next = new RunResult();
+        next.runId = "20261205-101000-virtual-lab-000000000002";
+        next.target.host = "virtual-lab";
+        next.startedAt = Instant.parse("2026-12-05T10:10:00Z");
+        next.status = "finished";
+        next.verdict = io.kdumplab.harness.verdict.Verdict.PASS;
+        String html = HistoryReport.render(java.util.List.of(next, left));
+        assertTrue(html.contains("<tr class=\"ABANDONED\">") && html.contains("ABANDONED (its host virtual-lab was used by run "
+                + next.runId), html);
+    }
 }
