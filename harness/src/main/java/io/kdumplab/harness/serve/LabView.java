@@ -34,7 +34,12 @@ public final class LabView {
                         Map<String, Integer> verdicts) {}
 
     public record Cell(String key, String host, String kernel, String build, String scenario, int repeat, String state,
-                       String verdict, String reason, String diagnosis, int attempts, String runId) {}
+                       String verdict, String reason, String diagnosis, int attempts, String runId,
+                       List<Attempt> attemptHistory) {}
+
+    /** One attempt at a cell, the interrupted ones of a dead orchestrator included (its take-over shows here). */
+    public record Attempt(String holder, long leaseToken, String state, String verdict, String reason, String runId,
+                          Instant started, Instant ended) {}
 
     public record Run(String source, String nightId, String host, String kernel, String build, String scenario,
                       String verdict, String reason, String runId, Instant at) {}
@@ -118,11 +123,28 @@ public final class LabView {
              PreparedStatement ps = c.prepareStatement("select cell_key, host, kernel, build, scenario, repeat, state, verdict,"
                      + " reason, diagnosis, attempts, report from cell where night_id = ? order by seq")) {
             ps.setString(1, nightId);
+            Map<String, List<Attempt>> attempts = attempts(c, nightId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Cell(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             rs.getInt(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getInt(11),
-                            runId(rs.getString(12))));
+                            runId(rs.getString(12)), attempts.getOrDefault(rs.getString(1), List.of())));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, List<Attempt>> attempts(Connection c, String nightId) throws SQLException {
+        Map<String, List<Attempt>> out = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("select cell_key, holder, lease_token, state, verdict, reason, report,"
+                + " started_at, ended_at from attempt where night_id = ? order by id")) {
+            ps.setString(1, nightId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Attempt(rs.getString(2), rs.getLong(3),
+                            rs.getString(4), rs.getString(5), rs.getString(6), runId(rs.getString(7)),
+                            instant(rs.getTimestamp(8)), instant(rs.getTimestamp(9))));
                 }
             }
         }

@@ -61,7 +61,13 @@ final class Pages {
                     .append(esc(c.build())).append("</td><td>").append(esc(c.scenario())).append("</td><td>").append(c.repeat())
                     .append("</td><td>").append(esc(c.state())).append("</td><td>").append(runLink(c.runId(), c.verdict()))
                     .append("</td><td>").append(esc(c.reason())).append("</td><td>").append(esc(c.diagnosis()))
-                    .append("</td><td>").append(c.attempts()).append("</td></tr>");
+                    .append("</td><td>");
+            for (LabView.Attempt a : c.attemptHistory()) {
+                // every attempt, the interrupted one of a dead orchestrator and its take-over included
+                b.append(esc(a.state())).append(a.verdict() == null ? "" : " " + runLink(a.runId(), a.verdict())).append(" by ")
+                        .append(esc(a.holder())).append(" (token ").append(a.leaseToken()).append(")<br>");
+            }
+            b.append("</td></tr>");
         }
         return foot(b.append("</table>"));
     }

@@ -68,6 +68,11 @@ public class ServeIT {
             st.execute("insert into cell (night_id, cell_key, lab, host, kernel, build, scenario, repeat, seq, state, verdict,"
                     + " reason, report, diagnosis) values ('lab-it/2026-12-05', 'virtual-lab|rt|seed|1', 'default', 'virtual-lab',"
                     + " 'rt', '6.1.0-x-rt-amd64', 'seed', 1, 1, 'DONE', 'FAIL', 'hang', '" + run + "', 'console backed up')");
+            // the cell's first attempt was interrupted (its orchestrator killed), the second, another orchestrator's, failed
+            st.execute("insert into attempt (night_id, cell_key, holder, lease_token, state, verdict, reason, report) values"
+                    + " ('lab-it/2026-12-05', 'virtual-lab|rt|seed|1', 'orchestrator-0', 41, 'INTERRUPTED', null, 'taken over',"
+                    + " null), ('lab-it/2026-12-05', 'virtual-lab|rt|seed|1', 'orchestrator-1', 42, 'DONE', 'FAIL', 'hang', '"
+                    + run + "')");
             st.execute("insert into host_lease (host, holder, kind, token, acquired_at, expires_at) values ('virtual-lab',"
                     + " 'orchestrator-1', 'NIGHTLY', 42, now(), now() + interval '1 hour')");
             st.execute("insert into lease_request (host, holder, kind) values ('virtual-lab', 'repro run x', 'ON_DEMAND')");
@@ -132,6 +137,9 @@ public class ServeIT {
         assertEquals(cells.get(0).get("kernel").asText(), "rt");
         assertEquals(cells.get(0).get("diagnosis").asText(), "console backed up", "the diagnosis in a field of its own");
         assertEquals(cells.get(0).get("runId").asText(), RUN_OK);
+        assertEquals(cells.get(0).at("/attemptHistory/0/state").asText(), "INTERRUPTED", "every attempt, the taken-over one too");
+        assertEquals(cells.get(0).at("/attemptHistory/1/holder").asText(), "orchestrator-1");
+        assertEquals(cells.get(0).at("/attemptHistory/1/leaseToken").asLong(), 42L);
 
         JsonNode fails = api("/api/runs?verdict=FAIL");
         assertEquals(fails.size(), 1, fails.toString());
@@ -150,7 +158,8 @@ public class ServeIT {
         assertTrue(hosts.body().contains("href=\"/harness/runs/" + RUN_OK + "/index.html\""), "links under the prefix");
         assertTrue(hosts.body().contains("orchestrator-1") && hosts.body().contains("BMC does not answer"), hosts.body());
         assertTrue(get("/nights", true).body().contains("/harness/night?id=lab-it%2F2026-12-05"));
-        assertTrue(get("/night?id=lab-it%2F2026-12-05", true).body().contains("console backed up"));
+        String night = get("/night?id=lab-it%2F2026-12-05", true).body();
+        assertTrue(night.contains("console backed up") && night.contains("INTERRUPTED") && night.contains("orchestrator-0"), night);
         HttpResponse<String> runs = get("/runs?verdict=FAIL", true);
         assertTrue(runs.body().contains("/harness/runs/" + RUN_OK + "/console.log"), runs.body());
         HttpResponse<String> report = get("/runs/" + RUN_OK + "/index.html", true);
