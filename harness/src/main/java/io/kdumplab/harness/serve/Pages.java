@@ -99,6 +99,34 @@ final class Pages {
         return foot(b.append("</table>"));
     }
 
+    String bisections(List<com.fasterxml.jackson.databind.JsonNode> all) {
+        StringBuilder b = head("Bisections");
+        b.append("<table><tr><th>bisection</th><th>host</th><th>status</th><th>updated</th><th>judged trials</th>"
+                + "<th>machine time</th><th>the first bad build, as it stands</th></tr>");
+        for (var n : all) {
+            b.append("<tr><td>").append(esc(n.path("dir").asText())).append("</td><td>").append(esc(n.path("host").asText()))
+                    .append("</td><td>").append(esc(n.path("status").asText())).append(n.hasNonNull("message")
+                            ? ": " + esc(n.path("message").asText()) : "").append("</td><td>")
+                    .append(esc(n.path("updatedAt").asText().replaceFirst("\\.\\d+Z$", "Z"))).append("</td><td>")
+                    .append(n.path("judgedTrials").asInt()).append("</td><td>")
+                    .append(String.format(java.util.Locale.ROOT, "%.0f s", n.path("machineSeconds").asDouble())).append("</td><td>");
+            if (n.hasNonNull("answer")) {
+                b.append(esc(n.at("/answer/firstBad").asText())).append(String.format(java.util.Locale.ROOT, " (confidence %.0f%%)",
+                        100 * n.at("/answer/confidence").asDouble()));
+            } else {
+                // the current interval: the builds still in question, most likely first
+                List<com.fasterxml.jackson.databind.JsonNode> rows = new java.util.ArrayList<>();
+                n.path("builds").forEach(rows::add);
+                rows.stream().filter(r -> r.path("probabilityFirstBad").asDouble() > 0)
+                        .sorted(java.util.Comparator.comparingDouble(r -> -r.path("probabilityFirstBad").asDouble())).limit(4)
+                        .forEach(r -> b.append(esc(r.path("name").asText())).append(String.format(java.util.Locale.ROOT, " %.0f%%",
+                                100 * r.path("probabilityFirstBad").asDouble())).append("<br>"));
+            }
+            b.append("</td></tr>");
+        }
+        return foot(b.append("</table>"));
+    }
+
     String login() {
         StringBuilder b = head("Log in");
         b.append("<form method=post action=\"").append(base).append("/login\"><label>token <input type=password name=token>"
@@ -119,7 +147,8 @@ final class Pages {
                         + "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top;text-align:left}"
                         + ".ok{color:#070}.bad{color:#b00;font-weight:bold}.other{color:#a60}nav a{margin-right:1em}</style>"
                         + "</head><body><nav><a href=\"").append(base).append("/\">hosts</a><a href=\"").append(base)
-                .append("/nights\">nights</a><a href=\"").append(base).append("/runs\">runs</a></nav><h1>").append(esc(title))
+                .append("/nights\">nights</a><a href=\"").append(base).append("/runs\">runs</a><a href=\"").append(base)
+                .append("/bisections\">bisections</a></nav><h1>").append(esc(title))
                 .append("</h1>");
     }
 

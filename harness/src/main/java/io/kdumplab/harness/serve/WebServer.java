@@ -62,6 +62,8 @@ public final class WebServer implements AutoCloseable {
             config.routes.get("/api/nights", ctx -> json(ctx, view.nights()));
             config.routes.get("/api/night", ctx -> json(ctx, view.cells(required(ctx, "id"))));
             config.routes.get("/api/runs", ctx -> json(ctx, view.runs(filter(ctx))));
+            config.routes.get("/api/bisections", ctx -> json(ctx, Bisections.under(settings.reportsRoot())));
+            config.routes.get("/bisections", ctx -> html(ctx, pages.bisections(Bisections.under(settings.reportsRoot()))));
             config.routes.get("/runs/{id}/{file}", this::runFile);
             config.routes.get("/", ctx -> html(ctx, pages.hosts(view.hosts())));
             config.routes.get("/nights", ctx -> html(ctx, pages.nights(view.nights())));

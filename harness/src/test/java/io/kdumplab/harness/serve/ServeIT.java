@@ -55,6 +55,10 @@ public class ServeIT {
         Files.writeString(run.resolve("index.html"), "<html><body>report of " + RUN_OK + "</body></html>");
         Files.writeString(run.resolve("result.json"), "{\"runId\":\"" + RUN_OK + "\",\"verdict\":\"FAIL\"}");
         Files.writeString(run.resolve("console.log"), "[ 1.0] printk_spammer: t=0 seq=1\n");
+        Path bisection = Files.createDirectories(reports.resolve("bisect-builds-virtual-lab"));
+        Files.writeString(bisection.resolve("bisect.json"), "{\"schema\":\"kdump-harness/bisect/1\",\"status\":\"RUNNING\","
+                + "\"host\":\"virtual-lab\",\"updatedAt\":\"2026-12-05T10:00:00Z\",\"judgedTrials\":3,\"machineSeconds\":420.0,"
+                + "\"builds\":[{\"name\":\"02-b\",\"probabilityFirstBad\":0.7},{\"name\":\"03-c\",\"probabilityFirstBad\":0.3}]}");
         Path outside = Files.createDirectories(work.resolve("elsewhere").resolve(RUN_OUTSIDE));
         Files.writeString(outside.resolve("result.json"), "{\"secret\":\"outside the root\"}");
         try (Database db = tdb.open(2); Connection c = db.connection(); Statement st = c.createStatement()) {
@@ -140,6 +144,12 @@ public class ServeIT {
         assertEquals(cells.get(0).at("/attemptHistory/0/state").asText(), "INTERRUPTED", "every attempt, the taken-over one too");
         assertEquals(cells.get(0).at("/attemptHistory/1/holder").asText(), "orchestrator-1");
         assertEquals(cells.get(0).at("/attemptHistory/1/leaseToken").asLong(), 42L);
+
+        JsonNode bisections = api("/api/bisections");
+        assertEquals(bisections.size(), 1, bisections.toString());
+        assertEquals(bisections.get(0).get("dir").asText(), "bisect-builds-virtual-lab");
+        assertEquals(bisections.get(0).get("judgedTrials").asInt(), 3);
+        assertTrue(get("/bisections", true).body().contains("02-b 70%"), "the current interval, most likely first");
 
         JsonNode fails = api("/api/runs?verdict=FAIL");
         assertEquals(fails.size(), 1, fails.toString());
