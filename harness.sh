@@ -18,4 +18,13 @@ if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/harness/src/main" "$ROOT/modules-c" "$
     || cannot_start "the build failed (see above)"
 fi
 export HARNESS_REPORTS="${HARNESS_REPORTS:-$ROOT/reports}"
-exec java ${HARNESS_JAVA_OPTS:-} -jar "$JAR" "$@"
+# Run a copy named by its content, never the jar a build rewrites: a nightly worker or a server started from
+# here keeps running (its classes load lazily from its own file) while someone rebuilds; old copies are pruned
+# (a copy in use stays readable after its removal, as any open file).
+RUN_DIR=$ROOT/harness/target/run
+RUN_JAR=$RUN_DIR/harness-$(sha256sum "$JAR" | cut -c1-16).jar
+if [ ! -f "$RUN_JAR" ]; then
+  mkdir -p "$RUN_DIR" && cp "$JAR" "$RUN_JAR.$$" && mv -f "$RUN_JAR.$$" "$RUN_JAR" || cannot_start "cannot copy $JAR to $RUN_DIR"
+  ls -1t "$RUN_DIR"/harness-*.jar 2>/dev/null | tail -n +6 | xargs -r rm -f
+fi
+exec java ${HARNESS_JAVA_OPTS:-} -jar "$RUN_JAR" "$@"
