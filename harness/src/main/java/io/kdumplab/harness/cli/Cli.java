@@ -15,7 +15,16 @@ public final class Cli {
     private Cli() {}
 
     public static CommandLine create() {
+        return create(io.kdumplab.harness.config.HarnessConfig.fromEnvironment(System.getenv()).orElse(null), System.getenv());
+    }
+
+    /** With a machine's configuration file (null: none) as the defaults of the options it names. */
+    static CommandLine create(io.kdumplab.harness.config.HarnessConfig config, java.util.Map<String, String> env) {
         CommandLine cl = new CommandLine(new RootCommand());
+        if (config != null) {
+            cl.setDefaultValueProvider(new ConfigDefaults(config, env));
+            io.kdumplab.harness.store.Database.credentialsFromConfig(config.databaseUser(), config.databasePasswordFile());
+        }
         cl.setExecutionExceptionHandler(Cli::handle);
         // `./harness.sh serve --help`: picocli would print the root help for the unknown command and exit 0
         cl.setExecutionStrategy(parsed -> {

@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "docs", mixinStandardHelpOptions = true,
         description = "Man pages and bash completion, generated from this command line's own definition.",
-        subcommands = {DocsCommand.Man.class, DocsCommand.Completion.class, DocsCommand.Install.class},
+        subcommands = {DocsCommand.Man.class, DocsCommand.Completion.class, DocsCommand.Install.class, DocsCommand.Deploy.class},
         footer = {"", "Examples:",
                 "  ./harness.sh docs install                         man pages and completion for this machine",
                 "  java -jar harness/target/harness.jar docs man --out man   regenerate the pages kept in man/"})
@@ -30,12 +30,13 @@ final class DocsCommand implements Runnable {
     static final String PAGE_DATE = "2026-12-05";
 
     static Map<String, String> pages() {
-        return ManPages.all(Cli.create(), PAGE_DATE);
+        // never a machine's configuration file: the pages show the built-in defaults wherever they are made
+        return ManPages.all(Cli.create(null, Map.of()), PAGE_DATE);
     }
 
     static String completion() {
         // registered for "harness.sh": bash looks up ./harness.sh by its last path component
-        return AutoComplete.bash("harness.sh", Cli.create());
+        return AutoComplete.bash("harness.sh", Cli.create(null, Map.of()));
     }
 
     @Command(name = "man", mixinStandardHelpOptions = true, description = "Write one man page per command (harness-repro.1, ...).")
@@ -50,6 +51,33 @@ final class DocsCommand implements Runnable {
                 AtomicFiles.write(out.resolve(p.getKey()), p.getValue());
             }
             System.out.println(pages().size() + " man pages in " + out + " (view one with: man -l " + out.resolve("harness-repro.1") + ")");
+            return ExitCodes.OK;
+        }
+    }
+
+    /** The files a lab machine needs to run orchestrators and the web view as services, carried in the jar. */
+    static final java.util.List<String> DEPLOY_FILES = java.util.List.of("kdump-harness-worker@.service",
+            "kdump-harness-serve.service", "harness.yaml");
+
+    @Command(name = "deploy", mixinStandardHelpOptions = true,
+            description = {"Write the systemd units (a nightly worker per lab, the web view) and an example "
+                    + "/etc/kdump-harness/harness.yaml: what a lab machine needs to run the harness as services, from the "
+                    + "jar alone (no checkout)."},
+            footer = {"", "Example:", "  java -jar harness.jar docs deploy --out /tmp/deploy && sudo cp /tmp/deploy/*.service "
+                    + "/etc/systemd/system/"})
+    static final class Deploy implements Callable<Integer> {
+        @Option(names = "--out", required = true, description = "directory to write them to")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            Files.createDirectories(out);
+            for (String f : DEPLOY_FILES) {
+                try (var in = DocsCommand.class.getResourceAsStream("/deploy/" + f)) {
+                    AtomicFiles.write(out.resolve(f), new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+            System.out.println(DEPLOY_FILES.size() + " files in " + out + ": " + String.join(", ", DEPLOY_FILES));
             return ExitCodes.OK;
         }
     }

@@ -61,7 +61,7 @@ public final class Database implements AutoCloseable {
                         "e.g. --db jdbc:postgresql://db.lab.example:5432/harness (user from HARNESS_DB_USER, password from "
                                 + "HARNESS_DB_PASSWORD or a 0600 HARNESS_DB_PASSWORD_FILE)");
             }
-            user = System.getenv().getOrDefault("HARNESS_DB_USER", "harness");
+            user = System.getenv().getOrDefault("HARNESS_DB_USER", configuredUser == null ? "harness" : configuredUser);
             password = passwordFromEnvironment();
         }
         return open(url, user, password, poolSize, cluster);
@@ -99,12 +99,24 @@ public final class Database implements AutoCloseable {
         return db;
     }
 
+    /** From the machine's configuration file, used where HARNESS_DB_USER / HARNESS_DB_PASSWORD(_FILE) are not set. */
+    private static volatile String configuredUser;
+    private static volatile Path configuredPasswordFile;
+
+    public static void credentialsFromConfig(String user, Path passwordFile) {
+        configuredUser = user;
+        configuredPasswordFile = passwordFile;
+    }
+
     private static String passwordFromEnvironment() {
         String pw = System.getenv("HARNESS_DB_PASSWORD");
         if (pw != null) {
             return pw;
         }
         String file = System.getenv("HARNESS_DB_PASSWORD_FILE");
+        if (file == null && configuredPasswordFile != null) {
+            file = configuredPasswordFile.toString();
+        }
         if (file == null) {
             return null;
         }
