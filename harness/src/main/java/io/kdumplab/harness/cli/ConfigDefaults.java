@@ -29,7 +29,9 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
             case "--db" -> env.containsKey("HARNESS_DB_URL") ? null : config.database();
             case "--reports" -> env.containsKey("HARNESS_REPORTS") ? null : str(config.reports());
             case "--inventory" -> str(config.inventory());
-            case "--lab" -> o.defaultValue() == null ? null : config.lab(); // only where --lab has a default
+            // only the "lab when no inventory is given" options (default "default"): never bench's own lab, never a
+            // required --lab (nightly worker)
+            case "--lab" -> io.kdumplab.harness.lab.LabSpec.DEFAULT_NAME.equals(o.defaultValue()) ? config.lab() : null;
             case "--bind" -> command.equals("serve") ? config.serveBind() : null;
             case "--token-file" -> command.equals("serve") ? str(config.serveTokenFile()) : null;
             case "--base-path" -> command.equals("serve") ? config.serveBasePath() : null;

@@ -57,6 +57,13 @@ public class DeployTest {
                 "the environment's value, as the option reads it");
         ServeCommand lineWins = serveParsed(c, Map.of(), "--bind", "127.0.0.1:9000");
         assertEquals(lineWins.bind, "127.0.0.1:9000");
+        // lab: the lab of commands given no inventory, never the benchmark's own lab
+        HarnessConfig withLab = HarnessConfig.load(Files.writeString(Files.createTempFile("harness", ".yaml"), "lab: site-a\n"));
+        CommandLine.ParseResult repro = Cli.create(withLab, Map.of()).parseArgs("repro");
+        assertEquals(((ReproCommand) repro.subcommand().commandSpec().userObject()).target.lab, "site-a");
+        CommandLine.ParseResult bench = Cli.create(withLab, Map.of()).parseArgs("bench", "repro");
+        assertEquals(((BenchCommand) bench.subcommand().commandSpec().userObject()).lab, "bench", "bench keeps its own lab");
+
         ServeCommand none = serveParsed(null, Map.of());
         assertEquals(none.bind, "127.0.0.1:8080", "no file: the built-in default");
     }
