@@ -30,10 +30,11 @@ write() {
         mv -f "$t" "$f" && { sync "$f" "$d" 2>/dev/null || sync; }
 }
 # the holder's database lease was taken over by ours (same database, newer fencing token): the database has already
-# decided that the old holder lost the host, so its claim need not run out first
+# decided that the old holder lost the host, so its claim need not run out first. The same token is the same grant of
+# the lease, so the same holder: a take whose answer was lost (the host froze mid-command) wrote that claim
 superseded() {
     [ "$fence" != "-" ] && [ -n "$old_fence" ] && [ "$old_fence" != "-" ] && [ "${old_fence%/*}" = "${fence%/*}" ] &&
-        [ "${old_fence##*/}" -lt "${fence##*/}" ]
+        [ "${old_fence##*/}" -le "${fence##*/}" ]
 }
 case $op in
 take)

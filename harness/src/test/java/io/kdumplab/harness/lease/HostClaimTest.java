@@ -148,6 +148,21 @@ public class HostClaimTest {
         }
     }
 
+    /**
+     * A take whose answer was lost (the host froze mid-command: the claim was written, the holder never heard) is not
+     * a stranger's claim to the same holder's next take: the same database lease grant is the same holder. Seen in a
+     * nightly take-over on a flooded host, which then waited out the whole 15-minute claim it had itself written.
+     */
+    public void aClaimWrittenUnderTheSameLeaseGrantIsTakenAtOnce() throws Exception {
+        HostClaim lost = take("night-1-takeover", "db1:harness/7", Duration.ofMinutes(15), Duration.ZERO);
+        try (HostClaim again = take("night-1-takeover", "db1:harness/7", Duration.ofMinutes(15), Duration.ZERO)) {
+            assertTrue(claimFile().contains("token=" + again.token()), claimFile());
+            expectThrows(CancelledException.class, () -> lost.check("the NMI"));
+            // a run without a database lease proves nothing of the kind
+            expectThrows(LeaseUnavailableException.class, () -> take("no-database", null, Duration.ofMinutes(15), Duration.ZERO));
+        }
+    }
+
     public void anUnreachableHostKeepsTheClaimUntilItsDeadlineOnly() throws Exception {
         HostClaim a = take("run-A", null, Duration.ofSeconds(2), Duration.ZERO);
         host.answers.put("claim.sh", c -> {
