@@ -54,49 +54,50 @@ public final class LabView {
         this.db = db;
     }
 
+    /** Every host the database knows, in five statements whatever their number (the page is read while a night runs). */
     public List<Host> hosts() throws SQLException {
-        List<String> names = strings("select host from host_health union select host from host_lease union select host "
-                + "from lease_request union select host from cell union select host from run_history order by 1");
-        List<Host> out = new ArrayList<>();
+        Map<String, Object[]> health = new LinkedHashMap<>();
+        Map<String, Lease> leases = new LinkedHashMap<>();
+        Map<String, List<Waiter>> queues = new LinkedHashMap<>();
+        Map<String, List<Run>> lastRuns = new LinkedHashMap<>();
+        List<String> names;
         try (Connection c = db.connection()) {
-            for (String h : names) {
-                Boolean healthy = null;
-                String why = null;
-                Instant since = null;
-                try (PreparedStatement ps = c.prepareStatement("select healthy, reason, since from host_health where host = ?")) {
-                    ps.setString(1, h);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            healthy = rs.getBoolean(1);
-                            why = rs.getString(2);
-                            since = instant(rs.getTimestamp(3));
-                        }
-                    }
+            names = strings(c, "select host from host_health union select host from host_lease union select host from "
+                    + "lease_request union select host from cell union select host from run_history order by 1");
+            try (PreparedStatement ps = c.prepareStatement("select host, healthy, reason, since from host_health");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    health.put(rs.getString(1), new Object[] {rs.getBoolean(2), rs.getString(3), instant(rs.getTimestamp(4))});
                 }
-                Lease lease = null;
-                try (PreparedStatement ps = c.prepareStatement("select holder, kind, token, acquired_at, expires_at from host_lease "
-                        + "where host = ? and expires_at > now()")) {
-                    ps.setString(1, h);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            lease = new Lease(rs.getString(1), rs.getString(2), rs.getLong(3), instant(rs.getTimestamp(4)),
-                                    instant(rs.getTimestamp(5)));
-                        }
-                    }
-                }
-                List<Waiter> queue = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("select holder, kind, requested_at from lease_request where host = ?"
-                        + " order by requested_at")) {
-                    ps.setString(1, h);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            queue.add(new Waiter(queue.size() + 1, rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3))));
-                        }
-                    }
-                }
-                out.add(new Host(h, healthy, why, since, lease, queue,
-                        runs(new RunFilter(h, null, null, null, null, null, 5))));
             }
+            try (PreparedStatement ps = c.prepareStatement("select host, holder, kind, token, acquired_at, expires_at from "
+                    + "host_lease where expires_at > now()"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    leases.put(rs.getString(1), new Lease(rs.getString(2), rs.getString(3), rs.getLong(4),
+                            instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6))));
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("select host, holder, kind, requested_at from lease_request "
+                    + "order by host, requested_at, id"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    List<Waiter> q = queues.computeIfAbsent(rs.getString(1), k -> new ArrayList<>());
+                    q.add(new Waiter(q.size() + 1, rs.getString(2), rs.getString(3), instant(rs.getTimestamp(4))));
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("select source, night_id, host, kernel, build, scenario, verdict, "
+                    + "reason, report, at from (select *, row_number() over (partition by host order by at desc, id desc) n "
+                    + "from run_history) h where n <= 5 order by host, at desc, id desc"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    lastRuns.computeIfAbsent(rs.getString(3), k -> new ArrayList<>()).add(run(rs));
+                }
+            }
+        }
+        List<Host> out = new ArrayList<>();
+        for (String h : names) {
+            Object[] hh = health.get(h);
+            out.add(new Host(h, hh == null ? null : (Boolean) hh[0], hh == null ? null : (String) hh[1],
+                    hh == null ? null : (Instant) hh[2], leases.get(h), queues.getOrDefault(h, List.of()),
+                    lastRuns.getOrDefault(h, List.of())));
         }
         return out;
     }
@@ -173,8 +174,7 @@ public final class LabView {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Run(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                            rs.getString(6), rs.getString(7), rs.getString(8), runId(rs.getString(9)), instant(rs.getTimestamp(10))));
+                    out.add(run(rs));
                 }
             }
         }
@@ -186,10 +186,12 @@ public final class LabView {
         if (!RUN_ID.matcher(runId).matches()) {
             return null;
         }
-        for (String sql : List.of("select report from run_history where report like ? order by at desc limit 1",
-                "select report from cell where report like ? limit 1")) {
+        // the exact last path element (a LIKE pattern would read '_' in a host name as any character)
+        for (String sql : List.of("select report from run_history where right(report, ?) = ? order by at desc limit 1",
+                "select report from cell where right(report, ?) = ? limit 1")) {
             try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, "%/" + runId);
+                ps.setInt(1, runId.length() + 1);
+                ps.setString(2, "/" + runId);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         return rs.getString(1);
@@ -217,9 +219,15 @@ public final class LabView {
         }
     }
 
-    private List<String> strings(String sql) throws SQLException {
+    /** A run_history row selected as source, night_id, host, kernel, build, scenario, verdict, reason, report, at. */
+    private static Run run(ResultSet rs) throws SQLException {
+        return new Run(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getString(7), rs.getString(8), runId(rs.getString(9)), instant(rs.getTimestamp(10)));
+    }
+
+    private static List<String> strings(Connection c, String sql) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }

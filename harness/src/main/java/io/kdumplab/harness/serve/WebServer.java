@@ -101,7 +101,7 @@ public final class WebServer implements AutoCloseable {
     // ------------------------------------------------------------------ security
 
     private void authorize(Context ctx) {
-        if (settings.token() == null || ctx.path().endsWith("/login")) {
+        if (settings.token() == null || ctx.path().equals(settings.basePath() + "/login")) {
             return;
         }
         String given = null;

@@ -187,7 +187,9 @@ public final class PrivateCluster {
 
     /** True when this process started or adopted the running cluster. */
     public boolean startedByThisProcess() {
-        return starter().map(s -> s.process().pid() == ProcessHandle.current().pid()).orElse(false);
+        // the whole identity (pid, start time, boot): a number reused after a restart is not this process
+        return starter().map(s -> io.kdumplab.harness.util.ProcessIdentity.of(ProcessHandle.current().pid())
+                .map(me -> me.equals(s.process())).orElse(false)).orElse(false);
     }
 
     private void recordStarter() throws IOException {

@@ -32,6 +32,14 @@ public final class Shutdown {
 
     /** `body` runs at shutdown in its stage, for at most `bound` (then the next action runs). */
     public static synchronized Registration register(Stage stage, String name, Duration bound, Runnable body) {
+        if (running) {
+            // the hook took its list already: run this now, as the hook would have, or it would never run (seen: a run
+            // registered just after a SIGTERM, while the hold's action waited for it, went on to its NMI)
+            Thread t = new Thread(body, "shutdown-late-" + name);
+            t.setDaemon(true);
+            t.start();
+            return () -> { };
+        }
         Action a = new Action(name, bound, body);
         ACTIONS.computeIfAbsent(stage, s -> new ArrayList<>()).add(a);
         if (!hooked) {
@@ -83,6 +91,11 @@ public final class Shutdown {
             ACTIONS.getOrDefault(s, List.of()).forEach(a -> names.add(s + ":" + a.name()));
         }
         return names;
+    }
+
+    /** For tests: as when a signal has arrived and the hook has taken its list (undone by {@link #runForTest}). */
+    static synchronized void beginForTest() {
+        running = true;
     }
 
     /** For tests: runs what is registered as the hook would, in order. */

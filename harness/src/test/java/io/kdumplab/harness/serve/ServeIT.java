@@ -189,6 +189,25 @@ public class ServeIT {
             assertEquals(r.statusCode(), 401, path);
             assertFalse(r.body().contains("orchestrator-1") || r.body().contains("report of"), path);
         }
+        // a browser logs in once: the form without a token, then a cookie (HttpOnly, SameSite=Strict) for the pages
+        assertEquals(get("/login", false).statusCode(), 200);
+        assertEquals(get("/runs/" + RUN_OK + "/login", false).statusCode(), 401, "only the login page itself is open");
+        HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(base + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + java.net.URLEncoder.encode(TOKEN,
+                        java.nio.charset.StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(login.statusCode(), 302, login.body());
+        String cookie = login.headers().firstValue("Set-Cookie").orElse("");
+        assertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/harness"), cookie);
+        HttpResponse<String> withCookie = http.send(HttpRequest.newBuilder(URI.create(base + "/"))
+                .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(withCookie.statusCode(), 200);
+        HttpResponse<String> badLogin = http.send(HttpRequest.newBuilder(URI.create(base + "/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("token=guess")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(badLogin.statusCode(), 401);
+        assertTrue(badLogin.headers().firstValue("Set-Cookie").isEmpty());
+
         HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(URI.create(base + "/api/hosts"))
                 .header("Authorization", "Bearer " + TOKEN + "x").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(wrong.statusCode(), 401);

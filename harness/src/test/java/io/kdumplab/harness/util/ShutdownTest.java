@@ -33,4 +33,21 @@ public class ShutdownTest {
         assertEquals(ran, List.of("run", "mode", "hold"), "in stage order; the finished run's action did not run");
         assertTrue(ms < 5_000, "the stuck action was cut at its bound: " + ms + " ms");
     }
+
+    /**
+     * An action registered after the signal (the hook has taken its list) runs at once: a run that registers just
+     * then is cancelled before its first step instead of going on to its NMI while the hold's action waits for it.
+     */
+    @Test
+    public void anActionRegisteredAfterTheSignalRunsAtOnce() throws Exception {
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+        try {
+            Shutdown.beginForTest();
+            Shutdown.register(Shutdown.Stage.RUN, "late run", Duration.ofSeconds(5), ran::countDown);
+            assertTrue(ran.await(5, java.util.concurrent.TimeUnit.SECONDS), "the late action ran");
+            assertTrue(Shutdown.pending().isEmpty(), "and is not left for a hook that will not look again");
+        } finally {
+            Shutdown.runForTest();
+        }
+    }
 }
