@@ -100,7 +100,9 @@ public class ServeIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(tdb.childEnvironment());
         pb.environment().put("HARNESS_SERVE_TOKEN", TOKEN);
-        return ChildProcesses.track(pb.start());
+        // not tracked by ChildProcesses, which kills tracked children after every test method: the server lives for
+        // the whole class and is stopped (SIGTERM) in stop()
+        return pb.start();
     }
 
     private HttpResponse<String> get(String path, boolean withToken) throws Exception {
