@@ -170,21 +170,8 @@ final class Pages {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
+    /** The reports' escaping: one rule for every page the harness writes. */
     static String esc(String s) {
-        if (s == null) {
-            return "";
-        }
-        StringBuilder b = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '&' -> b.append("&amp;");
-                case '"' -> b.append("&quot;");
-                case '\'' -> b.append("&#39;");
-                default -> b.append(c);
-            }
-        }
-        return b.toString();
+        return io.kdumplab.harness.report.HtmlReport.esc(s);
     }
 }
