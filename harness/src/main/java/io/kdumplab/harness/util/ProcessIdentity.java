@@ -48,7 +48,11 @@ public record ProcessIdentity(long pid, long startTicks, String bootId) {
         return proc.read("/proc/sys/kernel/random/boot_id").map(String::strip).filter(s -> !s.isEmpty());
     }
 
-    /** Field 22 of /proc/PID/stat; the command name (field 2) may hold spaces and parentheses, so count from its end. */
+    /**
+     * Field 22 of /proc/PID/stat, empty when the process is gone; the command name (field 2) may hold spaces and
+     * parentheses, so count from its end. A zombie (state Z or X) is gone too: it has exited and only waits for its
+     * parent to reap it, which an orphan's init may do seconds later (or, in some containers, never).
+     */
     static Optional<Long> startTicks(long pid, Proc proc) {
         return proc.read("/proc/" + pid + "/stat").flatMap(stat -> {
             int close = stat.lastIndexOf(')');
@@ -57,7 +61,7 @@ public record ProcessIdentity(long pid, long startTicks, String bootId) {
             }
             String[] rest = stat.substring(close + 1).trim().split("\\s+");
             // rest[0] is field 3 (state), so field 22 is rest[19]
-            if (rest.length < 20) {
+            if (rest.length < 20 || rest[0].equals("Z") || rest[0].equals("X")) {
                 return Optional.empty();
             }
             try {

@@ -80,8 +80,9 @@ public final class Processes {
         }
     }
 
+    /** True while pid runs; an exited process its parent has not reaped yet (a zombie) does not. */
     public static boolean alive(long pid) {
-        return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return ProcessIdentity.of(pid).isPresent();
     }
 
     /** True when pid runs now with a command line that holds needle (its identity when no start time was recorded). */
@@ -94,24 +95,37 @@ public final class Processes {
         }
     }
 
-    /** SIGTERM, then SIGKILL after grace; true when the process is gone. */
+    /**
+     * SIGTERM, then SIGKILL after grace; true when the process is gone. Gone counts a zombie: an orphan's exit is
+     * reaped by init, which in some containers takes seconds.
+     */
     public static boolean stop(long pid, Duration grace) {
         Optional<ProcessHandle> h = ProcessHandle.of(pid);
-        if (h.isEmpty() || !h.get().isAlive()) {
+        if (h.isEmpty() || !alive(pid)) {
             return true;
         }
         h.get().destroy();
-        try {
-            h.get().onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            h.get().destroyForcibly();
+        if (awaitGone(pid, grace)) {
+            return true;
+        }
+        h.get().destroyForcibly();
+        return awaitGone(pid, Duration.ofSeconds(5));
+    }
+
+    private static boolean awaitGone(long pid, Duration within) {
+        long end = System.nanoTime() + within.toNanos();
+        while (alive(pid)) {
+            if (System.nanoTime() >= end) {
+                return false;
+            }
             try {
-                h.get().onExit().get(5, TimeUnit.SECONDS);
-            } catch (Exception ignored) {
-                // reported by the caller's check
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !alive(pid);
             }
         }
-        return !h.get().isAlive();
+        return true;
     }
 
     public static Optional<Long> readPid(Path pidFile) {

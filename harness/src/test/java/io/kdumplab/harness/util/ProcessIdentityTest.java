@@ -27,8 +27,12 @@ public class ProcessIdentityTest {
         }
 
         FakeProc process(long pid, String comm, long startTicks) {
+            return process(pid, comm, "S", startTicks);
+        }
+
+        FakeProc process(long pid, String comm, String state, long startTicks) {
             // fields 3..21 then 22 = starttime; the comm may hold spaces and parentheses
-            StringBuilder s = new StringBuilder(pid + " (" + comm + ") S");
+            StringBuilder s = new StringBuilder(pid + " (" + comm + ") " + state);
             for (int f = 4; f <= 21; f++) {
                 s.append(' ').append(f);
             }
@@ -74,6 +78,29 @@ public class ProcessIdentityTest {
     public void aMissingProcessHasExited() {
         FakeProc proc = new FakeProc().boot(BOOT);
         assertTrue(new ProcessIdentity(100, 5000, BOOT).whyNotRunning(proc).orElseThrow().contains("has exited"));
+    }
+
+    @Test
+    public void aZombieHasExitedThoughProcStillShowsIt() {
+        // killed, not yet reaped: this machine's init reaps orphans up to ~2 s later (LeftOverLabIT, suite run 19)
+        FakeProc proc = new FakeProc().boot(BOOT).process(100, "ipmi_sim", "Z", 5000);
+        assertTrue(new ProcessIdentity(100, 5000, BOOT).whyNotRunning(proc).orElseThrow().contains("has exited"));
+        assertTrue(ProcessIdentity.of(100, proc).isEmpty());
+    }
+
+    @Test
+    public void aKilledOrphanIsNotAliveAtOnce() throws Exception {
+        // an orphan as a lab's processes become once the command that started them has exited
+        Process sh = new ProcessBuilder("sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!").start();
+        long pid = Long.parseLong(new String(sh.getInputStream().readAllBytes()).strip());
+        sh.waitFor();
+        assertTrue(Processes.alive(pid));
+        new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+        long end = System.nanoTime() + 1_000_000_000L;
+        while (Processes.alive(pid) && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        assertFalse(Processes.alive(pid), "alive after SIGKILL (a zombie counted as running?)");
     }
 
     @Test
