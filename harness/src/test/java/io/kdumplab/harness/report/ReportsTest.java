@@ -158,6 +158,20 @@ public class ReportsTest {
         assertEquals(s.emittedBySeq(), 5 + 9);
     }
 
+    @Test
+    public void aSequenceNumberGarbledDownwardsMovesNothing() {
+        // seq 303 of thread 0 arrived as 3 (digits lost), then thread 1's seq 20 read as thread 0's: neither is a gap
+        java.util.List<FloodTelemetry.TimedLine> lines = new java.util.ArrayList<>();
+        long[] seqs = {300, 301, 302, 3, 304, 20, 305};
+        for (int i = 0; i < seqs.length; i++) {
+            lines.add(new FloodTelemetry.TimedLine(1000 + i, "printk_spammer: t=0 seq=" + seqs[i]));
+        }
+        FloodTelemetry.Summary s = FloodTelemetry.compute(lines, null, null);
+        assertEquals(s.seqGaps(), 1, "303 (its line unreadable), not the 300 between 3 and 304 nor 284 after 20");
+        assertEquals(s.printed(), 7, "every line printed counts");
+        assertEquals(s.maxSeqPerThread().get(0), Long.valueOf(305));
+    }
+
     /** The history page never shows a run as running forever: a later run on its host shows it was abandoned. */
     @Test
     public void theHistoryShowsARunLeftRunningAsAbandoned() {
