@@ -45,18 +45,46 @@ public final class ModuleSources {
         return HOST_CACHE + "/" + module + "/" + kernel + "-" + sourceHash(extracted).substring(0, 16);
     }
 
+    /**
+     * The source hash of a module as this jar ships it: the key the lab's guest image prebuilds its cache under, so
+     * a run on the lab finds the module built (a changed source is a new key, and a new image).
+     */
+    public static String shippedHash(String module, List<String> files) {
+        java.util.SortedMap<String, byte[]> content = new java.util.TreeMap<>();
+        for (String f : files) {
+            String res = "modules-c/" + module + "/" + f;
+            try (InputStream in = ModuleSources.class.getClassLoader().getResourceAsStream(res)) {
+                if (in == null) {
+                    throw new IllegalStateException("module source missing from the jar: " + res);
+                }
+                content.put(f, in.readAllBytes());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return hash(content).substring(0, 16);
+    }
+
     /** SHA-256 over the module's files, in a fixed order, names included. */
     static String sourceHash(Path dir) {
-        var md = io.kdumplab.harness.util.Hashing.sha256();
+        java.util.SortedMap<String, byte[]> content = new java.util.TreeMap<>();
         try {
-            for (String f : new java.util.TreeSet<>(List.of(dir.toFile().list()))) {
-                md.update(f.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                md.update((byte) 0);
-                md.update(Files.readAllBytes(dir.resolve(f)));
+            for (String f : List.of(dir.toFile().list())) {
+                content.put(f, Files.readAllBytes(dir.resolve(f)));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return hash(content);
+    }
+
+    private static String hash(java.util.SortedMap<String, byte[]> content) {
+        var md = io.kdumplab.harness.util.Hashing.sha256();
+        content.forEach((name, bytes) -> {
+            md.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            md.update((byte) 0);
+            md.update(bytes);
+        });
         StringBuilder hex = new StringBuilder();
         for (byte b : md.digest()) {
             hex.append(String.format("%02x", b));

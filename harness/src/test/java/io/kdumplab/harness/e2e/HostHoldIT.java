@@ -119,6 +119,9 @@ public class HostHoldIT {
         String localDumpsBefore;
         try (SshShell t = LabFixture.ssh()) {
             localDumpsBefore = t.run("ls -R /var/crash 2>/dev/null", Duration.ofSeconds(10)).stdout();
+            // the image ships the spammer prebuilt for its kernels: emptied here, the first run builds it on the
+            // guest and caches it, the second takes it from there (the one build of the suite)
+            t.check("rm -rf " + io.kdumplab.harness.run.ModuleSources.HOST_CACHE + "/printk_spammer && sync", Duration.ofSeconds(10));
         }
         // the first run goes through the lab's Redfish BMC (the same host, lease and claim): its NMI, over HTTPS; it
         // reads its console over the lab's SSH console (serial over SSH, as a BMC's port 2200). The second reads it
@@ -214,6 +217,8 @@ public class HostHoldIT {
             assertTrue(rb.evidence.panicMessage != null && rb.evidence.panicMessage.contains("sysrq triggered crash"),
                     String.valueOf(rb.evidence.panicMessage));
             assertTrue(rb.phases.stream().anyMatch(p -> p.phase() == Phase.CAPTURE_KERNEL), "capture kernel on the console");
+            assertEquals(ra.modules.size(), 1);
+            assertFalse(ra.modules.get(0).cached(), "printk_spammer built on the guest: " + ra.modules);
             assertEquals(rb.modules.size(), 1);
             assertTrue(rb.modules.get(0).cached(), "printk_spammer from the host's module cache: " + rb.modules);
 
