@@ -14,11 +14,8 @@ import io.kdumplab.harness.run.RunResult;
 import io.kdumplab.harness.run.RunLog;
 import io.kdumplab.harness.run.Scenario;
 import io.kdumplab.harness.device.Device;
-import io.kdumplab.harness.device.drivers.Devices;
 import io.kdumplab.harness.device.boot.BuildProblem;
 import io.kdumplab.harness.device.boot.Provisioner;
-import io.kdumplab.harness.wait.Deadline;
-import io.kdumplab.harness.util.AtomicFiles;
 import io.kdumplab.harness.util.Shutdown;
 import io.kdumplab.harness.failure.ConfigurationException;
 import io.kdumplab.harness.failure.HarnessException;
@@ -34,8 +31,8 @@ import java.util.function.Consumer;
 /**
  * A bisection on one host: checks the endpoints, then lets the model pick
  * builds until one build (or a block around skipped builds) holds 1 - error
- * of the posterior. For each pick it puts the host on that build (install,
- * boot once, check `uname -r`, make it the default) and runs one repro trial.
+ * of the posterior. For each pick it puts the host on that build
+ * ({@link BisectHost}) and runs one repro trial.
  *
  * Every event goes to the journal first; the model and the reports are
  * rebuilt from it, so a killed orchestrator resumes without repeating a
@@ -59,60 +56,16 @@ public final class BisectRun {
     private RunLog log;
     private BisectModel model;
     private Journal.Start start;
-    private Integer hostOnBuild;
+    private BisectHost place;
     private int infraInARow;
     private volatile boolean restored;
     private Status status = Status.RUNNING;
     private String message;
-    /** A host that does not answer at the start, with no reboot in progress, is an error this soon. */
-    static final Duration FIRST_CONTACT = Duration.ofSeconds(60);
-
-    /** SSH to the host at the start: within 60 s, or the boot timeout when the journal says it was rebooting. */
-    private Device firstContact(boolean rebooting) {
-        if (rebooting) {
-            log.info("the journal says the host was rebooting when this bisection stopped: waiting up to "
-                    + settings.bootTimeout().toSeconds() + " s for it");
-        }
-        try {
-            return open(firstContact(entries, settings.bootTimeout()));
-        } catch (InfrastructureException e) {
-            throw new InfrastructureException("ssh", host.name() + " does not answer on SSH: " + e.getMessage()
-                    + (rebooting ? "" : " (no reboot in progress, says the journal)"),
-                    "bring the host up (or `./harness.sh lab up`) and run the same command again", e);
-        }
-    }
-
-    /** The host with its shell open, waiting up to `within` for SSH (it may be mid-reboot), saying so while it waits. */
-    private Device open(Duration within) {
-        Device dev = Devices.of(host);
-        try {
-            dev.openShell(Deadline.in(host.name() + " answers on SSH", within).reportingTo(log::info));
-            return dev;
-        } catch (RuntimeException e) {
-            dev.close();
-            throw e;
-        }
-    }
-
-    private Provisioner provisioner(Device dev) {
-        return new Provisioner(dev, fence, log::info);
-    }
-
     /** How long a first contact with the host may take for the bisection in `dir` (its journal decides). */
     public static Duration firstContact(Path dir, Duration bootTimeout) {
-        List<Journal.Entry> read = new Journal(dir.resolve("journal.jsonl")).read(new ArrayList<>());
-        return firstContact(read, bootTimeout);
+        return BisectHost.firstContact(dir, bootTimeout);
     }
 
-    /** The journal's last word is that the host was about to reboot: it may still be booting. */
-    static boolean rebootInProgress(List<Journal.Entry> entries) {
-        return !entries.isEmpty() && entries.get(entries.size() - 1).kind() == Journal.Kind.REBOOTING;
-    }
-
-    /** How long the first contact may wait for the host: the boot timeout only while a reboot may be in progress. */
-    static Duration firstContact(List<Journal.Entry> entries, Duration bootTimeout) {
-        return rebootInProgress(entries) ? bootTimeout : FIRST_CONTACT;
-    }
     private volatile ReproRun currentRun;
     private Fence fence = Fence.NONE;
 
@@ -147,9 +100,9 @@ public final class BisectRun {
         // at shutdown after the trial's own restore (Shutdown orders them), before the hold is released
         Shutdown.Registration onInterrupt = Shutdown.register(Shutdown.Stage.MODE, "bisection restore",
                 settings.bootTimeout().multipliedBy(3), this::restoreQuietly);
-        boolean rebooting = rebootInProgress(entries);
-        try (Device dev = firstContact(rebooting)) {
-            begin(provisioner(dev));
+        place = new BisectHost(host, settings, dir, log, fence, entries, this::append);
+        try (Device dev = place.firstContact()) {
+            begin(place.provisioner(dev));
         }
         try {
             String endpointProblem = verifyEndpoints();
@@ -243,7 +196,7 @@ public final class BisectRun {
     private void trial(int k) {
         Build b = builds.get(k);
         try {
-            ensureOn(b);
+            place.ensureOn(b);
             ReproRun run = new ReproRun(host, scenario, new ReproRun.Options(true, settings.hangAfter(), progress)
                     .withAfterRun(RunReports::write).withFence(fence), dir.resolve("runs"));
             currentRun = run;
@@ -275,10 +228,10 @@ public final class BisectRun {
                 case ABORT -> throw abort(t);
             }
         } catch (BuildProblem e) {
-            hostOnBuild = null;
+            place.forgetBuild();
             skip(k, e.getMessage());
         } catch (InfrastructureException | WaitTimeoutException | RemoteCommandException e) {
-            hostOnBuild = null;
+            place.forgetBuild();
             append(Journal.Entry.trial(k, b.name(), "INFRA_ERROR", null, e.getMessage(), null, 0));
             notJudged(k, "INFRA_ERROR: " + e.getMessage());
         }
@@ -318,50 +271,9 @@ public final class BisectRun {
 
     // ------------------------------------------------------------------ the host
 
-    /** Installs build b unless this bisection already did, boots it once, checks uname -r, then makes it the default. */
-    private void ensureOn(Build b) {
-        long bootStart = System.nanoTime();
-        try (Device dev = open(settings.bootTimeout())) {
-            Provisioner p = provisioner(dev);
-            String running = p.running();
-            // already on it (a resumed run): no reboot; but a build this bisection has not installed yet (say the
-            // running kernel plus its build's other packages) is installed and booted like any other
-            if (running.equals(b.kernelRelease()) && installed(b.index())) {
-                if (hostOnBuild == null || hostOnBuild != b.index()) {
-                    p.makeDefault(b.kernelRelease());
-                    hostOnBuild = b.index();
-                }
-                return;
-            }
-            if (!installed(b.index())) {
-                long t0 = System.nanoTime();
-                String out = p.install(b, settings.installTimeout());
-                AtomicFiles.write(dir.resolve("installs").resolve(b.name().replaceAll("[^A-Za-z0-9_.+-]", "_") + ".log"), out);
-                append(Journal.Entry.event(Journal.Kind.INSTALL, b.index(), b.name(), null, seconds(t0)));
-            }
-            bootStart = System.nanoTime();
-            append(Journal.Entry.event(Journal.Kind.REBOOTING, b.index(), b.name(), "boot into " + b.kernelRelease(), 0));
-            if (!p.bootOnce(b.kernelRelease(), settings.bootTimeout())) {
-                throw new BuildProblem(b.label() + " did not boot to SSH within " + settings.bootTimeout().toSeconds() + " s");
-            }
-            String now = p.running();
-            if (!now.equals(b.kernelRelease())) {
-                throw new BuildProblem("the host booted " + now + " instead of " + b.kernelRelease());
-            }
-            p.makeDefault(b.kernelRelease());
-            hostOnBuild = b.index();
-            log.info("running " + now + "; made the default boot entry");
-        }
-        append(Journal.Entry.event(Journal.Kind.BOOT, b.index(), b.name(), null, seconds(bootStart)));
-    }
-
-    private boolean installed(int k) {
-        return entries.stream().anyMatch(e -> e.kind() == Journal.Kind.INSTALL && Integer.valueOf(k).equals(e.buildIndex()));
-    }
-
     /** Original default entry back, safe kernel booted. Idempotent; also the Ctrl-C path. */
     private synchronized void restoreQuietly() {
-        if (restored || start == null) {
+        if (restored || start == null || place == null) {
             return;
         }
         restored = true;
@@ -373,24 +285,8 @@ public final class BisectRun {
                 log.info("run " + run.result().runId + " did not finish its restore within 60 s; restoring the boot setup anyway");
             }
         }
-        long t0 = System.nanoTime();
-        try (Device dev = open(settings.bootTimeout())) {
-            Provisioner p = provisioner(dev);
-            p.restoreBoot(start.originalBoot());
-            boolean back = true;
-            if (!p.running().equals(start.safeKernel())) {
-                log.info("booting the safe kernel " + start.safeKernel());
-                back = p.bootOnce(start.safeKernel(), settings.bootTimeout());
-            }
-            // bootOnce reconnected the shell when the host came back; a host still away is waited for once more
-            if (!back) {
-                dev.reconnectShell(Deadline.in(host.name() + " answers on SSH", settings.bootTimeout()).reportingTo(log::info));
-            }
-            String now = p.running();
-            append(Journal.Entry.event(Journal.Kind.RESTORE, null, null,
-                    "default boot entry restored; running " + now, seconds(t0)));
-            log.info("host restored: original default boot entry, running " + now
-                    + (now.equals(start.safeKernel()) ? " (the safe kernel)" : " — NOT the safe kernel " + start.safeKernel()));
+        try {
+            place.restore(start);
         } catch (RuntimeException e) {
             log.info("could not restore the host's boot setup: " + e.getMessage()
                     + " — run `./harness.sh bisect restore` with the same --dir once the host answers");
@@ -403,9 +299,9 @@ public final class BisectRun {
         entries.addAll(journal.read(new ArrayList<>()));
         start = entries.stream().filter(e -> e.kind() == Journal.Kind.START).map(Journal.Entry::start).findFirst()
                 .orElseThrow(() -> new ConfigurationException("no bisection journal in " + dir, "give the --dir of a bisection"));
-        boolean rebooting = rebootInProgress(entries);
+        place = new BisectHost(host, settings, dir, log, fence, entries, this::append);
         // the host must answer before anything is restored (within 60 s, or its boot time when it was rebooting)
-        firstContact(rebooting).close();
+        place.firstContact().close();
         restoreQuietly();
     }
 
@@ -445,9 +341,5 @@ public final class BisectRun {
     /** Machine time spent so far, measured: trials, installs and reboots from the journal. */
     private double machineSeconds() {
         return entries.stream().filter(e -> e.seconds() != null).mapToDouble(Journal.Entry::seconds).sum();
-    }
-
-    private static double seconds(long t0) {
-        return (System.nanoTime() - t0) / 1e9;
     }
 }

@@ -92,14 +92,14 @@ public class JournalTest {
     public void theFirstContactWaitsTheBootTimeoutOnlyWhenTheJournalSaysTheHostWasRebooting() {
         java.time.Duration boot = java.time.Duration.ofMinutes(10);
         java.util.List<Journal.Entry> fresh = java.util.List.of();
-        assertEquals(BisectRun.firstContact(fresh, boot), java.time.Duration.ofSeconds(60), "a new bisection");
+        assertEquals(BisectHost.firstContact(fresh, boot), java.time.Duration.ofSeconds(60), "a new bisection");
         java.util.List<Journal.Entry> afterTrial = java.util.List.of(Journal.Entry.start(start(4)),
                 Journal.Entry.event(Journal.Kind.REBOOTING, 1, "b1", "trial r1 (its panic reboots the host)", 0),
                 Journal.Entry.trial(1, "b1", "PASS", "r1", null, null, 110));
-        assertEquals(BisectRun.firstContact(afterTrial, boot), java.time.Duration.ofSeconds(60), "the trial came back");
+        assertEquals(BisectHost.firstContact(afterTrial, boot), java.time.Duration.ofSeconds(60), "the trial came back");
         java.util.List<Journal.Entry> killedMidTrial = java.util.List.of(Journal.Entry.start(start(4)),
                 Journal.Entry.event(Journal.Kind.REBOOTING, 2, "b2", "trial r2 (its panic reboots the host)", 0));
-        assertEquals(BisectRun.firstContact(killedMidTrial, boot), boot, "killed while the host rebooted");
+        assertEquals(BisectHost.firstContact(killedMidTrial, boot), boot, "killed while the host rebooted");
     }
 
     @Test
