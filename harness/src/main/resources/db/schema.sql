@@ -141,3 +141,6 @@ update attempt set diagnosis = substr(reason, strpos(reason, ' - ') + 3), reason
   where verdict = 'FAIL' and diagnosis is null and strpos(reason, ' - ') > 0;
 update run_history set diagnosis = substr(reason, strpos(reason, ' - ') + 3), reason = substr(reason, 1, strpos(reason, ' - ') - 1)
   where verdict = 'FAIL' and diagnosis is null and strpos(reason, ' - ') > 0;
+-- the run the lease is for now (the web view's live run: its current step and console tail)
+alter table host_lease add column if not exists run_id text;
+alter table host_lease add column if not exists run_dir text;

@@ -33,6 +33,13 @@ public interface Fence {
         check(action);
     }
 
+    /**
+     * Says which run the hold is for from now on (status pages show it beside the holder: its current step and live
+     * console). Best effort: never fails the run.
+     */
+    default void announce(String runId, java.nio.file.Path runDir) {
+    }
+
     /** All of them, in order (the database lease first, then the claim on the host). */
     static Fence all(List<Fence> fences) {
         List<Fence> copy = List.copyOf(fences);
@@ -50,6 +57,11 @@ public interface Fence {
             @Override
             public void beforeRecovery(String action, Duration outage) {
                 copy.forEach(f -> f.beforeRecovery(action, outage));
+            }
+
+            @Override
+            public void announce(String runId, java.nio.file.Path runDir) {
+                copy.forEach(f -> f.announce(runId, runDir));
             }
         };
     }

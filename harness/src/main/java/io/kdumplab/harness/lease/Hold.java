@@ -26,6 +26,11 @@ public interface Hold extends Fence, AutoCloseable {
             }
 
             @Override
+            public void announce(String runId, java.nio.file.Path runDir) {
+                fence.announce(runId, runDir);
+            }
+
+            @Override
             public void close() {
             }
         };

@@ -252,6 +252,19 @@ public final class HostLeases implements AutoCloseable {
         return why != null ? why : "expired before its renewal";
     }
 
+    void announce(Lease lease, String runId, java.nio.file.Path runDir) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "update host_lease set run_id = ?, run_dir = ? where host = ? and token = ?")) {
+            ps.setString(1, runId);
+            ps.setString(2, runDir.toAbsolutePath().toString());
+            ps.setString(3, lease.host());
+            ps.setLong(4, lease.token());
+            ps.executeUpdate();
+        } catch (SQLException | RuntimeException ignored) {
+            // a status page misses the run's live view; the run itself goes on
+        }
+    }
+
     void release(Lease lease) {
         held.remove(lease);
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(

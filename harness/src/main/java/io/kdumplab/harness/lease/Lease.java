@@ -70,6 +70,12 @@ public final class Lease implements Fence, AutoCloseable {
         }
     }
 
+    /** The run this lease is for now, beside the lease in the database (the web view's hosts page). */
+    @Override
+    public void announce(String runId, java.nio.file.Path runDir) {
+        leases.announce(this, runId, runDir);
+    }
+
     boolean released() {
         return released;
     }

@@ -154,6 +154,7 @@ public final class ReproRun {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the run directory " + dir, e);
         }
+        options.fence().announce(result.runId, dir);
         RunLog log = new RunLog(dir.resolve("harness.log"), options.progress());
         UndoLog undo = new UndoLog();
         RunContext ctx = new RunContext(host, scenario, options, dir, device, recorder, log, clock, cancel, undo);

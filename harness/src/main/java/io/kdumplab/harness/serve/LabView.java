@@ -23,12 +23,18 @@ public final class LabView {
     /** A run's id as the harness names its directory (date-time, host, random). */
     static final Pattern RUN_ID = Pattern.compile("\\d{8}-\\d{6}-[A-Za-z0-9._-]+-[0-9a-f]{12}");
 
-    public record Lease(String holder, String kind, long token, Instant since, Instant expires) {}
+    /** Who holds a host; `runId`: the run it holds it for now (announced by the run at its start), or null. */
+    public record Lease(String holder, String kind, long token, Instant since, Instant expires, String runId) {}
 
     public record Waiter(int position, String holder, String kind, Instant since) {}
 
+    /** `live`: the run in progress on it (its current step), when the server can read its directory. */
     public record Host(String name, Boolean healthy, String healthReason, Instant healthSince, Lease lease,
-                       List<Waiter> queue, List<Run> lastRuns) {}
+                       List<Waiter> queue, List<Run> lastRuns, LiveRuns.Live live) {
+        Host withLive(LiveRuns.Live l) {
+            return new Host(name, healthy, healthReason, healthSince, lease, queue, lastRuns, l);
+        }
+    }
 
     public record Night(String id, String plan, String night, Instant deadline, Map<String, Integer> cells,
                         Map<String, Integer> verdicts) {}
@@ -70,11 +76,11 @@ public final class LabView {
                     health.put(rs.getString(1), new Object[] {rs.getBoolean(2), rs.getString(3), instant(rs.getTimestamp(4))});
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("select host, holder, kind, token, acquired_at, expires_at from "
-                    + "host_lease where expires_at > now()"); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = c.prepareStatement("select host, holder, kind, token, acquired_at, expires_at, run_id"
+                    + " from host_lease where expires_at > now()"); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     leases.put(rs.getString(1), new Lease(rs.getString(2), rs.getString(3), rs.getLong(4),
-                            instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6))));
+                            instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6)), rs.getString(7)));
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("select host, holder, kind, requested_at from lease_request "
@@ -97,7 +103,7 @@ public final class LabView {
             Object[] hh = health.get(h);
             out.add(new Host(h, hh == null ? null : (Boolean) hh[0], hh == null ? null : (String) hh[1],
                     hh == null ? null : (Instant) hh[2], leases.get(h), queues.getOrDefault(h, List.of()),
-                    lastRuns.getOrDefault(h, List.of())));
+                    lastRuns.getOrDefault(h, List.of()), null));
         }
         return out;
     }
@@ -200,6 +206,20 @@ public final class LabView {
             }
         }
         return null;
+    }
+
+    /** The directory of a run in progress (announced under a live lease), as its orchestrator wrote it; null: none. */
+    public String liveRunDir(String runId) throws SQLException {
+        if (!RUN_ID.matcher(runId).matches()) {
+            return null;
+        }
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(
+                "select run_dir from host_lease where run_id = ? and expires_at > now()")) {
+            ps.setString(1, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
     }
 
     /** The run id a report path ends with (the run's directory), or null. */

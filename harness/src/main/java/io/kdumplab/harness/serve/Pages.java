@@ -14,9 +14,34 @@ final class Pages {
         this.base = base;
     }
 
+    /** The hosts page's live parts: each run in progress follows its step and console (server-sent events). */
+    static final String LIVE_JS = String.join("\n",
+            "// live console tails and steps of runs in progress: server-sent events, no page reload",
+            "document.querySelectorAll('pre.tail').forEach(function (pre) {",
+            "  var step = document.getElementById(pre.dataset.step);",
+            "  var kept = [];",
+            "  var es = new EventSource(pre.dataset.src);",
+            "  es.addEventListener('lines', function (e) {",
+            "    kept = kept.concat(JSON.parse(e.data).lines);",
+            "    if (kept.length > 200) { kept = kept.slice(kept.length - 200); }",
+            "    pre.textContent = kept.join('\\n');",
+            "    pre.scrollTop = pre.scrollHeight;",
+            "  });",
+            "  es.addEventListener('step', function (e) {",
+            "    var s = JSON.parse(e.data);",
+            "    step.textContent = 'step ' + (s.step || '-') + (s.lastPhase ? ', console: ' + s.lastPhase : '') + ' (' + s.status + ')';",
+            "  });",
+            "  es.addEventListener('end', function (e) {",
+            "    es.close();",
+            "    step.textContent += '; the console tail ended: ' + e.data;",
+            "  });",
+            "});", "");
+
     String hosts(List<LabView.Host> hosts) {
         StringBuilder b = head("Hosts");
-        b.append("<table><tr><th>host</th><th>health</th><th>held by</th><th>queue</th><th>last runs</th></tr>");
+        b.append("<table><tr><th>host</th><th>health</th><th>held by</th><th>queue</th><th>run in progress</th>"
+                + "<th>last runs</th></tr>");
+        int n = 0;
         for (LabView.Host h : hosts) {
             b.append("<tr><td>").append(esc(h.name())).append("</td><td>")
                     .append(h.healthy() == null ? "-" : h.healthy() ? "healthy" : "<span class=bad>unhealthy</span>: "
@@ -33,12 +58,28 @@ final class Pages {
                 b.append(w.position()).append(". ").append(esc(w.kind())).append(" ").append(esc(w.holder())).append("<br>");
             }
             b.append("</td><td>");
+            if (h.live() != null) {
+                LiveRuns.Live l = h.live();
+                n++;
+                b.append("<a href=\"").append(base).append("/runs/").append(l.runId()).append("/result.json\">").append(esc(l.runId()))
+                        .append("</a><br><span class=step id=step-").append(n).append(">step ").append(esc(l.step()))
+                        .append(l.lastPhase() == null ? "" : ", console: " + esc(l.lastPhase())).append(" (").append(esc(l.status()))
+                        .append(")</span><pre class=tail data-step=step-").append(n).append(" data-src=\"").append(base)
+                        .append("/api/runs/").append(l.runId()).append("/console\"></pre>");
+            } else if (h.lease() != null && h.lease().runId() != null) {
+                b.append(esc(h.lease().runId())).append(" (its directory is not under this server's reports root)");
+            }
+            b.append("</td><td>");
             for (LabView.Run r : h.lastRuns()) {
                 b.append(runLink(r.runId(), r.verdict())).append(' ');
             }
             b.append("</td></tr>");
         }
-        return foot(b.append("</table>"));
+        b.append("</table>");
+        if (n > 0) {
+            b.append("<script src=\"").append(base).append("/live.js\"></script>");
+        }
+        return foot(b);
     }
 
     String nights(List<LabView.Night> nights) {
@@ -145,7 +186,8 @@ final class Pages {
         return new StringBuilder("<!doctype html><html><head><meta charset=utf-8><title>").append(esc(title))
                 .append(" - kdump harness</title><style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
                         + "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top;text-align:left}"
-                        + ".ok{color:#070}.bad{color:#b00;font-weight:bold}.other{color:#a60}nav a{margin-right:1em}</style>"
+                        + ".ok{color:#070}.bad{color:#b00;font-weight:bold}.other{color:#a60}nav a{margin-right:1em}"
+                        + "pre.tail{max-height:18em;width:60em;overflow:auto;background:#f4f4f4;font-size:80%;margin:.3em 0}</style>"
                         + "</head><body><nav><a href=\"").append(base).append("/\">hosts</a><a href=\"").append(base)
                 .append("/nights\">nights</a><a href=\"").append(base).append("/runs\">runs</a><a href=\"").append(base)
                 .append("/bisections\">bisections</a></nav><h1>").append(esc(title))

@@ -46,26 +46,30 @@ public final class WebServer implements AutoCloseable {
     private final Settings settings;
     private final LabView view;
     private final Pages pages;
+    private final LiveRuns live;
     private final Javalin app;
 
     private WebServer(Settings settings, LabView view) {
         this.settings = settings;
         this.view = view;
         this.pages = new Pages(settings.basePath());
+        this.live = new LiveRuns(settings.reportsRoot());
         this.app = Javalin.create(config -> {
             config.jetty.host = settings.host();
             config.jetty.port = settings.port();
             config.startup.showJavalinBanner = false;
             config.router.contextPath = settings.basePath().isEmpty() ? "/" : settings.basePath();
             config.routes.before(this::authorize);
-            config.routes.get("/api/hosts", ctx -> json(ctx, view.hosts()));
+            config.routes.get("/api/hosts", ctx -> json(ctx, hosts()));
+            config.routes.sse("/api/runs/{id}/console", this::consoleTail);
+            config.routes.get("/live.js", ctx -> ctx.contentType("text/javascript; charset=utf-8").result(Pages.LIVE_JS));
             config.routes.get("/api/nights", ctx -> json(ctx, view.nights()));
             config.routes.get("/api/night", ctx -> json(ctx, view.cells(required(ctx, "id"))));
             config.routes.get("/api/runs", ctx -> json(ctx, view.runs(filter(ctx))));
             config.routes.get("/api/bisections", ctx -> json(ctx, Bisections.under(settings.reportsRoot())));
             config.routes.get("/bisections", ctx -> html(ctx, pages.bisections(Bisections.under(settings.reportsRoot()))));
             config.routes.get("/runs/{id}/{file}", this::runFile);
-            config.routes.get("/", ctx -> html(ctx, pages.hosts(view.hosts())));
+            config.routes.get("/", ctx -> html(ctx, pages.hosts(hosts())));
             config.routes.get("/nights", ctx -> html(ctx, pages.nights(view.nights())));
             config.routes.get("/night", ctx -> {
                 String id = required(ctx, "id");
@@ -95,7 +99,49 @@ public final class WebServer implements AutoCloseable {
 
     @Override
     public void close() {
+        live.close();
         app.stop();
+    }
+
+    // ------------------------------------------------------------------ runs in progress
+
+    /** The hosts, each held one with the run it is held for (its current step) when its directory is readable here. */
+    private java.util.List<LabView.Host> hosts() throws SQLException {
+        java.util.List<LabView.Host> out = new java.util.ArrayList<>();
+        for (LabView.Host h : view.hosts()) {
+            String runId = h.lease() == null ? null : h.lease().runId();
+            LiveRuns.Live l = runId == null ? null
+                    : live.under(view.liveRunDir(runId)).map(dir -> LiveRuns.read(runId, dir)).orElse(null);
+            out.add(l == null ? h : h.withLive(l));
+        }
+        return out;
+    }
+
+    /** Server-sent events: the console of a run in progress (or of a finished one, its end) as console.log gets it. */
+    private void consoleTail(io.javalin.http.sse.SseClient client) {
+        try {
+            consoleTailOf(client);
+        } catch (SQLException e) {
+            client.sendEvent("end", "the database did not answer: " + e.getMessage());
+            client.close();
+        }
+    }
+
+    private void consoleTailOf(io.javalin.http.sse.SseClient client) throws SQLException {
+        String id = client.ctx().pathParam("id");
+        if (!LabView.RUN_ID.matcher(id).matches()) {
+            client.sendEvent("end", "no such run");
+            client.close();
+            return;
+        }
+        String dir = view.liveRunDir(id);
+        java.util.Optional<Path> under = live.under(dir != null ? dir : view.reportOf(id));
+        if (under.isEmpty()) {
+            client.sendEvent("end", "run " + id + " has no directory under this server's reports root");
+            client.close();
+            return;
+        }
+        live.follow(client, id, under.get());
     }
 
     // ------------------------------------------------------------------ security
@@ -144,7 +190,8 @@ public final class WebServer implements AutoCloseable {
             ctx.status(HttpStatus.NOT_FOUND).result("no such run file");
             return;
         }
-        String report = view.reportOf(id);
+        String live = view.liveRunDir(id);
+        String report = live != null ? live : view.reportOf(id);
         Path root = settings.reportsRoot().toRealPath();
         Path dir = report == null ? null : Path.of(report);
         if (dir == null || !Files.isDirectory(dir) || !dir.toRealPath().startsWith(root)) {

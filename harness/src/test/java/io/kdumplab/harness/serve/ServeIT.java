@@ -39,6 +39,8 @@ public class ServeIT {
     private static final String TOKEN = "serve-it-token-" + Long.toHexString(System.nanoTime());
     private static final String RUN_OK = "20261205-101010-virtual-lab-0123456789ab";
     private static final String RUN_OUTSIDE = "20261205-111111-virtual-lab-ba9876543210";
+    private static final String RUN_LIVE = "20261205-121212-virtual-lab-00112233aabb";
+    private Path liveRun;
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private TestDatabase tdb;
@@ -59,6 +61,10 @@ public class ServeIT {
         Files.writeString(bisection.resolve("bisect.json"), "{\"schema\":\"kdump-harness/bisect/1\",\"status\":\"RUNNING\","
                 + "\"host\":\"virtual-lab\",\"updatedAt\":\"2026-12-05T10:00:00Z\",\"judgedTrials\":3,\"machineSeconds\":420.0,"
                 + "\"builds\":[{\"name\":\"02-b\",\"probabilityFirstBad\":0.7},{\"name\":\"03-c\",\"probabilityFirstBad\":0.3}]}");
+        // the run the nightly's lease is for now, as its orchestrator writes it: result.json at every change, the console
+        liveRun = Files.createDirectories(reports.resolve("nightly/lab-it/2026-12-05/runs").resolve(RUN_LIVE));
+        liveResult("spammer", "running");
+        Files.writeString(liveRun.resolve("console.log"), "[ 9.0] printk_spammer: t=0 seq=1\r\n[ 9.1] printk_spammer: t=1 seq=1\n");
         Path outside = Files.createDirectories(work.resolve("elsewhere").resolve(RUN_OUTSIDE));
         Files.writeString(outside.resolve("result.json"), "{\"secret\":\"outside the root\"}");
         try (Database db = tdb.open(2); Connection c = db.connection(); Statement st = c.createStatement()) {
@@ -77,8 +83,9 @@ public class ServeIT {
                     + " ('lab-it/2026-12-05', 'virtual-lab|rt|seed|1', 'orchestrator-0', 41, 'INTERRUPTED', null, 'taken over',"
                     + " null), ('lab-it/2026-12-05', 'virtual-lab|rt|seed|1', 'orchestrator-1', 42, 'DONE', 'FAIL', 'hang', '"
                     + run + "')");
-            st.execute("insert into host_lease (host, holder, kind, token, acquired_at, expires_at) values ('virtual-lab',"
-                    + " 'orchestrator-1', 'NIGHTLY', 42, now(), now() + interval '1 hour')");
+            st.execute("insert into host_lease (host, holder, kind, token, acquired_at, expires_at, run_id, run_dir) values"
+                    + " ('virtual-lab', 'orchestrator-1', 'NIGHTLY', 42, now(), now() + interval '1 hour', '" + RUN_LIVE + "', '"
+                    + liveRun + "')");
             st.execute("insert into lease_request (host, holder, kind) values ('virtual-lab', 'repro run x', 'ON_DEMAND')");
         }
         Path log = work.resolve("serve.log");
@@ -91,6 +98,16 @@ public class ServeIT {
         }
         assertTrue(m.reset(Files.readString(log)).find(), Files.readString(log));
         base = m.group(1);
+    }
+
+    private void liveResult(String step, String status) throws Exception {
+        Path tmp = liveRun.resolve("result.json.tmp");
+        Files.writeString(tmp, "{\"runId\":\"" + RUN_LIVE + "\",\"status\":\"" + status + "\",\"lastPhase\":\"SPAMMER_ON\","
+                + "\"startedAt\":\"2026-12-05T12:12:12Z\",\"steps\":[{\"name\":\"preflight\",\"timeoutSeconds\":60,"
+                + "\"startedAt\":\"2026-12-05T12:12:12Z\",\"durationMillis\":900,\"status\":\"ok\"},{\"name\":\"" + step
+                + "\",\"timeoutSeconds\":600,\"startedAt\":\"2026-12-05T12:12:20Z\",\"status\":\"running\"}]}");
+        Files.move(tmp, liveRun.resolve("result.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     private Process start(Path log, String... args) throws Exception {
@@ -161,6 +178,64 @@ public class ServeIT {
         assertEquals(api("/api/runs?since=2999-01-01").size(), 0);
         assertEquals(get("/api/runs?limit=many", true).statusCode(), 400, "a bad filter is the client's error");
         assertEquals(get("/api/night", true).statusCode(), 400);
+    }
+
+    /**
+     * The run a lease is for, live: its step in the API and on the hosts page, its console as server-sent events that
+     * follow console.log (new lines arrive without asking again; a new step too), never its local path.
+     */
+    @Test
+    public void theRunInProgressShowsItsStepAndItsConsoleArrivesAsItIsWritten() throws Exception {
+        HttpResponse<String> raw = get("/api/hosts", true);
+        assertFalse(raw.body().contains(liveRun.toString()), "no local path in the API");
+        JsonNode hosts = JSON.readTree(raw.body());
+        JsonNode lab = hosts.get(1).get("name").asText().equals("virtual-lab") ? hosts.get(1) : hosts.get(0);
+        assertEquals(lab.at("/lease/runId").asText(), RUN_LIVE);
+        assertEquals(lab.at("/live/step").asText(), "spammer");
+        assertEquals(lab.at("/live/status").asText(), "running");
+        assertEquals(lab.at("/live/lastPhase").asText(), "SPAMMER_ON");
+        String page = get("/", true).body();
+        assertTrue(page.contains("data-src=\"/harness/api/runs/" + RUN_LIVE + "/console\"") && page.contains("/harness/live.js"), page);
+        assertTrue(get("/live.js", true).body().contains("new EventSource"));
+        assertEquals(get("/runs/" + RUN_LIVE + "/result.json", true).statusCode(), 200, "a live run's files by its id");
+
+        java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        var stream = http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/runs/" + RUN_LIVE + "/console"))
+                .header("Authorization", "Bearer " + TOKEN).header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<java.util.stream.Stream<String>> r = stream.get(10, TimeUnit.SECONDS);
+        assertEquals(r.statusCode(), 200);
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"), r.headers().toString());
+        Thread reader = new Thread(() -> r.body().forEach(events::add), "sse-reader");
+        reader.setDaemon(true);
+        reader.start();
+        String seen = awaitEvent(events, "printk_spammer: t=1 seq=1", "");
+        assertTrue(seen.contains("printk_spammer: t=0 seq=1") && !seen.contains("\\r"), "the backlog, without carriage returns: " + seen);
+        Files.writeString(liveRun.resolve("console.log"), "[ 9.2] Kernel panic - not syncing: NMI: Not continuing\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        awaitEvent(events, "Kernel panic - not syncing: NMI", seen);
+        liveResult("outcome", "running");
+        awaitEvent(events, "\"step\":\"outcome\"", "");
+        HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(URI.create(base
+                + "/api/runs/20261205-000000-nohost-000000000000/console")).header("Authorization", "Bearer " + TOKEN)
+                .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(unknown.body().contains("event: end"), "an unknown run: the stream ends at once: " + unknown.body());
+    }
+
+    private static String awaitEvent(java.util.concurrent.BlockingQueue<String> events, String needle, String before)
+            throws Exception {
+        StringBuilder all = new StringBuilder(before);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < end) {
+            String l = events.poll(250, TimeUnit.MILLISECONDS);
+            if (l != null) {
+                all.append(l).append('\n');
+                if (l.contains(needle)) {
+                    return all.toString();
+                }
+            }
+        }
+        throw new AssertionError("no event with '" + needle + "' within 15 s:\n" + all);
     }
 
     @Test
