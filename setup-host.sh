@@ -11,7 +11,7 @@ PACKAGES=(
   gcc make libc6-dev                       # the lab's C helpers
   mmdebstrap fdisk e2fsprogs openssh-client  # the guest image build
   util-linux bsdutils procps iproute2      # setsid, script, ps, ss
-  chromium fonts-dejavu-core               # the HTML report test (headless screenshot)
+  chromium chromium-driver fonts-dejavu-core  # the HTML report test (headless screenshot), the web view in a browser (Selenium)
   git dpkg apt                             # bisection: git bisect run test, demo builds (apt-get download, dpkg-deb)
   postgresql                               # nightly: the private PostgreSQL cluster (initdb, pg_ctl); the queue, leases, history
   man-db bsdextrautils                     # the man pages' render test (man, col)

@@ -183,7 +183,8 @@ final class Pages {
     }
 
     private StringBuilder head(String title) {
-        return new StringBuilder("<!doctype html><html><head><meta charset=utf-8><title>").append(esc(title))
+        // no favicon request: behind a proxy prefix it would go to the site's root
+        return new StringBuilder("<!doctype html><html><head><meta charset=utf-8><link rel=icon href=\"data:,\"><title>").append(esc(title))
                 .append(" - kdump harness</title><style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
                         + "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top;text-align:left}"
                         + ".ok{color:#070}.bad{color:#b00;font-weight:bold}.other{color:#a60}nav a{margin-right:1em}"

@@ -222,6 +222,41 @@ public class ServeIT {
         assertTrue(unknown.body().contains("event: end"), "an unknown run: the stream ends at once: " + unknown.body());
     }
 
+    /** Debian's chromium: a user logs in, the hosts page follows the run in progress without a reload, no script error. */
+    @Test
+    public void inABrowserTheHostsPageFollowsTheRunInProgressWithoutAReload() throws Exception {
+        try (io.kdumplab.harness.support.Browser b = new io.kdumplab.harness.support.Browser()) {
+            b.open(base + "/login");
+            b.driver().findElement(org.openqa.selenium.By.name("token")).sendKeys(TOKEN);
+            b.driver().findElement(org.openqa.selenium.By.tagName("form")).submit();
+            awaitBrowser(b, () -> b.source().contains("run in progress"), "the hosts page after the login");
+            b.script("window.harnessMarker = 'no reload'");
+            awaitBrowser(b, () -> String.valueOf(b.textContent("pre.tail")).contains("printk_spammer: t=1 seq=1"), "the backlog");
+            Files.writeString(liveRun.resolve("console.log"), "[ 9.3] browser-it: a line written after the page loaded\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+            awaitBrowser(b, () -> String.valueOf(b.textContent("pre.tail")).contains("a line written after the page loaded"),
+                    "the new console line");
+            assertEquals(b.script("return window.harnessMarker"), "no reload", "the page was not reloaded");
+            for (String page : List.of("/nights", "/night?id=lab-it%2F2026-12-05", "/runs", "/bisections")) {
+                b.open(base + page);
+                assertFalse(b.source().contains(TOKEN), "no token in " + page);
+            }
+            assertTrue(b.errors().isEmpty(), "no script error on any page: " + b.errors());
+        }
+    }
+
+    private static void awaitBrowser(io.kdumplab.harness.support.Browser b, java.util.function.BooleanSupplier ok, String what)
+            throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < end) {
+            if (ok.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no " + what + " within 20 s; the page:\n" + b.source());
+    }
+
     private static String awaitEvent(java.util.concurrent.BlockingQueue<String> events, String needle, String before)
             throws Exception {
         StringBuilder all = new StringBuilder(before);
