@@ -107,7 +107,7 @@ public final class NightReport {
      * Tonight's FAIL reasons, one line per distinct diagnosis with its count: two FAILs of one build that stopped in
      * different places (say, one before the capture kernel, one in it) are two findings, not one rate.
      */
-    static List<String> failDiagnosisLines(List<CellRow> cells) {
+    public static List<String> failDiagnosisLines(List<CellRow> cells) {
         Map<String, Integer> byDiagnosis = Diagnoses.countByDiagnosis(cells.stream().filter(c -> "FAIL".equals(c.verdict()))
                 .map(c -> new String[] {c.reason(), c.diagnosis()}).toList());
         List<String> lines = new java.util.ArrayList<>();

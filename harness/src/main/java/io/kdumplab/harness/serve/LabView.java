@@ -50,6 +50,17 @@ public final class LabView {
     public record Run(String source, String nightId, String host, String kernel, String build, String scenario,
                       String verdict, String reason, String runId, Instant at) {}
 
+    /**
+     * One cell key of a night compared with earlier nights of its plan (the morning report's content): REGRESSION
+     * first; tonight's verdicts and earlier ones by run id, the FAILs grouped by diagnosis.
+     */
+    public record Comparison(String host, String kernel, String scenario, String status, String statement,
+                             List<Verdict> tonight, List<String> failDiagnoses, List<EarlierVerdict> earlier) {}
+
+    public record Verdict(String verdict, String build, String runId) {}
+
+    public record EarlierVerdict(String night, String verdict, String build, String runId) {}
+
     /** The filters of the runs list; null: any. */
     public record RunFilter(String host, String kernel, String scenario, String verdict, String source, Instant since,
                             int limit) {}
@@ -120,6 +131,26 @@ public final class LabView {
                         counts(c, "select verdict, count(*) from cell where night_id = ? and verdict is not null group by verdict"
                                 + " order by verdict", id)));
             }
+        }
+        return out;
+    }
+
+    /** The night's cells compared with earlier nights of the same plan, regressions first; empty: no such night. */
+    public List<Comparison> comparison(String nightId) {
+        io.kdumplab.harness.nightly.NightStore store = new io.kdumplab.harness.nightly.NightStore(db);
+        io.kdumplab.harness.nightly.NightStore.Night n = store.night(nightId);
+        if (n == null) {
+            return List.of();
+        }
+        List<Comparison> out = new ArrayList<>();
+        for (var r : io.kdumplab.harness.nightly.Regressions.compare(store.cells(nightId, null),
+                c -> store.earlierNights(n.plan(), n.night(), c.host(), c.kernel(), c.scenario()))) {
+            out.add(new Comparison(r.host(), r.kernel(), r.scenario(), r.status().name(), r.statement(),
+                    r.tonight().stream().map(c -> new Verdict(c.verdict() == null ? c.state() : c.verdict(), c.build(),
+                            runId(c.report()))).toList(),
+                    io.kdumplab.harness.nightly.NightReport.failDiagnosisLines(r.tonight()),
+                    r.earlier().stream().map(e -> new EarlierVerdict(e.night().toString(), e.verdict(), e.build(),
+                            runId(e.report()))).toList()));
         }
         return out;
     }

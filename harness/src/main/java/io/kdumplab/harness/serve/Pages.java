@@ -93,8 +93,23 @@ final class Pages {
         return foot(b.append("</table>"));
     }
 
-    String night(String id, List<LabView.Cell> cells) {
+    String night(String id, List<LabView.Comparison> comparison, List<LabView.Cell> cells) {
         StringBuilder b = head("Night " + id);
+        // the morning report's content: regressions first, each cell key against earlier nights, FAILs by diagnosis
+        java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        comparison.forEach(c -> counts.merge(c.status().toLowerCase(java.util.Locale.ROOT).replace('_', ' '), 1, Integer::sum));
+        b.append("<p>").append(comparison.size()).append(comparison.size() == 1 ? " cell" : " cells").append(counts.isEmpty() ? "" : ": ")
+                .append(esc(String.join(", ", counts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList())))
+                .append("</p><h2>Regressions</h2>");
+        List<LabView.Comparison> regressions = comparison.stream().filter(c -> c.status().equals("REGRESSION")).toList();
+        if (regressions.isEmpty()) {
+            b.append("<p>none</p>");
+        } else {
+            comparisonTable(b, regressions);
+        }
+        b.append("<h2>Against earlier nights</h2>");
+        comparisonTable(b, comparison);
+        b.append("<h2>Cells and attempts</h2>");
         b.append("<table><tr><th>host</th><th>kernel</th><th>build</th><th>scenario</th><th>#</th><th>state</th>"
                 + "<th>verdict</th><th>reason</th><th>diagnosis</th><th>attempts</th></tr>");
         for (LabView.Cell c : cells) {
@@ -111,6 +126,30 @@ final class Pages {
             b.append("</td></tr>");
         }
         return foot(b.append("</table>"));
+    }
+
+    private void comparisonTable(StringBuilder b, List<LabView.Comparison> rows) {
+        b.append("<table class=comparison><tr><th>host</th><th>kernel</th><th>scenario</th><th>status</th><th>tonight</th>"
+                + "<th>earlier nights</th><th>statement</th></tr>");
+        for (LabView.Comparison c : rows) {
+            b.append("<tr class=").append(esc(c.status())).append("><td>").append(esc(c.host())).append("</td><td>")
+                    .append(esc(c.kernel())).append("</td><td>").append(esc(c.scenario())).append("</td><td><b>")
+                    .append(esc(c.status())).append("</b></td><td>");
+            for (LabView.Verdict v : c.tonight()) {
+                b.append(runLink(v.runId(), v.verdict())).append(" <small>").append(esc(v.build())).append("</small><br>");
+            }
+            c.failDiagnoses().forEach(d -> b.append("<small>").append(esc(d)).append("</small><br>"));
+            b.append("</td><td>");
+            if (c.earlier().isEmpty()) {
+                b.append("no history");
+            }
+            for (LabView.EarlierVerdict e : c.earlier()) {
+                b.append(esc(e.night())).append(' ').append(runLink(e.runId(), e.verdict())).append(" <small>").append(esc(e.build()))
+                        .append("</small><br>");
+            }
+            b.append("</td><td>").append(esc(c.statement())).append("</td></tr>");
+        }
+        b.append("</table>");
     }
 
     String runs(List<LabView.Run> runs, LabView.RunFilter f) {
@@ -188,6 +227,7 @@ final class Pages {
                 .append(" - kdump harness</title><style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
                         + "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top;text-align:left}"
                         + ".ok{color:#070}.bad{color:#b00;font-weight:bold}.other{color:#a60}nav a{margin-right:1em}"
+                        + "tr.REGRESSION,tr.NEW_FAIL{background:#f8caca}tr.PASS,tr.FIXED{background:#e6f5e6}"
                         + "pre.tail{max-height:18em;width:60em;overflow:auto;background:#f4f4f4;font-size:80%;margin:.3em 0}</style>"
                         + "</head><body><nav><a href=\"").append(base).append("/\">hosts</a><a href=\"").append(base)
                 .append("/nights\">nights</a><a href=\"").append(base).append("/runs\">runs</a><a href=\"").append(base)

@@ -65,6 +65,7 @@ public final class WebServer implements AutoCloseable {
             config.routes.get("/live.js", ctx -> ctx.contentType("text/javascript; charset=utf-8").result(Pages.LIVE_JS));
             config.routes.get("/api/nights", ctx -> json(ctx, view.nights()));
             config.routes.get("/api/night", ctx -> json(ctx, view.cells(required(ctx, "id"))));
+            config.routes.get("/api/night/comparison", ctx -> json(ctx, view.comparison(required(ctx, "id"))));
             config.routes.get("/api/runs", ctx -> json(ctx, view.runs(filter(ctx))));
             config.routes.get("/api/bisections", ctx -> json(ctx, Bisections.under(settings.reportsRoot())));
             config.routes.get("/bisections", ctx -> html(ctx, pages.bisections(Bisections.under(settings.reportsRoot()))));
@@ -73,7 +74,7 @@ public final class WebServer implements AutoCloseable {
             config.routes.get("/nights", ctx -> html(ctx, pages.nights(view.nights())));
             config.routes.get("/night", ctx -> {
                 String id = required(ctx, "id");
-                html(ctx, pages.night(id, view.cells(id)));
+                html(ctx, pages.night(id, view.comparison(id), view.cells(id)));
             });
             config.routes.get("/runs", ctx -> html(ctx, pages.runs(view.runs(filter(ctx)), filter(ctx))));
             config.routes.get("/login", ctx -> html(ctx, pages.login()));

@@ -78,6 +78,12 @@ public class ServeIT {
             st.execute("insert into cell (night_id, cell_key, lab, host, kernel, build, scenario, repeat, seq, state, verdict,"
                     + " reason, report, diagnosis) values ('lab-it/2026-12-05', 'virtual-lab|rt|seed|1', 'default', 'virtual-lab',"
                     + " 'rt', '6.1.0-x-rt-amd64', 'seed', 1, 1, 'DONE', 'FAIL', 'hang', '" + run + "', 'console backed up')");
+            // the night before, the same cell passed: tonight's FAIL is a regression
+            st.execute("insert into night (id, plan_name, night, budget_seconds, deadline) values ('lab-it/2026-12-04', "
+                    + "'lab-it', date '2026-12-04', 3600, now() - interval '1 day')");
+            st.execute("insert into cell (night_id, cell_key, lab, host, kernel, build, scenario, repeat, seq, state, verdict,"
+                    + " reason, report) values ('lab-it/2026-12-04', 'virtual-lab|rt|seed|1', 'default', 'virtual-lab',"
+                    + " 'rt', '6.1.0-w-rt-amd64', 'seed', 1, 1, 'DONE', 'PASS', 'vmcore saved', '" + reports.resolve(RUN_OUTSIDE) + "')");
             // the cell's first attempt was interrupted (its orchestrator killed), the second, another orchestrator's, failed
             st.execute("insert into attempt (night_id, cell_key, holder, lease_token, state, verdict, reason, report) values"
                     + " ('lab-it/2026-12-05', 'virtual-lab|rt|seed|1', 'orchestrator-0', 41, 'INTERRUPTED', null, 'taken over',"
@@ -163,6 +169,15 @@ public class ServeIT {
         assertEquals(cells.get(0).at("/attemptHistory/0/state").asText(), "INTERRUPTED", "every attempt, the taken-over one too");
         assertEquals(cells.get(0).at("/attemptHistory/1/holder").asText(), "orchestrator-1");
         assertEquals(cells.get(0).at("/attemptHistory/1/leaseToken").asLong(), 42L);
+
+        JsonNode comparison = api("/api/night/comparison?id=lab-it%2F2026-12-05");
+        assertEquals(comparison.size(), 1, comparison.toString());
+        assertEquals(comparison.at("/0/status").asText(), "REGRESSION", comparison.toString());
+        assertEquals(comparison.at("/0/tonight/0/runId").asText(), RUN_OK);
+        assertEquals(comparison.at("/0/earlier/0/night").asText(), "2026-12-04");
+        assertEquals(comparison.at("/0/earlier/0/verdict").asText(), "PASS");
+        assertEquals(comparison.at("/0/earlier/0/build").asText(), "6.1.0-w-rt-amd64");
+        assertEquals(comparison.at("/0/failDiagnoses/0").asText(), "FAIL: console backed up", comparison.toString());
 
         JsonNode bisections = api("/api/bisections");
         assertEquals(bisections.size(), 1, bisections.toString());
@@ -282,6 +297,9 @@ public class ServeIT {
         assertTrue(get("/nights", true).body().contains("/harness/night?id=lab-it%2F2026-12-05"));
         String night = get("/night?id=lab-it%2F2026-12-05", true).body();
         assertTrue(night.contains("console backed up") && night.contains("INTERRUPTED") && night.contains("orchestrator-0"), night);
+        String regressions = night.substring(night.indexOf("<h2>Regressions"), night.indexOf("<h2>Against earlier nights"));
+        assertTrue(regressions.contains("REGRESSION") && regressions.contains("2026-12-04") && regressions.contains("6.1.0-w-rt-amd64"),
+                "the regression with the night before's PASS beside it: " + regressions);
         HttpResponse<String> runs = get("/runs?verdict=FAIL", true);
         assertTrue(runs.body().contains("/harness/runs/" + RUN_OK + "/console.log"), runs.body());
         HttpResponse<String> report = get("/runs/" + RUN_OK + "/index.html", true);
