@@ -23,7 +23,11 @@ import java.util.concurrent.Callable;
                 "         trigger and SSH back, as a share of that panic-dump-reboot wall time (target <= 3%%);",
                 "         and the spammer step's time per run (built on a kernel's first run, from the host's cache after).",
                 "  nightly  the engine layer alone: --hosts simulated hosts (cells are sleeps; PostgreSQL, db-scheduler",
-                "         and leases real) from one JVM: wall time, heap, CPU per host, take-over after kill -9."})
+                "         and leases real) from one JVM: wall time, heap, CPU per host, take-over after kill -9.",
+                "  scale  a lab-sized night: --hosts simulated hosts (default 1000) over --orchestrators JVMs (default 5,",
+                "         512 MiB heap each) on one database, `harness serve` answering the hosts page and the API all night,",
+                "         one orchestrator killed -9 part-way: cells/s, CPU and heap per orchestrator, database connections,",
+                "         page and API response times (p50/p99), take-over time."})
 public final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "what to measure: repro")
     String what;
@@ -31,12 +35,17 @@ public final class BenchCommand implements Callable<Integer> {
     int runs;
     @Option(names = "--lab", defaultValue = "bench", description = "virtual lab instance (default: ${DEFAULT-VALUE})")
     String lab;
-    @Option(names = "--hosts", defaultValue = "200", description = "nightly: simulated hosts (default: ${DEFAULT-VALUE})")
+    @Option(names = "--hosts", description = "nightly, scale: simulated hosts (default: 200 for nightly, 1000 for scale)")
+    Integer hostsOption;
     int hosts;
-    @Option(names = "--cells", defaultValue = "3", description = "nightly: cells per host (default: ${DEFAULT-VALUE})")
+    @Option(names = "--cells", defaultValue = "3", description = "nightly, scale: cells per host (default: ${DEFAULT-VALUE})")
     int cells;
-    @Option(names = "--cell-ms", defaultValue = "5000", description = "nightly: milliseconds per simulated cell")
+    @Option(names = "--cell-ms", description = "nightly, scale: milliseconds per simulated cell (default: 5000 for nightly,"
+            + " 20000 for scale)")
+    Long cellMsOption;
     long cellMs;
+    @Option(names = "--orchestrators", defaultValue = "5", description = "scale: orchestrator JVMs (default: ${DEFAULT-VALUE})")
+    int orchestrators;
 
     /** The engine layer alone: a database of its own in the private cluster, this JVM and one worker JVM killed -9. */
     private int nightly() {
@@ -46,8 +55,8 @@ public final class BenchCommand implements Callable<Integer> {
             String url = cluster.createDatabase("bench");
             Path dir = java.nio.file.Files.createTempDirectory("nightly-bench");
             var settings = io.kdumplab.harness.nightly.NightlyEngine.Settings.DEFAULTS;
-            try (var db = io.kdumplab.harness.store.Database.open(url, io.kdumplab.harness.store.PrivateCluster.USER,
-                    cluster.password(), Math.min(hosts + 8, 60))) {
+            var db = io.kdumplab.harness.store.Database.openPrivate(cluster, url, Math.min(hosts + 8, 60));
+            try {
                 var f = io.kdumplab.harness.nightly.NightlyBench.run(db, dir, hosts, cells, cellMs, settings, ms -> {
                     try {
                         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -66,6 +75,8 @@ public final class BenchCommand implements Callable<Integer> {
                 System.out.printf("engine settings: heartbeat %d s x %d misses, lease TTL %d s: take-over expected within %d s%n",
                         settings.heartbeat().toSeconds(), settings.missedHeartbeats(), settings.leaseTtl().toSeconds(),
                         settings.takeOverWithin().toSeconds());
+            } finally {
+                db.closeAndStopIfOurs();
             }
             return ExitCodes.OK;
         } catch (Exception e) {
@@ -75,12 +86,29 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        boolean scale = "scale".equals(what);
+        hosts = hostsOption != null ? hostsOption : scale ? 1000 : 200;
+        cellMs = cellMsOption != null ? cellMsOption : scale ? 20_000 : 5000;
         if ("nightly".equals(what)) {
             return nightly();
         }
+        if (scale) {
+            if (hosts < orchestrators || orchestrators < 2 || cells < 1 || cellMs < 100) {
+                throw new io.kdumplab.harness.failure.ConfigurationException("bench scale needs --orchestrators >= 2, --hosts >= "
+                        + "--orchestrators, --cells >= 1, --cell-ms >= 100", "e.g. bench scale --hosts 1000 --orchestrators 5");
+            }
+            try {
+                Path dir = java.nio.file.Files.createTempDirectory("scale-bench");
+                System.err.println("bench scale: logs and figures in " + dir);
+                System.out.print(new ScaleBench(new ScaleBench.Settings(hosts, orchestrators, cells, cellMs, 0.25), dir).run());
+                return ExitCodes.OK;
+            } catch (Exception e) {
+                throw new IllegalStateException("bench scale failed: " + e.getMessage(), e);
+            }
+        }
         if (!"repro".equals(what)) {
             throw new io.kdumplab.harness.failure.ConfigurationException("unknown benchmark '" + what + "'",
-                    "use 'bench repro' or 'bench nightly' (the lab's figures: 'lab bench')");
+                    "use 'bench repro', 'bench nightly' or 'bench scale' (the lab's figures: 'lab bench')");
         }
         VirtualLab vl = new VirtualLab(LabPaths.fromEnvironment(), m -> System.err.println("[lab] " + m));
         boolean wasUp = vl.liveness(lab).up(); // a left-over lab is brought up like a missing one

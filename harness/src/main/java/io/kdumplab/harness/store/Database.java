@@ -67,6 +67,11 @@ public final class Database implements AutoCloseable {
         return open(url, user, password, poolSize, cluster);
     }
 
+    /** One of the private cluster's databases (a benchmark's own): stopped at the end like the default one. */
+    public static Database openPrivate(PrivateCluster cluster, String url, int poolSize) {
+        return open(url, PrivateCluster.USER, cluster.password(), poolSize, cluster);
+    }
+
     /** A database with explicit credentials (tests, and callers that read them from their own secret store). */
     public static Database open(String url, String user, String password, int poolSize) {
         return open(url, user, password, poolSize, null);
