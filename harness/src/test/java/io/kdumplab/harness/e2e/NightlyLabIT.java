@@ -123,9 +123,20 @@ public class NightlyLabIT {
                 assertTrue(ms < 10_000, "refused in " + ms + " ms");
             }
         }
+        // the lab in a browser during night 2: harness serve over the nightly's database and reports, Debian's chromium
+        WebView web = new WebView(tdb, reports, work.resolve("serve.log"));
+        try {
+            watchTheRtCellLive(web, work.resolve("night2.log"));
+        } catch (AssertionError | RuntimeException e) {
+            web.close();
+            throw e;
+        }
         assertTrue(n2.waitFor(30, TimeUnit.MINUTES));
         String log2 = Files.readString(work.resolve("night2.log"));
         assertEquals(n2.exitValue(), 1, "night 2: exit 1 on a regression\n" + log2);
+        try (web) {
+            theNightInTheBrowser(web, kernels.get(1));
+        }
 
         try (Database db = tdb.open(2)) {
             NightStore store = new NightStore(db);
@@ -159,6 +170,80 @@ public class NightlyLabIT {
         assertTrue(junit.contains("failures=\"1\""), junit);
         System.err.println("nightly lab IT: night 1 and night 2 passed their checks; logs in " + work);
         tdb.close();
+    }
+
+    /**
+     * During the night's PREEMPT_RT cell: the hosts page shows the host held by the nightly with the cell's run and its
+     * step, and its console tail shows the spammer's lines, then the capture kernel starting, without a reload.
+     */
+    private static void watchTheRtCellLive(WebView web, Path night2) throws Exception {
+        awaitText(night2, "cell virtual-lab|rt|seed|1", Duration.ofMinutes(15));
+        java.util.regex.Pattern runLine = java.util.regex.Pattern.compile("run (\\S+) on virtual-lab: ");
+        String[] rtRun = new String[1];
+        WebView.await(() -> {
+            try {
+                String log = Files.readString(night2);
+                java.util.regex.Matcher m = runLine.matcher(log);
+                if (m.find(log.indexOf("cell virtual-lab|rt|seed|1"))) {
+                    rtRun[0] = m.group(1);
+                }
+                return rtRun[0] != null;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, Duration.ofMinutes(3), "the RT cell's run");
+        com.fasterxml.jackson.databind.JsonNode[] host = new com.fasterxml.jackson.databind.JsonNode[1];
+        WebView.await(() -> {
+            try {
+                for (var h : web.api("/api/hosts")) {
+                    if (h.path("name").asText().equals("virtual-lab") && rtRun[0].equals(h.at("/lease/runId").asText())
+                            && h.hasNonNull("live")) {
+                        host[0] = h;
+                    }
+                }
+                return host[0] != null;
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofMinutes(2), "the RT cell's run live in /api/hosts");
+        assertEquals(host[0].at("/lease/kind").asText(), "NIGHTLY", host[0].toString());
+        String page = web.open("/");
+        assertTrue(page.contains(rtRun[0]) && page.contains("NIGHTLY") && page.contains("class=\"step\""), page);
+        web.browser.script("window.harnessMarker = 'no reload'");
+        String firstStep = web.browser.textContent("span.step");
+        StringBuilder seen = new StringBuilder();
+        java.util.function.Supplier<String> tail = () -> {
+            String t = web.browser.textContent("pre.tail");
+            seen.append(t == null ? "" : t).append('\n');
+            return seen.toString();
+        };
+        WebView.await(() -> tail.get().contains("printk_spammer: t="), Duration.ofMinutes(4), "the spammer's lines in the tail");
+        WebView.await(() -> tail.get().contains("elfcorehdr="), Duration.ofMinutes(5), "the capture kernel in the tail");
+        assertEquals(web.browser.script("return window.harnessMarker"), "no reload", "followed without a page reload");
+        String laterStep = web.browser.textContent("span.step");
+        assertTrue(laterStep.contains("outcome") && !laterStep.equals(firstStep), "the step follows: " + firstStep + " -> " + laterStep);
+        web.keep(seen.toString());
+        System.err.println("web view: the RT cell's run " + rtRun[0] + " followed live (" + firstStep + " -> " + laterStep + ")");
+    }
+
+    /** After the night: its page lists the cells with their verdicts and the regression; a run's report opens. */
+    private static void theNightInTheBrowser(WebView web, String lastGoodBuild) throws Exception {
+        assertTrue(web.open("/nights").contains("lab-it/2026-11-27"));
+        String night = web.open("/night?id=lab-it%2F2026-11-27");
+        String regressions = night.substring(night.indexOf("<h2>Regressions"), night.indexOf("<h2>Against earlier nights"));
+        assertTrue(regressions.contains("REGRESSION") && regressions.contains("nightly") && regressions.contains("2026-11-26")
+                && regressions.contains(lastGoodBuild), "the regression with the night before's PASS beside it: " + regressions);
+        assertTrue(night.contains(">PASS<") && night.contains(">FAIL<"), night);
+        web.open("/runs");
+        web.browser.driver().findElement(org.openqa.selenium.By.cssSelector("a.bad")).click();
+        WebView.await(() -> web.browser.source().contains("FAIL") && web.browser.driver().getCurrentUrl().endsWith("/index.html"),
+                Duration.ofSeconds(20), "a FAIL's report from the runs page");
+        web.keep(web.browser.source());
+        assertTrue(web.browser.errors().isEmpty(), "no script error on any page: " + web.browser.errors());
+        String password = io.kdumplab.harness.inventory.Inventory.virtualLab(LabFixture.NAME, "tcp")
+                .resolve("virtual-lab", LabFixture.lab().running()).bmc().password().reveal();
+        web.assertServedNothingOf("the lab BMC's password", password);
+        web.assertServedNothingOf("the server's token", web.token);
     }
 
     /** The seed experiment on PREEMPT_RT (formerly a repro --kernel run of its own). */
