@@ -21,12 +21,19 @@ public record BisectState(String schema, String status, String message, String h
                           double minReproRate, double errorRate, Answer answer, int judgedTrials, int runs,
                           double machineSeconds, double trialSeconds, double installSeconds, double wallSeconds,
                           Double reproRateEstimate, List<Double> reproRateInterval90, Integer buildSwitches,
-                          List<BuildRow> builds) {
+                          Eta eta, List<BuildRow> builds) {
     public static final String SCHEMA = "kdump-harness/bisect/1";
 
     /** The first bad build, or a range of builds when skipped builds hide the exact one. */
     public record Answer(int firstIndex, int lastIndex, String firstBad, String kernel, List<String> candidates,
                          double confidence) {}
+
+    /**
+     * While it runs: about how many more trials and how much machine time the answer needs. The posterior's entropy
+     * left (above what the error target allows) over the bits a trial has bought so far (1 before the first trial),
+     * times the machine time per trial so far; an estimate that sharpens as trials come in.
+     */
+    public record Eta(int trials, Double seconds) {}
 
     public record Trial(String verdict, String runId, String reason, double seconds, String at, String diagnosis) {}
 
@@ -99,7 +106,28 @@ public record BisectState(String schema, String status, String message, String h
                 settings.errorRate(), answer, model.trials(), runs, round(trialSeconds + installSeconds), round(trialSeconds),
                 round(installSeconds), round(wall), model.trials() > 0 ? round(model.reproRate()) : null,
                 model.trials() > 0 ? List.of(model.reproRateInterval()[0], model.reproRateInterval()[1]) : null,
-                model.trials() > 0 ? model.switches() : null, rows);
+                model.trials() > 0 ? model.switches() : null,
+                status == BisectRun.Status.RUNNING ? eta(model, n, settings.errorRate(), trialSeconds + installSeconds, runs) : null,
+                rows);
+    }
+
+    static Eta eta(BisectModel model, int n, double errorRate, double machineSeconds, int runs) {
+        double h = 0;
+        for (int k = 0; k < n; k++) {
+            double p = model.probabilityFirstBad(k);
+            if (p > 0) {
+                h -= p * Math.log(p) / Math.log(2);
+            }
+        }
+        double h0 = Math.log(Math.max(2, n - 1)) / Math.log(2);
+        // the entropy left once the best build holds 1 - error and the rest is spread over the others
+        double e = Math.min(0.5, Math.max(1e-9, errorRate));
+        double hEnd = -(1 - e) * Math.log(1 - e) / Math.log(2) - e * Math.log(e) / Math.log(2)
+                + e * Math.log(Math.max(1, n - 2)) / Math.log(2);
+        double bitsPerTrial = model.trials() > 0 ? Math.max(0.25, (h0 - h) / model.trials()) : 1.0;
+        int trials = model.done() ? 0 : Math.max(1, (int) Math.ceil(Math.max(0, h - hEnd) / bitsPerTrial));
+        // machine time per trial so far (its install and boot included); unknown before the first
+        return new Eta(trials, runs > 0 ? round(trials * machineSeconds / runs) : null);
     }
 
     /** "first bad build: X (kernel), confidence 99.8%" or the git-bisect-skip style range. */

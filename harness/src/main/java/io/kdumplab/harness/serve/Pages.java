@@ -182,14 +182,18 @@ final class Pages {
     String bisections(List<com.fasterxml.jackson.databind.JsonNode> all) {
         StringBuilder b = head("Bisections");
         b.append("<table><tr><th>bisection</th><th>host</th><th>status</th><th>updated</th><th>judged trials</th>"
-                + "<th>machine time</th><th>the first bad build, as it stands</th></tr>");
+                + "<th>machine time (and to go)</th><th>the first bad build, as it stands</th></tr>");
         for (var n : all) {
             b.append("<tr><td>").append(esc(n.path("dir").asText())).append("</td><td>").append(esc(n.path("host").asText()))
                     .append("</td><td>").append(esc(n.path("status").asText())).append(n.hasNonNull("message")
                             ? ": " + esc(n.path("message").asText()) : "").append("</td><td>")
                     .append(esc(n.path("updatedAt").asText().replaceFirst("\\.\\d+Z$", "Z"))).append("</td><td>")
                     .append(n.path("judgedTrials").asInt()).append("</td><td>")
-                    .append(String.format(java.util.Locale.ROOT, "%.0f s", n.path("machineSeconds").asDouble())).append("</td><td>");
+                    .append(String.format(java.util.Locale.ROOT, "%.0f s", n.path("machineSeconds").asDouble()))
+                    .append(n.hasNonNull("eta") ? String.format(java.util.Locale.ROOT, "<br>about %d more trial(s)%s", n.at("/eta/trials").asInt(),
+                            n.at("/eta/seconds").isNumber() ? String.format(java.util.Locale.ROOT, ", ~%.0f min", n.at("/eta/seconds").asDouble() / 60)
+                                    : "") : "")
+                    .append("</td><td>");
             if (n.hasNonNull("answer")) {
                 b.append(esc(n.at("/answer/firstBad").asText())).append(String.format(java.util.Locale.ROOT, " (confidence %.0f%%)",
                         100 * n.at("/answer/confidence").asDouble()));

@@ -25,6 +25,24 @@ public class BisectModelTest {
     }
 
     @Test
+    public void theEtaStartsNearLog2OfTheBuildsAndReachesZeroWithTheAnswer() {
+        BisectModel m = new BisectModel(64, 1.0, 0.01);
+        BisectState.Eta start = BisectState.eta(m, 64, 0.01, 0, 0);
+        assertTrue(start.trials() >= 5 && start.trials() <= 8, "about log2(63) trials before the first: " + start);
+        assertEquals(start.seconds(), null, "no machine time per trial known yet");
+        int runs = 0;
+        while (!m.done()) {
+            int k = Math.max(1, m.next());
+            m.observe(k, k >= 23);
+            runs++;
+            BisectState.Eta e = BisectState.eta(m, 64, 0.01, 100.0 * runs, runs);
+            assertTrue(e.trials() + runs <= 3 * m.trials() + 8, "a sane estimate after " + runs + " trials: " + e);
+            assertEquals(e.seconds(), m.done() ? 0.0 : 100.0 * e.trials(), 1e-6, "100 s a trial so far");
+        }
+        assertEquals(BisectState.eta(m, 64, 0.01, 100.0 * runs, runs).trials(), 0, "done: nothing to go");
+    }
+
+    @Test
     public void intermittentBugIsFoundAndItsRateLearnt() {
         SplittableRandom rnd = new SplittableRandom(7);
         int right = 0;
