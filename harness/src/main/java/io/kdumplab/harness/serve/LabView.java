@@ -23,8 +23,12 @@ public final class LabView {
     /** A run's id as the harness names its directory (date-time, host, random). */
     static final Pattern RUN_ID = Pattern.compile("\\d{8}-\\d{6}-[A-Za-z0-9._-]+-[0-9a-f]{12}");
 
-    /** Who holds a host; `runId`: the run it holds it for now (announced by the run at its start), or null. */
-    public record Lease(String holder, String kind, long token, Instant since, Instant expires, String runId) {}
+    /**
+     * Who holds a host; `runId`: the run it holds it for now (announced by the run at its start), or null; `runDir`:
+     * where that run writes, on the orchestrator's machine (never served: the API addresses runs by id).
+     */
+    public record Lease(String holder, String kind, long token, Instant since, Instant expires, String runId,
+                        @com.fasterxml.jackson.annotation.JsonIgnore String runDir) {}
 
     public record Waiter(int position, String holder, String kind, Instant since) {}
 
@@ -87,11 +91,11 @@ public final class LabView {
                     health.put(rs.getString(1), new Object[] {rs.getBoolean(2), rs.getString(3), instant(rs.getTimestamp(4))});
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("select host, holder, kind, token, acquired_at, expires_at, run_id"
-                    + " from host_lease where expires_at > now()"); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = c.prepareStatement("select host, holder, kind, token, acquired_at, expires_at, run_id,"
+                    + " run_dir from host_lease where expires_at > now()"); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     leases.put(rs.getString(1), new Lease(rs.getString(2), rs.getString(3), rs.getLong(4),
-                            instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6)), rs.getString(7)));
+                            instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6)), rs.getString(7), rs.getString(8)));
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("select host, holder, kind, requested_at from lease_request "

@@ -106,13 +106,16 @@ public final class WebServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ runs in progress
 
-    /** The hosts, each held one with the run it is held for (its current step) when its directory is readable here. */
+    /**
+     * The hosts, each held one with the run it is held for (its current step) when its directory is readable here:
+     * no statement per host (the page is read while a thousand hosts run).
+     */
     private java.util.List<LabView.Host> hosts() throws SQLException {
         java.util.List<LabView.Host> out = new java.util.ArrayList<>();
         for (LabView.Host h : view.hosts()) {
             String runId = h.lease() == null ? null : h.lease().runId();
             LiveRuns.Live l = runId == null ? null
-                    : live.under(view.liveRunDir(runId)).map(dir -> LiveRuns.read(runId, dir)).orElse(null);
+                    : live.under(h.lease().runDir()).map(dir -> LiveRuns.read(runId, dir)).orElse(null);
             out.add(l == null ? h : h.withLive(l));
         }
         return out;
