@@ -134,7 +134,7 @@ public final class BisectReport {
     }
 
     static String html(BisectState s) {
-        StringBuilder h = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>bisect ")
+        StringBuilder h = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><link rel=icon href=\"data:,\"><title>bisect ")
                 .append(HtmlReport.esc(s.host())).append("</title><style>").append(HtmlReport.CSS)
                 .append("td.bad{background:#ffcdd2}td.passed{background:#c8e6c9}td.skipped{background:#e0e0e0}")
                 .append(".first{outline:3px solid #c62828}</style></head><body>");

@@ -34,7 +34,7 @@ public final class NightReport {
     }
 
     static String html(String nightId, List<Regressions.Row> rows, Map<String, java.util.Optional<HostHealth>> health) {
-        StringBuilder b = new StringBuilder("<!doctype html><meta charset=utf-8><title>nightly " + esc(nightId) + "</title>\n"
+        StringBuilder b = new StringBuilder("<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\"><title>nightly " + esc(nightId) + "</title>\n"
                 + "<style>body{font:14px sans-serif;margin:1.5em}table{border-collapse:collapse;margin:.5em 0}"
                 + "td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top}.REGRESSION,.NEW_FAIL{background:#f8caca}"
                 + ".STILL_FAILING{background:#f3dede}.FLAKY{background:#fbeecb}.PASS,.FIXED{background:#d9f2d9}"

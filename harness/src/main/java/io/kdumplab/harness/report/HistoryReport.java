@@ -46,7 +46,7 @@ public final class HistoryReport {
     }
 
     static String render(List<RunResult> runs, List<Series> series) {
-        StringBuilder h = new StringBuilder("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>kdump harness runs</title><style>")
+        StringBuilder h = new StringBuilder("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=icon href=\"data:,\"><title>kdump harness runs</title><style>")
                 .append(HtmlReport.CSS)
                 .append("tr.PASS td.v{color:#2e7d32;font-weight:bold}tr.FAIL td.v{color:#c62828;font-weight:bold}tr.INFRA_ERROR td.v,tr.KDUMP_NOT_READY td.v{color:#ef6c00}tr.ABANDONED td.v{color:#777}")
                 .append("</style></head><body><h1>Runs</h1>");

@@ -28,7 +28,7 @@ public final class HtmlReport {
         RunResult r = a.result();
         StringBuilder h = new StringBuilder();
         String verdict = r == null || r.verdict == null ? "INCOMPLETE" : r.verdict.name();
-        h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+        h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=icon href=\"data:,\"><title>")
                 .append(esc(verdict)).append(" - ").append(esc(r == null ? a.dir().getFileName().toString() : r.runId))
                 .append("</title><style>").append(CSS).append("</style></head><body>");
         h.append("<div class=\"banner ").append(verdict.toLowerCase(Locale.ROOT)).append("\"><span class=\"verdict\">")

@@ -77,6 +77,8 @@ public final class WebServer implements AutoCloseable {
                 html(ctx, pages.night(id, view.comparison(id), view.cells(id)));
             });
             config.routes.get("/runs", ctx -> html(ctx, pages.runs(view.runs(filter(ctx)), filter(ctx))));
+            // the reports a run wrote earlier (or elsewhere) may not say "no favicon": nothing, not a 404
+            config.routes.get("/favicon.ico", ctx -> ctx.status(HttpStatus.NO_CONTENT));
             config.routes.get("/login", ctx -> html(ctx, pages.login()));
             config.routes.post("/login", this::login);
             config.routes.exception(SQLException.class, (e, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE)
