@@ -38,6 +38,20 @@ public final class IpmiBmc implements Bmc {
     /** Reads and power actions: tried this many times, each on a fresh session (a lost answer is common on real BMCs). */
     private static final int CALL_ATTEMPTS = 3;
 
+    /**
+     * ipmi-java waits for an answer in a loop that only its own timeout thread ends; when that notification is lost
+     * it waits forever (seen once, a lab's BMC polled during its start, 2026-12-05). So every exchange is bounded here
+     * as well, well above ipmi-java's own 3 s x retries: a reading or power call, a session set-up, a session close.
+     */
+    static final Duration CALL_LIMIT = Duration.ofSeconds(20);
+    static final Duration SESSION_LIMIT = Duration.ofSeconds(40);
+    static final Duration CLOSE_LIMIT = Duration.ofSeconds(5);
+    private static final java.util.concurrent.ExecutorService CALLS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "ipmi-call");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final DriverState state = new DriverState("IpmiBmc", "bmc");
 
     private final BmcEndpoint endpoint;
@@ -96,37 +110,19 @@ public final class IpmiBmc implements Bmc {
         Exception last = null;
         for (int attempt = 1; attempt <= SESSION_ATTEMPTS; attempt++) {
             try {
-                connector = new IpmiConnector(0);
-                InetAddress address = InetAddress.getByName(endpoint.host());
-                handle = connector.createConnection(address, endpoint.port());
-                connector.setTimeout(handle, 3000);
-                // a suite the inventory forces is used as ipmitool -C uses it: nothing is asked first
-                List<CipherSuite> offered = endpoint.cipherSuite() != null ? null : offeredSuites();
-                CipherSuites.Choice choice = CipherSuites.choose(offered == null ? null
-                        : offered.stream().map(c -> (int) c.getId()).distinct().toList(), endpoint.cipherSuite(), endpoint.describe());
-                if (offered == null) {
-                    // the BMC did not list its suites: open the connection with the chosen one directly, as
-                    // ipmitool -C does (ipmi-java's handshake then starts from that suite)
-                    connector.closeConnection(handle);
-                    handle = connector.createConnection(address, endpoint.port(), CipherSuites.of(choice.id()),
-                            PrivilegeLevel.Administrator);
-                    connector.setTimeout(handle, 3000);
-                } else {
-                    CipherSuite suite = offered.stream().filter(c -> c.getId() == choice.id()).findFirst().orElseThrow();
-                    connector.getChannelAuthenticationCapabilities(handle, suite, PrivilegeLevel.Administrator);
-                }
-                session = connector.openSession(handle, endpoint.user(), password,
-                        CipherSuites.kg(endpoint.kg() == null ? null : endpoint.kg().reveal()));
-                negotiated = choice;
-                // RMCP+ sessions start at User privilege; chassis control needs Operator or more,
-                // so raise it as ipmitool does ("Set Session Privilege Level").
-                connector.sendMessage(handle, new SetSessionPrivilegeLevel(IpmiVersion.V20, handle.getCipherSuite(),
-                        AuthenticationType.RMCPPlus, PrivilegeLevel.Administrator));
+                bounded("open an RMCP+ session", SESSION_LIMIT, () -> {
+                    openSession(password);
+                    return null;
+                });
                 state.opened();
                 return;
             } catch (io.kdumplab.harness.failure.ConfigurationException e) {
                 closeQuietly(); // no suite in common: asking again changes nothing
                 throw e;
+            } catch (InterruptedException e) {
+                closeQuietly();
+                Thread.currentThread().interrupt();
+                throw classify("open an RMCP+ session", e);
             } catch (Exception e) {
                 last = e;
                 closeQuietly();
@@ -137,6 +133,55 @@ public final class IpmiBmc implements Bmc {
             }
         }
         throw classify("open an RMCP+ session", last);
+    }
+
+    /** One session set-up: connection, cipher suite, RAKP, privilege. */
+    private void openSession(String password) throws Exception {
+        connector = new IpmiConnector(0);
+        InetAddress address = InetAddress.getByName(endpoint.host());
+        handle = connector.createConnection(address, endpoint.port());
+        connector.setTimeout(handle, 3000);
+        // a suite the inventory forces is used as ipmitool -C uses it: nothing is asked first
+        List<CipherSuite> offered = endpoint.cipherSuite() != null ? null : offeredSuites();
+        CipherSuites.Choice choice = CipherSuites.choose(offered == null ? null
+                : offered.stream().map(c -> (int) c.getId()).distinct().toList(), endpoint.cipherSuite(), endpoint.describe());
+        if (offered == null) {
+            // the BMC did not list its suites: open the connection with the chosen one directly, as
+            // ipmitool -C does (ipmi-java's handshake then starts from that suite)
+            connector.closeConnection(handle);
+            handle = connector.createConnection(address, endpoint.port(), CipherSuites.of(choice.id()),
+                    PrivilegeLevel.Administrator);
+            connector.setTimeout(handle, 3000);
+        } else {
+            CipherSuite suite = offered.stream().filter(c -> c.getId() == choice.id()).findFirst().orElseThrow();
+            connector.getChannelAuthenticationCapabilities(handle, suite, PrivilegeLevel.Administrator);
+                }
+                session = connector.openSession(handle, endpoint.user(), password,
+                        CipherSuites.kg(endpoint.kg() == null ? null : endpoint.kg().reveal()));
+                negotiated = choice;
+                // RMCP+ sessions start at User privilege; chassis control needs Operator or more,
+                // so raise it as ipmitool does ("Set Session Privilege Level").
+                connector.sendMessage(handle, new SetSessionPrivilegeLevel(IpmiVersion.V20, handle.getCipherSuite(),
+                        AuthenticationType.RMCPPlus, PrivilegeLevel.Administrator));
+    }
+
+    /** Runs one exchange with the BMC within `limit`; past it the waiting thread is interrupted and a timeout thrown. */
+    static <T> T bounded(String what, Duration limit, Call<T> call) throws Exception {
+        java.util.concurrent.Future<T> f = CALLS.submit(call::call);
+        try {
+            return f.get(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            f.cancel(true);
+            throw new java.util.concurrent.TimeoutException(what + ": no answer within " + limit.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            throw e;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof Exception x) {
+                throw x;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     private static boolean isAuthenticationFailure(Throwable e) {
@@ -241,7 +286,7 @@ public final class IpmiBmc implements Bmc {
         }
     }
 
-    private interface Call<T> {
+    interface Call<T> {
         T call() throws Exception;
     }
 
@@ -250,9 +295,12 @@ public final class IpmiBmc implements Bmc {
         Exception last = null;
         for (int attempt = 1; attempt <= CALL_ATTEMPTS; attempt++) {
             try {
-                return call.call();
+                return bounded(what, CALL_LIMIT, call);
             } catch (InfrastructureException e) {
                 throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw classify(what, e);
             } catch (Exception e) {
                 last = e;
                 if (isAuthenticationFailure(e) || attempt == CALL_ATTEMPTS) {
@@ -284,7 +332,8 @@ public final class IpmiBmc implements Bmc {
     private Instant chassisOnce(ChassisAction action) throws Exception {
         try {
             Instant sent = Instant.now();
-            connector.sendMessage(handle, new ChassisControlCommand(handle.getCipherSuite(), action));
+            bounded("chassis control " + action, CALL_LIMIT,
+                    () -> connector.sendMessage(handle, new ChassisControlCommand(handle.getCipherSuite(), action)));
             return sent;
         } catch (IPMIException e) {
             if (action == ChassisAction.POWER_CYCLE) {
@@ -344,7 +393,12 @@ public final class IpmiBmc implements Bmc {
         if (connector != null) {
             try {
                 if (handle != null) {
-                    connector.closeSession(handle);
+                    IpmiConnector c = connector;
+                    ConnectionHandle h = handle;
+                    bounded("close the session", CLOSE_LIMIT, () -> {
+                        c.closeSession(h);
+                        return null;
+                    });
                 }
             } catch (Exception ignored) {
                 // the session may never have opened
