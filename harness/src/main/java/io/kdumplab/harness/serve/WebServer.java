@@ -196,15 +196,15 @@ public final class WebServer implements AutoCloseable {
             ctx.status(HttpStatus.NOT_FOUND).result("no such run file");
             return;
         }
-        String live = view.liveRunDir(id);
-        String report = live != null ? live : view.reportOf(id);
-        Path root = settings.reportsRoot().toRealPath();
-        Path dir = report == null ? null : Path.of(report);
-        if (dir == null || !Files.isDirectory(dir) || !dir.toRealPath().startsWith(root)) {
+        String running = view.liveRunDir(id);
+        String report = running != null ? running : view.reportOf(id);
+        java.util.Optional<Path> dir = live.under(report);
+        if (dir.isEmpty()) {
             ctx.status(HttpStatus.NOT_FOUND).result("run " + id + " has no report under this server's reports root");
             return;
         }
-        Path f = dir.toRealPath().resolve(file);
+        Path root = settings.reportsRoot().toRealPath();
+        Path f = dir.get().resolve(file);
         if (!Files.isRegularFile(f) || !f.toRealPath().startsWith(root)) {
             ctx.status(HttpStatus.NOT_FOUND).result("run " + id + " has no " + file);
             return;
