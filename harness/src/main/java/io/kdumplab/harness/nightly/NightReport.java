@@ -22,8 +22,9 @@ public final class NightReport {
 
     public record Written(Path html, Path junit, int regressions) {}
 
-    public static Written write(Path dir, String nightId, List<Regressions.Row> rows, Map<String, java.util.Optional<HostHealth>> health) {
-        String html = html(nightId, rows, health);
+    public static Written write(Path dir, String nightId, List<Regressions.Row> rows, Map<String, java.util.Optional<HostHealth>> health,
+                                List<NightStore.AttemptRow> attempts) {
+        String html = html(nightId, rows, health, attempts);
         String junit = junit(nightId, rows);
         Path h = dir.resolve("index.html");
         Path j = dir.resolve("junit.xml");
@@ -34,6 +35,11 @@ public final class NightReport {
     }
 
     static String html(String nightId, List<Regressions.Row> rows, Map<String, java.util.Optional<HostHealth>> health) {
+        return html(nightId, rows, health, List.of());
+    }
+
+    static String html(String nightId, List<Regressions.Row> rows, Map<String, java.util.Optional<HostHealth>> health,
+                       List<NightStore.AttemptRow> attempts) {
         StringBuilder b = new StringBuilder("<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\"><title>nightly " + esc(nightId) + "</title>\n"
                 + "<style>body{font:14px sans-serif;margin:1.5em}table{border-collapse:collapse;margin:.5em 0}"
                 + "td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top}.REGRESSION,.NEW_FAIL{background:#f8caca}"
@@ -87,12 +93,15 @@ public final class NightReport {
                 }
                 b.append("<td class=").append(r.status()).append("><b>").append(r.status()).append("</b><br>")
                         .append(verdicts(r.tonight())).append(failDiagnoses(r.tonight()))
+                        .append(r.tonight().stream().anyMatch(c -> c.attempts() > 1) ? "<br><small>more than one attempt: see below</small>" : "")
                         .append("<br><small>build ").append(esc(r.tonight().get(0).build()))
                         .append("; earlier: ").append(trend(r.earlier())).append("</small></td>");
             }
             b.append("</tr>\n");
         }
-        b.append("</table>\n<h2>Hosts</h2>\n<table><tr><th>host</th><th>health</th><th>since</th></tr>\n");
+        b.append("</table>\n");
+        retried(b, attempts);
+        b.append("<h2>Hosts</h2>\n<table><tr><th>host</th><th>health</th><th>since</th></tr>\n");
         for (Map.Entry<String, java.util.Optional<HostHealth>> e : health.entrySet()) {
             HostHealth h = e.getValue().orElse(null);
             b.append("<tr><td>").append(esc(e.getKey())).append("</td><td>")
@@ -101,6 +110,33 @@ public final class NightReport {
         }
         b.append("</table>\n");
         return b.toString();
+    }
+
+    /**
+     * Cells that took more than one attempt, each attempt in order: a take-over (the first orchestrator killed or
+     * frozen mid-cell) or a retry after a health check is part of the night's story, not only of the database.
+     */
+    private static void retried(StringBuilder b, List<NightStore.AttemptRow> attempts) {
+        Map<String, List<NightStore.AttemptRow>> byCell = new LinkedHashMap<>();
+        attempts.forEach(a -> byCell.computeIfAbsent(a.cellKey(), k -> new java.util.ArrayList<>()).add(a));
+        byCell.values().removeIf(l -> l.size() < 2);
+        b.append("<h2>Cells that took more than one attempt</h2>\n");
+        if (byCell.isEmpty()) {
+            b.append("<p>none</p>\n");
+            return;
+        }
+        b.append("<table><tr><th>cell</th><th>attempts, in order</th></tr>\n");
+        byCell.forEach((cell, list) -> {
+            b.append("<tr><td>").append(esc(cell)).append("</td><td>");
+            for (int i = 0; i < list.size(); i++) {
+                NightStore.AttemptRow a = list.get(i);
+                b.append(i == 0 ? "" : "<br>").append(i + 1).append(". <b>").append(esc(a.verdict() != null ? a.verdict() : a.state()))
+                        .append("</b> by ").append(esc(a.holder())).append(" (lease token ").append(a.token()).append(')')
+                        .append(a.reason() == null || a.reason().isBlank() ? "" : ": " + esc(a.reason()));
+            }
+            b.append("</td></tr>\n");
+        });
+        b.append("</table>\n");
     }
 
     /**

@@ -93,7 +93,7 @@ public final class Nightly {
                 c -> store.earlierNights(n.plan(), n.night(), c.host(), c.kernel(), c.scenario()));
         Map<String, java.util.Optional<HostHealth>> health = new LinkedHashMap<>();
         cells.stream().map(CellRow::host).distinct().forEach(h -> health.put(h, store.health(h)));
-        NightReport.Written w = NightReport.write(out, nightId, rows, health);
+        NightReport.Written w = NightReport.write(out, nightId, rows, health, store.attempts(nightId));
         for (Regressions.Row r : rows) {
             if (r.status() != Regressions.Status.PASS) {
                 log.accept(r.status() + " " + r.host() + " / " + r.kernel() + " / " + r.scenario() + ": " + r.statement());

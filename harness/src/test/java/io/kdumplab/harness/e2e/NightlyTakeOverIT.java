@@ -74,6 +74,14 @@ public class NightlyTakeOverIT {
             assertEquals(cell.verdict(), "PASS", cell.reason() + "\n" + bLog);
             assertEquals(cell.attempts(), 2);
         }
+        // the morning report tells the night's story: the interrupted attempt, who took it over, who finished it
+        Process report = harness(tdb, work.resolve("report.log"), "nightly", "report", "takeover-it/2026-11-27",
+                "--out", work.resolve("morning").toString());
+        assertEquals(report.waitFor(), 0, Files.readString(work.resolve("report.log")));
+        String morning = Files.readString(work.resolve("morning/index.html"));
+        String retried = morning.substring(morning.indexOf("<h2>Cells that took more than one attempt"));
+        assertTrue(retried.matches("(?s).*1\\. <b>INTERRUPTED</b> by [^<]+: the orchestrator running it stopped answering;"
+                + " taken over by [^<]+<br>2\\. <b>PASS</b>.*"), retried);
         b.destroy();
         b.waitFor();
         tdb.close();

@@ -5,6 +5,7 @@ import org.testng.annotations.Test;
 import java.util.List;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
 @Test(groups = "unit")
@@ -83,6 +84,27 @@ public class RegressionsTest {
         assertTrue(html.contains("FAIL: stopped in the capture kernel: out of memory (96 MiB reserved)"), html);
         String xml = NightReport.junit("p/2026-11-28", rows);
         assertTrue(xml.contains("FAIL x2: stopped before the capture kernel") && xml.contains("FAIL: stopped in the capture kernel"), xml);
+    }
+
+    @Test
+    public void theMorningReportShowsATakenOverAttemptAndWhoFinishedTheCell() {
+        CellRow c = cell("k", "PASS", 1);
+        CellRow twice = new CellRow(c.nightId(), c.key(), c.lab(), c.host(), c.kernel(), c.build(), c.scenario(), c.repeat(),
+                c.seq(), c.state(), c.verdict(), c.reason(), c.report(), 2, null);
+        var rows = Regressions.compare(List.of(twice, cell("j", "PASS", 1)), x -> List.<EarlierCell>of());
+        var attempts = List.of(
+                new NightStore.AttemptRow(c.key(), "orchestrator-a", 41, "INTERRUPTED", null,
+                        "the orchestrator running it stopped answering; taken over by orchestrator-b"),
+                new NightStore.AttemptRow("h|j|seed|1", "orchestrator-a", 41, "DONE", "PASS", "vmcore saved"),
+                new NightStore.AttemptRow(c.key(), "orchestrator-b", 42, "DONE", "PASS", "vmcore saved"));
+        String html = NightReport.html("p/2026-11-28", rows, java.util.Map.of(), attempts);
+        String section = html.substring(html.indexOf("<h2>Cells that took more than one attempt"));
+        assertTrue(section.contains("1. <b>INTERRUPTED</b> by orchestrator-a (lease token 41): the orchestrator running it stopped"
+                + " answering; taken over by orchestrator-b<br>2. <b>PASS</b> by orchestrator-b (lease token 42)"), section);
+        assertFalse(section.contains("h|j|seed|1"), "a cell run once is not listed: " + section);
+        assertTrue(html.contains("more than one attempt: see below"), html);
+        String none = NightReport.html("p/2026-11-28", rows, java.util.Map.of(), List.of());
+        assertTrue(none.contains("<h2>Cells that took more than one attempt</h2>\n<p>none</p>"), none);
     }
 
     private static CellRow failing(int repeat, String diagnosis) {
