@@ -172,7 +172,8 @@ public final class IpmiBmc implements Bmc {
             return f.get(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             f.cancel(true);
-            throw new java.util.concurrent.TimeoutException(what + ": no answer within " + limit.toSeconds() + " s");
+            throw new java.util.concurrent.TimeoutException(what + ": no answer within "
+                    + (limit.toMillis() < 1000 ? limit.toMillis() + " ms" : limit.toSeconds() + " s"));
         } catch (InterruptedException e) {
             f.cancel(true);
             throw e;

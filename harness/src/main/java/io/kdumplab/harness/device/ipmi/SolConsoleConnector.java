@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  * checked with a cheap BMC request and reported lost when the payload is
  * gone; the capture then reconnects and marks the gap. A payload left active
  * by a dead session ("SOL payload already active") is deactivated first, and
- * ours is deactivated on close so the next client finds it free.
+ * ours is deactivated on close so the next client finds it free. Every exchange
+ * is bounded as IpmiBmc's are (ipmi-java can wait for a lost answer forever).
  */
 public final class SolConsoleConnector implements ConsoleConnector {
     private static final int SILENCE_CHECK_MS = 3000;
@@ -171,7 +172,11 @@ public final class SolConsoleConnector implements ConsoleConnector {
             @Override
             public void write(byte[] data) throws IOException {
                 try {
-                    bmc.connector().sendMessage(bmc.handle(), new SolCoder(data, bmc.handle().getCipherSuite()));
+                    IpmiBmc.bounded("write to SOL", IpmiBmc.CALL_LIMIT,
+                            () -> bmc.connector().sendMessage(bmc.handle(), new SolCoder(data, bmc.handle().getCipherSuite())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("SOL write interrupted");
                 } catch (Exception e) {
                     throw new IOException("SOL write not acknowledged: " + rootMessage(e), e);
                 }
@@ -204,8 +209,9 @@ public final class SolConsoleConnector implements ConsoleConnector {
     }
 
     private static void activate(IpmiBmc bmc) throws Exception {
-        ActivateSolPayloadResponseData r = (ActivateSolPayloadResponseData) bmc.connector().sendMessage(bmc.handle(),
-                new ActivateSolPayload(bmc.handle().getCipherSuite(), 1));
+        ActivateSolPayloadResponseData r = IpmiBmc.bounded("activate SOL", IpmiBmc.CALL_LIMIT,
+                () -> (ActivateSolPayloadResponseData) bmc.connector().sendMessage(bmc.handle(),
+                        new ActivateSolPayload(bmc.handle().getCipherSuite(), 1)));
         if (r.getPayloadUdpPortNumber() != bmc.handle().getRemotePort()) {
             throw new IOException("the BMC serves SOL on UDP port " + r.getPayloadUdpPortNumber()
                     + ", not on its session's port " + bmc.handle().getRemotePort() + " (not supported)");
@@ -214,7 +220,10 @@ public final class SolConsoleConnector implements ConsoleConnector {
 
     private static void deactivate(IpmiBmc bmc) {
         try {
-            bmc.connector().sendMessage(bmc.handle(), new DeactivatePayload(bmc.handle().getCipherSuite(), PayloadType.Sol, 1));
+            IpmiBmc.bounded("deactivate SOL", IpmiBmc.CLOSE_LIMIT, () -> bmc.connector().sendMessage(bmc.handle(),
+                    new DeactivatePayload(bmc.handle().getCipherSuite(), PayloadType.Sol, 1)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (Exception ignored) {
             // nothing was active, or the session is gone already
         }
@@ -250,8 +259,9 @@ public final class SolConsoleConnector implements ConsoleConnector {
 
     /** One "Get Payload Activation Status": is SOL instance 1 active? Throws when the session does not answer. */
     private static boolean payloadActive(IpmiBmc bmc) throws Exception {
-        GetPayloadActivationStatusResponseData r = (GetPayloadActivationStatusResponseData) bmc.connector()
-                .sendMessage(bmc.handle(), new GetPayloadActivationStatus(bmc.handle().getCipherSuite(), PayloadType.Sol));
+        GetPayloadActivationStatusResponseData r = IpmiBmc.bounded("read the SOL payload's status", IpmiBmc.CALL_LIMIT,
+                () -> (GetPayloadActivationStatusResponseData) bmc.connector().sendMessage(bmc.handle(),
+                        new GetPayloadActivationStatus(bmc.handle().getCipherSuite(), PayloadType.Sol)));
         return !r.getAvailableInstances().contains((byte) 1);
     }
 
