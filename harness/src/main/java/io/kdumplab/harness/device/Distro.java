@@ -7,9 +7,9 @@ package io.kdumplab.harness.device;
  */
 public interface Distro {
     enum Family {
-        DEBIAN, RHEL;
+        DEBIAN, RHEL, SUSE;
 
-        /** "debian", "rhel": the inventory's and result.json's word. */
+        /** "debian", "rhel", "suse": the inventory's and result.json's word. */
         public String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
@@ -22,6 +22,12 @@ public interface Distro {
 
     /** The systemd unit that loads the capture kernel at boot. */
     String kdumpService();
+
+    /** The dump tooling's own command, present when the tooling is installed. */
+    String kdumpTool();
+
+    /** The package an admin installs to get the dump tooling. */
+    String kdumpPackage();
 
     /** Enables kdump at boot and (re)loads the capture kernel now. */
     String enableAndLoadKdumpCommand();

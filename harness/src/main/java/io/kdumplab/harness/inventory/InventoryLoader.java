@@ -34,7 +34,7 @@ public final class InventoryLoader {
     static BmcEndpoint.Protocol bmcProtocol(String type) {
         return type == null ? BmcEndpoint.Protocol.IPMI : BmcEndpoint.Protocol.valueOf(type.toUpperCase(java.util.Locale.ROOT));
     }
-    static final Set<String> DISTROS = Set.of("debian", "rhel");
+    static final Set<String> DISTROS = Set.of("debian", "rhel", "suse");
 
     private InventoryLoader() {}
 
@@ -195,7 +195,7 @@ public final class InventoryLoader {
                 }
             }
             if (h.distro() != null && !DISTROS.contains(h.distro())) {
-                errors.add(loc.at(p + "/distro") + ": distro '" + h.distro() + "' is unknown; expected debian or rhel "
+                errors.add(loc.at(p + "/distro") + ": distro '" + h.distro() + "' is unknown; expected debian, rhel or suse "
                         + "(or leave it out to detect it)");
             }
             if (h.crashkernel() != null && !h.crashkernel().matches("[0-9A-Za-z:,@+-]+")) {

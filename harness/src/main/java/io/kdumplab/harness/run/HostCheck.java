@@ -70,11 +70,11 @@ public final class HostCheck {
         Distro distro = null;
         try {
             distro = device.distro();
-            String tool = distro.family() == Distro.Family.RHEL ? "kdumpctl" : "kdump-config";
+            String tool = distro.kdumpTool();
             boolean has = device.shell().run("command -v " + tool, READ).ok();
             items.add(new Item("distribution", has ? Status.OK : Status.PROBLEM, distro.family().id() + " family"
                     + (has ? ", " + tool + " present" : ", " + tool + " missing"), has ? null
-                    : "install " + (distro.family() == Distro.Family.RHEL ? "kdump-utils (kexec-tools)" : "kdump-tools")));
+                    : "install " + distro.kdumpPackage()));
         } catch (ConfigurationException e) {
             items.add(new Item("distribution", Status.PROBLEM, e.getMessage(), e.hint()));
         }
@@ -149,12 +149,11 @@ public final class HostCheck {
                     + "reaches that dump server", "add dump_server (host, user, key, host_key_fingerprint) to host '" + host.name() + "'"));
             return;
         }
-        var login = device.runRoot("ssh -i " + DumpFiles.quote(target.sshKey()) + " -o BatchMode=yes -o ConnectTimeout=10 "
-                + DumpFiles.quote(target.remote()) + " true", Duration.ofSeconds(20));
+        var login = device.runRoot(target.hostLoginCheck(), Duration.ofSeconds(20));
         items.add(new Item("dump server from the host", login.ok() ? Status.OK : Status.PROBLEM, login.ok()
-                ? host.name() + " logs in to " + target.remote() + " with " + target.sshKey()
+                ? host.name() + " logs in to " + target.remote() + " " + target.keyDescription()
                 : host.name() + " cannot log in to " + target.remote() + ": " + (login.stderr().isBlank() ? login.stdout() : login.stderr()).strip(),
-                login.ok() ? null : "fix the host's key or known_hosts for its dump server (kdump-config propagate / kdumpctl propagate)"));
+                login.ok() ? null : "fix the host's key or known_hosts for its dump server (kdump-config propagate, kdumpctl propagate; ssh-copy-id for SUSE's kdump)"));
         String dir = host.dumpDir() != null ? host.dumpDir() : target.directory();
         try (var shell = io.kdumplab.harness.device.drivers.Devices.shellTo(server,
                 Deadline.in("SSH to the dump server " + server.describe(), Duration.ofSeconds(20)))) {

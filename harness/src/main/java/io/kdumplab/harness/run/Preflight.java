@@ -113,10 +113,11 @@ final class Preflight implements Step<HostFacts> {
         DumpTarget target = distro.dumpTarget(shell.run(distro.dumpTargetCommand(), Duration.ofSeconds(15)).out());
         String declared = ctx.host().dumpDir();
         ctx.recorder().update(r -> r.target.dumpTarget = target.describe());
-        if (target.kind() == DumpTarget.Kind.NFS || target.kind() == DumpTarget.Kind.DEVICE) {
+        if (target.kind() == DumpTarget.Kind.NFS || target.kind() == DumpTarget.Kind.DEVICE
+                || target.kind() == DumpTarget.Kind.OTHER) {
             throw new ConfigurationException(ctx.host().name() + ": kdump writes its dumps to " + target.describe()
-                    + "; the harness finds a run's dump on the host or on an SSH dump server, not on an NFS share or a dump "
-                    + "device (yet), and would grade a dump saved there as a FAIL",
+                    + "; the harness finds a run's dump on the host or on an SSH dump server, not on an NFS share, a dump "
+                    + "device or another transport (yet), and would grade a dump saved there as a FAIL",
                     "point this host's kdump at a local directory or an SSH dump server for the test, or leave it out of the run; "
                             + "nothing was touched");
         }
@@ -131,10 +132,11 @@ final class Preflight implements Step<HostFacts> {
             ctx.info("dump target: " + target.describe() + (declared != null ? "; looking in " + dir : ""));
             return DumpPlace.local(target, dir);
         }
-        return sshPlace(ctx, device, target, dir);
+        return sshPlace(ctx, device, distro, target, dir);
     }
 
-    private DumpPlace sshPlace(RunContext ctx, io.kdumplab.harness.device.Device device, DumpTarget target, String dir) {
+    private DumpPlace sshPlace(RunContext ctx, io.kdumplab.harness.device.Device device, Distro distro, DumpTarget target,
+                              String dir) {
         var server = ctx.host().dumpServer();
         if (server == null) {
             throw new ConfigurationException(ctx.host().name() + ": kdump sends its dumps over SSH to " + target.describe()
@@ -143,15 +145,17 @@ final class Preflight implements Step<HostFacts> {
                             + "how the harness logs in to the dump server to find and read the run's dump); nothing was touched");
         }
         // the host itself must get in, with the key kdump uses, or the capture kernel cannot save the dump
-        CommandResult login = device.runRoot("ssh -i " + DumpFiles.quote(target.sshKey()) + " -o BatchMode=yes -o ConnectTimeout=10 "
-                + DumpFiles.quote(target.remote()) + " true", HOST_LOGIN);
+        CommandResult login = device.runRoot(target.hostLoginCheck(), HOST_LOGIN);
         if (!login.ok()) {
-            throw new ConfigurationException(ctx.host().name() + " cannot log in to its dump server as kdump would (ssh -i "
-                    + target.sshKey() + " " + target.remote() + "): " + (login.stderr().isBlank() ? login.stdout() : login.stderr()).strip(),
-                    "fix the host's SSH key or known_hosts for its dump server (kdump-config propagate / kdumpctl propagate); "
+            throw new ConfigurationException(ctx.host().name() + " cannot log in to its dump server as kdump would ("
+                    + target.remote() + " " + target.keyDescription() + "): " + (login.stderr().isBlank() ? login.stdout() : login.stderr()).strip(),
+                    "fix the host's SSH key or known_hosts for its dump server (kdump-config propagate, kdumpctl propagate; ssh-copy-id for SUSE's kdump); "
                             + "nothing was touched");
         }
-        List<String> tags = new ArrayList<>(device.shell().run("hostname; ip -o -4 addr show up | awk '{print $4}' | cut -d/ -f1",
+        // a dump directory named after the time alone (SUSE) cannot be told apart from another host's: the newest
+        // one written since the trigger is this run's, so a server shared by several such hosts needs a directory each
+        List<String> tags = !distro.dumpLayout().dirsNamedAfterHost() ? List.of()
+                : new ArrayList<>(device.shell().run("hostname; ip -o -4 addr show up | awk '{print $4}' | cut -d/ -f1",
                 Duration.ofSeconds(15)).out().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
         long hostClock = Long.parseLong(device.shell().check("date +%s", Duration.ofSeconds(10)).strip());
         try (CommandShell s = servers.connect(server, Deadline.in("SSH to the dump server " + server.describe(), SERVER_REACH))) {
@@ -170,7 +174,9 @@ final class Preflight implements Step<HostFacts> {
                         + "as; nothing was touched");
             }
             ctx.info("dump target: " + target.describe() + "; the harness reads it on " + server.describe() + " (host key "
-                    + "verified), " + check.get("free_kib") + " KiB free there; dump directories named after " + tags);
+                    + "verified), " + check.get("free_kib") + " KiB free there; " + (tags.isEmpty()
+                    ? "dump directories named after the time alone: the newest since the trigger is this run's"
+                    : "dump directories named after " + tags));
             ctx.recorder().update(r -> r.target.dumpServer = server.describe());
             return new DumpPlace(target, dir, server, tags, offset);
         } catch (io.kdumplab.harness.failure.InfrastructureException e) {

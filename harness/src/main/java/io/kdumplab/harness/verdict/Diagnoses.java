@@ -64,10 +64,10 @@ public final class Diagnoses {
 
     /**
      * What the dump tooling prints when it cannot write the dump where it is configured to (kdump-tools'
-     * kdump-config, kdump-utils' kdump.sh and its dracut module).
+     * kdump-config, kdump-utils' kdump.sh and its dracut module, SUSE's kdump-save).
      */
     private static final Pattern TOOLING_FAILED = Pattern.compile("Unable to reach remote server|failed to save vmcore|"
-            + "Cannot save core|saving vmcore failed|Unable to (?:write to|mount) the remote NFS|Unable to mount remote NFS|"
+            + "Cannot save core|Cannot save dump|saving vmcore failed|Unable to (?:write to|mount) the remote NFS|Unable to mount remote NFS|"
             + "No space left on device|Permission denied");
 
     /**

@@ -15,8 +15,9 @@ public enum Phase {
     NMI_SEEN(KernelMessages.NMI_SEEN),
     PANIC(KernelMessages.PANIC_BANNER),
     CAPTURE_KERNEL(KernelMessages.CAPTURE_BOOT),
-    DUMP_SAVING("running makedumpfile|sending makedumpfile|kdump: saving vmcore|Copying data"),
-    DUMP_SAVED("kdump-tools: saved vmcore|saving vmcore complete|The dumpfile is saved"),
+    // kdump-tools, kdump-utils, SUSE's kdumptool ("Saving dump using makedumpfile", "Dump saving completed.")
+    DUMP_SAVING("running makedumpfile|sending makedumpfile|kdump: saving vmcore|Copying data|Saving dump"),
+    DUMP_SAVED("kdump-tools: saved vmcore|saving vmcore complete|The dumpfile is saved|Dump saving completed"),
     REBOOT("reboot: Restarting system|" + KernelMessages.NORMAL_BOOT),
     POWER_CYCLE(null),
     SSH_BACK(null);

@@ -19,7 +19,7 @@ import static org.testng.Assert.assertTrue;
 @Test(groups = "unit")
 public class DumpFilesTest {
     private static final DumpLayout DEBIAN = new DumpLayout(List.of("dump.*", "vmcore.*"), List.of("dmesg.*"),
-            List.of("dump-incomplete*", "vmcore-incomplete*"));
+            List.of("dump-incomplete*", "vmcore-incomplete*"), true);
     private static final long T = 1_800_000_000L;
 
     private static Path file(Path root, String rel, long mtime) throws Exception {

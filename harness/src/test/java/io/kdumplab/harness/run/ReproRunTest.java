@@ -136,9 +136,9 @@ public class ReproRunTest {
     }
 
     @Test
-    public void aSlesHostIsRefusedAtPreflightNamingWhatWasDetectedAndNothingIsTouched() throws Exception {
+    public void anArchHostIsRefusedAtPreflightNamingWhatWasDetectedAndNothingIsTouched() throws Exception {
         FakeDevice f = healthyHost();
-        f.osRelease = "sles suse";
+        f.osRelease = "arch";
         Path reports = Files.createTempDirectory("runs");
         TargetHost h = host();
         TargetHost undeclared = new TargetHost(h.name(), h.ssh(), h.bmc(), h.console(), null, h.crashkernel(), h.dumpDir(),
@@ -146,10 +146,40 @@ public class ReproRunTest {
         RunResult r = new ReproRun(undeclared, Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
                 reports, f.device("fake-host"), new FastClock()).execute();
         assertEquals(r.verdict, Verdict.CONFIG_ERROR, r.reason);
-        assertTrue(r.reason.contains("unsupported distribution family 'suse' (ID=sles)"), r.reason);
+        assertTrue(r.reason.contains("unsupported distribution family 'arch' (ID=arch)"), r.reason);
         assertEquals(f.nmis.size(), 0);
         assertTrue(f.commands.stream().noneMatch(c -> c.contains("sysctl -qw") || c.contains("insmod") || c.contains("grub")),
                 "nothing changed on the host: " + f.commands);
+    }
+
+    /** A SLES host (detected from os-release): SUSE's kdump configuration is read, its time-named dump directory found. */
+    @Test
+    public void aSlesHostIsRunWithSusesKdumpAndItsDumpIsFoundWhereKdumptoolSavesIt() throws Exception {
+        FakeDevice f = healthyHost();
+        f.osRelease = "sles suse";
+        f.answers.put("/etc/sysconfig/kdump", c -> FakeDevice.ok(c, "savedir=file:///var/crash\nidentity="));
+        f.answers.put("stat -c", c -> FakeDevice.ok(c, "DUMP 1001 27000000 /var/crash/2026-11-27-12:00/vmcore\n"
+                + "DMESG 1001 9000 /var/crash/2026-11-27-12:00/dmesg.txt"));
+        f.onNmi = () -> {
+            f.console.add("Uhhuh. NMI received for unknown reason 3c on CPU 0.");
+            f.console.add("Command line: console=ttyS0 elfcorehdr=0x1000 irqpoll");
+            f.console.add("Saving dump using makedumpfile");
+            f.console.add("Dump saving completed.");
+            f.bootId = "boot-2";
+        };
+        Path reports = Files.createTempDirectory("runs");
+        TargetHost h = host();
+        TargetHost undeclared = new TargetHost(h.name(), h.ssh(), h.bmc(), h.console(), null, h.crashkernel(), null,
+                null, null, null);
+        RunResult r = new ReproRun(undeclared, Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
+                reports, f.device("fake-host"), new FastClock()).execute();
+        assertEquals(r.verdict, Verdict.PASS, r.reason);
+        assertTrue(r.reason.contains("/var/crash/2026-11-27-12:00/vmcore"), r.reason);
+        assertEquals(r.target.dumpTarget, "local /var/crash (/etc/sysconfig/kdump KDUMP_SAVEDIR)");
+        assertTrue(f.commands.stream().anyMatch(c -> c.contains("stat -c") && c.contains("*/vmcore") && c.contains("*/dmesg.txt")),
+                f.commands.toString());
+        assertTrue(f.commands.stream().noneMatch(c -> c.contains("kdump-config") || c.contains("update-grub")
+                || c.contains("/etc/default/kdump-tools")), "no Debian tooling on SLES: " + f.commands);
     }
 
     /** A BMC that acknowledges the NMI and does nothing: the host's NMI count did not move, so it is the BMC's fault. */
@@ -379,8 +409,8 @@ public class ReproRunTest {
         RunResult r = runOn(new TargetHost(h.name(), h.ssh(), h.bmc(), h.console(), h.distro(), h.crashkernel(), null, null,
                 null, null, new SshEndpoint("dumpsrv.lab", 22, "kdump", key, "SHA256:y", null)), f);
         assertEquals(r.verdict, Verdict.CONFIG_ERROR, r.reason);
-        assertTrue(r.reason.contains("cannot log in to its dump server as kdump would (ssh -i /root/.ssh/kdump_id_rsa "
-                + "kdump@dumpsrv.lab): kdump@dumpsrv.lab: Permission denied (publickey)."), r.reason);
+        assertTrue(r.reason.contains("cannot log in to its dump server as kdump would (kdump@dumpsrv.lab "
+                + "with /root/.ssh/kdump_id_rsa): kdump@dumpsrv.lab: Permission denied (publickey)."), r.reason);
         assertTrue(f.commands.stream().noneMatch(c -> c.contains("sysctl -qw") || c.contains("insmod")), "nothing touched");
     }
 

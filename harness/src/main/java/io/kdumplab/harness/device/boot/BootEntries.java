@@ -12,11 +12,15 @@ import java.util.Map;
 
 /**
  * Which kernel the host boots, changed as an admin would: on Debian with grub-reboot / grub-set-default
- * (GRUB_DEFAULT=saved through a grub.d drop-in), on RHEL with grub2-reboot and grubby. Commands that change
+ * (GRUB_DEFAULT=saved through a grub.d drop-in), on SUSE with grub2-reboot / grub2-set-default, on RHEL with
+ * grub2-reboot and grubby. Commands that change
  * anything run as root through the device ({@link Device#runRoot}); fencing is the {@link Provisioner}'s.
  */
 public interface BootEntries {
-    /** The boot configuration before the harness changed it, as recorded in the bisection journal. */
+    /**
+     * The boot configuration before the harness changed it, as recorded in the bisection journal. `dropInExisted`
+     * (the journal's word since Debian came first): GRUB_DEFAULT=saved was in effect before, so restore leaves it.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Original(String family, String savedEntry, boolean dropInExisted, String defaultKernel) {}
 
@@ -53,7 +57,8 @@ public interface BootEntries {
     static BootEntries forFamily(Distro.Family family) {
         return switch (family) {
             case RHEL -> new Grubby();
-            case DEBIAN -> new DebianGrub();
+            case DEBIAN -> GrubEnv.debian();
+            case SUSE -> GrubEnv.suse();
         };
     }
 
@@ -68,66 +73,105 @@ public interface BootEntries {
 
     Duration T = Duration.ofSeconds(120);
 
-    /** Debian and Ubuntu: GRUB 2 with /etc/default/grub.d and grubenv. */
-    final class DebianGrub implements BootEntries {
-        static final String DROPIN = "/etc/default/grub.d/99-kdump-harness-bisect.cfg";
-        private static final String ENV = "/boot/grub/grubenv";
+    /**
+     * GRUB 2 with its environment block, addressed by menu entry: Debian and Ubuntu (grub-*, /boot/grub, a grub.d
+     * drop-in for GRUB_DEFAULT=saved, update-grub) and SUSE (grub2-*, /boot/grub2, GRUB_DEFAULT=saved by default in
+     * /etc/default/grub, which reads no drop-ins: a marked line when it is missing, grub2-mkconfig).
+     */
+    final class GrubEnv implements BootEntries {
+        static final String DEBIAN_DROPIN = "/etc/default/grub.d/99-kdump-harness-bisect.cfg";
+        static final String SUSE_MARK = "# written by the NMI/kdump harness during a bisection";
+
+        private final Distro.Family family;
+        private final String tool;
+        private final String cfg;
+        private final String env;
+        private final String mkconfig;
+        /** True when GRUB_DEFAULT=saved is in effect already; then the harness adds nothing and removes nothing. */
+        private final String savedDefaultCheck;
+        private final String addSavedDefault;
+        private final String removeSavedDefault;
+
+        private GrubEnv(Distro.Family family, String tool, String dir, String mkconfig, String savedDefaultCheck,
+                        String addSavedDefault, String removeSavedDefault) {
+            this.family = family;
+            this.tool = tool;
+            this.cfg = dir + "/grub.cfg";
+            this.env = dir + "/grubenv";
+            this.mkconfig = mkconfig;
+            this.savedDefaultCheck = savedDefaultCheck;
+            this.addSavedDefault = addSavedDefault;
+            this.removeSavedDefault = removeSavedDefault;
+        }
+
+        static GrubEnv debian() {
+            return new GrubEnv(Distro.Family.DEBIAN, "grub", "/boot/grub", "update-grub >/dev/null 2>&1", "test -f " + DEBIAN_DROPIN,
+                    "printf '%s\\n' '# written by the NMI/kdump harness during a bisection; removed at its end'"
+                            + " 'GRUB_DEFAULT=saved' > " + DEBIAN_DROPIN, "rm -f " + DEBIAN_DROPIN);
+        }
+
+        static GrubEnv suse() {
+            return new GrubEnv(Distro.Family.SUSE, "grub2", "/boot/grub2", "grub2-mkconfig -o /boot/grub2/grub.cfg >/dev/null 2>&1",
+                    "grep -Eq '^GRUB_DEFAULT=[\"'\\'']?saved' /etc/default/grub",
+                    "printf '%s\\n' 'GRUB_DEFAULT=saved " + SUSE_MARK + "' >> /etc/default/grub",
+                    "sed -i '/" + SUSE_MARK.replace("/", "\\/") + "$/d' /etc/default/grub");
+        }
 
         @Override
         public Original capture(Device device) {
             Map<String, String> env = grubenv(device);
-            boolean dropIn = device.shell().run("test -f " + DROPIN, T).ok();
-            return new Original(Distro.Family.DEBIAN.id(), env.get("saved_entry"), dropIn, null);
+            boolean savedDefault = device.shell().run(savedDefaultCheck, T).ok();
+            return new Original(family.id(), env.get("saved_entry"), savedDefault, null);
         }
 
         @Override
         public String bootOnceCommand(Device device, String release) {
-            return checkpointed("grub-reboot '" + entryId(device, release) + "'", ENV);
+            return checkpointed(tool + "-reboot '" + entryId(device, release) + "'", env);
         }
 
         @Override
         public String clearOnceCommand() {
-            return "grub-editenv - unset next_entry";
+            return tool + "-editenv - unset next_entry";
         }
 
         @Override
         public void makeDefault(Device device, String release) {
             String id = entryId(device, release);
-            if (!device.shell().run("test -f " + DROPIN, T).ok()) {
-                root(device, "printf '%s\\n' '# written by the NMI/kdump harness during a bisection; removed at its end'"
-                        + " 'GRUB_DEFAULT=saved' > " + DROPIN + " && update-grub >/dev/null 2>&1");
+            if (!device.shell().run(savedDefaultCheck, T).ok()) {
+                root(device, addSavedDefault + " && " + mkconfig);
             }
-            root(device, checkpointed("grub-set-default '" + id + "'", ENV));
+            root(device, checkpointed(tool + "-set-default '" + id + "'", env));
         }
 
         @Override
         public void restore(Device device, Original original) {
             StringBuilder cmd = new StringBuilder();
             if (!original.dropInExisted()) {
-                cmd.append("rm -f ").append(DROPIN).append(" && ");
+                cmd.append(removeSavedDefault).append(" && ");
             }
-            cmd.append("grub-editenv - unset next_entry && ");
-            cmd.append(original.savedEntry() == null ? "grub-editenv - unset saved_entry"
-                    : "grub-editenv - set 'saved_entry=" + original.savedEntry() + "'");
-            cmd.append(" && update-grub >/dev/null 2>&1");
-            root(device, checkpointed(cmd.toString(), ENV));
+            cmd.append(tool).append("-editenv - unset next_entry && ");
+            cmd.append(original.savedEntry() == null ? tool + "-editenv - unset saved_entry"
+                    : tool + "-editenv - set 'saved_entry=" + original.savedEntry() + "'");
+            cmd.append(" && ").append(mkconfig);
+            root(device, checkpointed(cmd.toString(), env));
         }
 
-        private static Map<String, String> grubenv(Device device) {
-            Map<String, String> env = new LinkedHashMap<>();
-            for (String l : device.shell().run("grub-editenv list 2>/dev/null", T).out().split("\n")) {
+        private Map<String, String> grubenv(Device device) {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (String l : device.shell().run(tool + "-editenv list 2>/dev/null", T).out().split("\n")) {
                 int eq = l.indexOf('=');
                 if (eq > 0) {
-                    env.put(l.substring(0, eq), l.substring(eq + 1));
+                    out.put(l.substring(0, eq), l.substring(eq + 1));
                 }
             }
-            return env;
+            return out;
         }
 
-        private static String entryId(Device device, String release) {
-            String cfg = device.shell().run("cat /boot/grub/grub.cfg", T).stdout();
-            return GrubMenu.entryFor(cfg, release).orElseThrow(() -> new BuildProblem(
-                    "no GRUB menu entry boots " + release + " (is /boot/vmlinuz-" + release + " installed and update-grub run?)"));
+        private String entryId(Device device, String release) {
+            String menu = device.shell().run("cat " + cfg, T).stdout();
+            return GrubMenu.entryFor(menu, release).orElseThrow(() -> new BuildProblem(
+                    "no GRUB menu entry boots " + release + " (is /boot/vmlinuz-" + release + " installed and " + cfg
+                            + " regenerated?)"));
         }
     }
 

@@ -53,22 +53,29 @@ final class KernelInstaller {
     }
 
     static String command(Distro.Family family, KernelPackage build, List<String> remote) {
-        boolean rhel = family == Distro.Family.RHEL;
         String files = String.join(" ", remote);
+        String packages = String.join(" ", build.packages());
         return switch (build.kind()) {
             case DEB -> "DEBIAN_FRONTEND=noninteractive apt-get install -y --allow-downgrades --no-install-recommends"
                     + " -o Dpkg::Options::=--force-confold " + files;
-            case RPM -> "dnf install -y " + files;
-            case REPOSITORY -> rhel ? "dnf install -y " + String.join(" ", build.packages())
-                    : "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "
-                    + String.join(" ", build.packages());
+            // zypper installs kernels side by side (multiversion); --allow-unsigned-rpm: a lab's own build is unsigned
+            case RPM -> family == Distro.Family.SUSE ? "zypper --non-interactive install --allow-unsigned-rpm " + files
+                    : "dnf install -y " + files;
+            case REPOSITORY -> switch (family) {
+                case RHEL -> "dnf install -y " + packages;
+                case SUSE -> "zypper --non-interactive install " + packages;
+                case DEBIAN -> "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends " + packages;
+            };
             case TARBALL -> {
                 String rel = build.kernelRelease();
                 // the build list checked that it holds only boot/ and lib/modules/; then the hooks a packaged kernel runs
                 String unpack = "tar --no-same-owner --keep-directory-symlink -xf " + files + " -C / && depmod " + rel;
-                yield rhel ? unpack + " && kernel-install add " + rel + " /boot/vmlinuz-" + rel
-                        : unpack + " && run-parts --report --exit-on-error --arg=" + rel + " --arg=/boot/vmlinuz-" + rel
-                        + " /etc/kernel/postinst.d";
+                yield switch (family) {
+                    case RHEL -> unpack + " && kernel-install add " + rel + " /boot/vmlinuz-" + rel;
+                    case SUSE -> unpack + " && dracut -f --kver " + rel + " && grub2-mkconfig -o /boot/grub2/grub.cfg";
+                    case DEBIAN -> unpack + " && run-parts --report --exit-on-error --arg=" + rel + " --arg=/boot/vmlinuz-" + rel
+                            + " /etc/kernel/postinst.d";
+                };
             }
         };
     }

@@ -21,6 +21,16 @@ final class DebianBackend implements Distro {
     }
 
     @Override
+    public String kdumpTool() {
+        return "kdump-config";
+    }
+
+    @Override
+    public String kdumpPackage() {
+        return "kdump-tools";
+    }
+
+    @Override
     public String headersInstallCommand(String kver) {
         return "apt-get install linux-headers-" + kver;
     }
@@ -68,6 +78,6 @@ final class DebianBackend implements Distro {
     @Override
     public io.kdumplab.harness.device.DumpLayout dumpLayout() {
         return new io.kdumplab.harness.device.DumpLayout(java.util.List.of("dump.*", "vmcore.*"), java.util.List.of("dmesg.*"),
-                java.util.List.of("dump-incomplete*", "vmcore-incomplete*"));
+                java.util.List.of("dump-incomplete*", "vmcore-incomplete*"), true);
     }
 }

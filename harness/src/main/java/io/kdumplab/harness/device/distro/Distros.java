@@ -21,14 +21,15 @@ public final class Distros {
         return switch (family) {
             case "rhel" -> new RhelBackend();
             case "debian" -> new DebianBackend();
+            case "suse" -> new SuseBackend();
             default -> throw new IllegalArgumentException("no backend for family " + family);
         };
     }
 
     /**
-     * The family from os-release's "ID ID_LIKE": debian or rhel, the two the harness knows how to configure and
-     * read dumps on. Anything else (SUSE's kdump, openSUSE's, ...) is refused: guessing Debian's tooling on it
-     * would configure the wrong files and look for the dump in the wrong place.
+     * The family from os-release's "ID ID_LIKE": debian, rhel or suse, the three the harness knows how to configure
+     * and read dumps on. Anything else is refused: guessing another family's tooling on it would configure the wrong
+     * files and look for the dump in the wrong place.
      */
     static String familyOf(String idAndIdLike) {
         String ids = idAndIdLike.strip().toLowerCase(Locale.ROOT);
@@ -38,9 +39,11 @@ public final class Distros {
         if (ids.matches(".*\\b(debian|ubuntu)\\b.*")) {
             return "debian";
         }
+        if (ids.matches(".*\\b(suse|sles|sled|opensuse[a-z-]*)\\b.*")) {
+            return "suse";
+        }
         String id = ids.isEmpty() ? "unknown" : ids.split("\\s+")[0];
-        String family = ids.matches(".*\\b(suse|sles|opensuse.*)\\b.*") ? "suse" : id;
-        throw new ConfigurationException("unsupported distribution family '" + family + "' (ID=" + id + ")",
-                "the harness configures and reads kdump on the Debian and RHEL families only");
+        throw new ConfigurationException("unsupported distribution family '" + id + "' (ID=" + id + ")",
+                "the harness configures and reads kdump on the Debian, RHEL and SUSE families only");
     }
 }

@@ -19,6 +19,16 @@ final class RhelBackend implements Distro {
     }
 
     @Override
+    public String kdumpTool() {
+        return "kdumpctl";
+    }
+
+    @Override
+    public String kdumpPackage() {
+        return "kdump-utils (kexec-tools)";
+    }
+
+    @Override
     public String headersInstallCommand(String kver) {
         return "dnf install kernel-devel-" + kver;
     }
@@ -82,6 +92,6 @@ final class RhelBackend implements Distro {
     @Override
     public io.kdumplab.harness.device.DumpLayout dumpLayout() {
         return new io.kdumplab.harness.device.DumpLayout(java.util.List.of("vmcore", "vmcore.flat"),
-                java.util.List.of("vmcore-dmesg.txt"), java.util.List.of("vmcore-incomplete", "vmcore-dmesg-incomplete.txt"));
+                java.util.List.of("vmcore-dmesg.txt"), java.util.List.of("vmcore-incomplete", "vmcore-dmesg-incomplete.txt"), true);
     }
 }

@@ -20,13 +20,13 @@ public class DistroFamilyTest {
     }
 
     @Test
-    public void slesIsRefusedNamingWhatWasDetected() {
-        ConfigurationException e = expectThrows(ConfigurationException.class, () -> Distros.familyOf("sles suse"));
-        assertEquals(e.getMessage(), "unsupported distribution family 'suse' (ID=sles)");
-        ConfigurationException o = expectThrows(ConfigurationException.class,
-                () -> Distros.familyOf("opensuse-leap suse opensuse"));
-        assertTrue(o.getMessage().contains("'suse' (ID=opensuse-leap)"), o.getMessage());
+    public void suseFamiliesAreKnownAndAnythingElseIsRefusedNamingWhatWasDetected() {
+        assertEquals(Distros.familyOf("sles suse"), "suse");
+        assertEquals(Distros.familyOf("opensuse-leap suse opensuse"), "suse");
+        assertEquals(Distros.familyOf("opensuse-tumbleweed opensuse suse"), "suse");
+        assertEquals(Distros.of("suse").family(), io.kdumplab.harness.device.Distro.Family.SUSE);
         ConfigurationException a = expectThrows(ConfigurationException.class, () -> Distros.familyOf("arch"));
-        assertTrue(a.getMessage().contains("'arch' (ID=arch)"), a.getMessage());
+        assertEquals(a.getMessage(), "unsupported distribution family 'arch' (ID=arch)");
+        assertTrue(a.hint().contains("Debian, RHEL and SUSE"), a.hint());
     }
 }

@@ -42,6 +42,60 @@ public class DumpTargetTest {
         assertEquals(nfs.location(), "nfs.lab:/export/crash");
     }
 
+    private static DumpTarget suse(String file) throws Exception {
+        // /etc/sysconfig/kdump as SLES ships it, read by the real command through a shell, as kdump reads it
+        Path f = Files.createTempFile("sysconfig-kdump", "");
+        Files.writeString(f, file);
+        SuseBackend b = new SuseBackend();
+        Process p = new ProcessBuilder("sh", "-c", b.dumpTargetCommand().replace(SuseBackend.CONFIG, f.toString())).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return b.dumpTarget(out);
+    }
+
+    public void suseSavedirUrlsLocalSshNfsAndTransportsTheHarnessDoesNotRead() throws Exception {
+        assertEquals(suse("## Type:\tstring\nKDUMP_SAVEDIR=\"/var/crash\"\n"), new DumpTarget(DumpTarget.Kind.LOCAL, "/var/crash",
+                "/etc/sysconfig/kdump KDUMP_SAVEDIR"));
+        assertEquals(suse("KDUMP_SAVEDIR=\"file:///srv/crash\"\n").location(), "/srv/crash");
+        assertEquals(suse("KDUMP_SAVEDIR=\"\"\n").location(), "/var/crash", "empty: the default");
+        DumpTarget ssh = suse("KDUMP_SAVEDIR=\"ssh://kdump@dumpsrv.lab/var/crash\"\nKDUMP_SSH_IDENTITY=\"/root/.ssh/id_ed25519\"\n");
+        assertEquals(ssh.kind(), DumpTarget.Kind.SSH);
+        assertEquals(ssh.remote(), "kdump@dumpsrv.lab");
+        assertEquals(ssh.directory(), "/var/crash");
+        assertEquals(ssh.sshKey(), "/root/.ssh/id_ed25519");
+        assertEquals(ssh.hostLoginCheck(), "ssh -i /root/.ssh/id_ed25519 -o BatchMode=yes -o ConnectTimeout=10 kdump@dumpsrv.lab true");
+        DumpTarget sftp = suse("KDUMP_SAVEDIR=\"sftp://dumpsrv.lab:22/dumps\"\nKDUMP_SSH_IDENTITY=\"\"\n");
+        assertEquals(sftp.remote(), "root@dumpsrv.lab", "no user: root, as kdumptool logs in");
+        assertEquals(sftp.sshKey(), null, "no identity: the ssh client's own choice of root's keys");
+        assertEquals(sftp.hostLoginCheck(), "ssh -o BatchMode=yes -o ConnectTimeout=10 root@dumpsrv.lab true");
+        assertEquals(suse("KDUMP_SAVEDIR=\"ssh://kdump@dumpsrv.lab:2222/crash\"\n").kind(), DumpTarget.Kind.OTHER,
+                "another port: not what the harness's login check would try");
+        DumpTarget nfs = suse("KDUMP_SAVEDIR=\"nfs://nfs.lab/export/crash\"\n");
+        assertEquals(nfs.kind(), DumpTarget.Kind.NFS);
+        assertEquals(nfs.location(), "nfs.lab:/export/crash");
+        assertEquals(suse("KDUMP_SAVEDIR=\"ftp://user@ftp.lab/crash\"\n").kind(), DumpTarget.Kind.OTHER);
+        assertEquals(suse("KDUMP_SAVEDIR=\"cifs://filer.lab/share/crash\"\n").kind(), DumpTarget.Kind.OTHER);
+    }
+
+    public void suseDumpsLieInTimeNamedDirectoriesWithoutAnIncompleteMarker() {
+        var layout = new SuseBackend().dumpLayout();
+        assertEquals(layout.dumps(), java.util.List.of("vmcore"));
+        assertEquals(layout.dmesg(), java.util.List.of("dmesg.txt"));
+        assertEquals(layout.incomplete(), java.util.List.of());
+        assertEquals(layout.dirsNamedAfterHost(), false);
+        assertEquals(new DebianBackend().dumpLayout().dirsNamedAfterHost(), true);
+        assertEquals(new RhelBackend().dumpLayout().dirsNamedAfterHost(), true);
+    }
+
+    public void suseCommandLineAndHeaders() {
+        SuseBackend b = new SuseBackend();
+        assertEquals(b.headersInstallCommand("6.4.0-150600.23.25-default"), "zypper install kernel-default-devel-6.4.0-150600.23.25");
+        assertEquals(b.addKernelArgsCommand("crashkernel=256M"), "sed -i '/# written by the NMI\\/kdump harness$/d' /etc/default/grub"
+                + " && printf '%s\\n' 'GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=256M\" # written by the"
+                + " NMI/kdump harness' >> /etc/default/grub && grub2-mkconfig -o /boot/grub2/grub.cfg 2>&1 | tail -n 3");
+        assertEquals(b.kdumpTool(), "kdumptool");
+    }
+
     public void rhelPathSshNfsAndDeviceTargets() {
         RhelBackend b = new RhelBackend();
         assertEquals(b.dumpTarget("# comment\ncore_collector makedumpfile -l --message-level 7 -d 31\n"),
