@@ -38,6 +38,12 @@ import java.util.stream.Stream;
 public record BuildList(Path source, List<Build> builds) {
     private static final Pattern DEB_KERNEL = Pattern.compile("^linux-image-(?:unsigned-)?(\\d[^_]*)_[^_]+_[^_]+\\.deb$");
     private static final Pattern RPM_KERNEL = Pattern.compile("^kernel(?:-rt)?(?:-core)?-(\\d.*)\\.rpm$");
+    /**
+     * SUSE: kernel-FLAVOUR-VERSION-RELEASE.N.ARCH.rpm boots VERSION-RELEASE-FLAVOUR (uname -r drops the rebuild
+     * counter N): kernel-default-6.4.0-150600.23.25.1.x86_64.rpm is 6.4.0-150600.23.25-default.
+     */
+    private static final Pattern SUSE_RPM_KERNEL = Pattern.compile(
+            "^kernel-(default|rt|azure|kvmsmall|64kb|vanilla)-(\\d[^-]*)-(\\S+?)\\.\\d+\\.(?:x86_64|aarch64|ppc64le|s390x)\\.rpm$");
     private static final Pattern PKG_KERNEL = Pattern.compile("^linux-image-(?:unsigned-)?(\\d\\S*)$|^kernel(?:-rt)?(?:-core)?-(\\d\\S*)$");
     private static final Pattern TARBALL = Pattern.compile(".*\\.(tar|tar\\.gz|tgz|tar\\.xz|txz|tar\\.zst)$");
     private static final Pattern TAR_KERNEL = Pattern.compile("^(?:\\./)?boot/vmlinu[xz]-(\\S+)$");
@@ -230,6 +236,11 @@ public record BuildList(Path source, List<Build> builds) {
         Matcher m = DEB_KERNEL.matcher(n);
         if (m.matches() && !n.contains("-dbg")) {
             return Optional.of(m.group(1));
+        }
+        // kernel-rt-* is both RHEL's and SUSE's: a RHEL or Fedora release carries its .elN / .fcN tag
+        m = SUSE_RPM_KERNEL.matcher(n);
+        if (m.matches() && !n.matches(".*\\.(el|fc)\\d.*")) {
+            return Optional.of(m.group(2) + "-" + m.group(3) + "-" + m.group(1));
         }
         m = RPM_KERNEL.matcher(n);
         if (m.matches()) {

@@ -49,6 +49,21 @@ public class BuildListTest {
     }
 
     @Test
+    public void suseKernelPackagesNameTheReleaseTheyBootWithoutTheRebuildCounter() throws Exception {
+        Path d = Files.createTempDirectory("suse-rpms");
+        touch(d.resolve("kernel-default-6.4.0-150600.23.25.1.x86_64.rpm"));
+        touch(d.resolve("kernel-default-6.4.0-150600.23.7.3.x86_64.rpm"));
+        touch(d.resolve("kernel-default-6.4.0-150600.23.14.2.x86_64.rpm"));
+        BuildList l = BuildList.load(d);
+        assertEquals(l.get(0).kernelRelease(), "6.4.0-150600.23.7-default");
+        assertEquals(l.get(2).kernelRelease(), "6.4.0-150600.23.25-default");
+        assertEquals(l.get(1).kind(), Build.Kind.RPM);
+        assertEquals(BuildList.kernelReleaseOfFile(Path.of("kernel-rt-6.4.0-150600.10.5.1.x86_64.rpm")).orElseThrow(),
+                "6.4.0-150600.10.5-rt");
+        assertTrue(BuildList.kernelReleaseOfFile(Path.of("kernel-default-devel-6.4.0-150600.23.25.1.noarch.rpm")).isEmpty());
+    }
+
+    @Test
     public void manifestErrorsNameTheFileAndLine() throws Exception {
         Path d = Files.createTempDirectory("manifest");
         touch(d.resolve("a/linux-image-6.1.0-1-amd64_1_amd64.deb"));
