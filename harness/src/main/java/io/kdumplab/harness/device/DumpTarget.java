@@ -14,6 +14,14 @@ public record DumpTarget(Kind kind, String location, String source, String remot
         this(kind, location, source, null, kind == Kind.LOCAL ? location : null, null);
     }
 
+    /**
+     * An NFS target: `remote` is the share (server:/export) the capture kernel mounts, `directory` the directory inside
+     * it the dumps go to ("" for the share's top); `location` as the configuration says it.
+     */
+    public static DumpTarget nfs(String share, String directory, String location, String source) {
+        return new DumpTarget(Kind.NFS, location, source, share, directory, null);
+    }
+
     /** An SSH target: `remote` is user@server, `directory` the directory there; `sshKey` null: the ssh client's own choice. */
     public static DumpTarget ssh(String remote, String directory, String sshKey, String source) {
         return new DumpTarget(Kind.SSH, remote + ":" + directory, source, remote, directory, sshKey);

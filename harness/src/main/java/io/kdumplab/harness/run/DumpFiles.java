@@ -105,6 +105,40 @@ final class DumpFiles {
                 + "echo free_kib=$(df -Pk \"$d\" | awk 'NR==2 {print $4}'); fi; echo user=$(id -un)";
     }
 
+    /**
+     * Mount options for the harness's own look at an NFS dump target from the host: no locking (as kdump-tools), soft
+     * with short retries and no background retry, so an unreachable server fails the command instead of hanging it.
+     */
+    private static final String NFS_OPTIONS = "nolock,soft,timeo=50,retrans=2,retry=0";
+
+    /**
+     * Before the run, on the host: mounts the share read-write on a temporary directory, checks the dump directory in
+     * it, writes and removes one probe file there (root must be able to write, as the capture kernel will: a
+     * root-squashing export fails here, not after the crash; its mtime is the server's clock), then unmounts. Prints
+     * "key=value" lines: mounted (and mount_error), exists, writable, server_now, host_now, free_kib.
+     */
+    static String nfsCheckCommand(String share, String directory) {
+        String inside = directory.isEmpty() ? "" : "/" + directory.replaceFirst("^/+", "");
+        return "m=$(mktemp -d /tmp/kdump-harness-nfs.XXXXXX) || exit 3; "
+                + "if ! e=$(timeout 40 mount -t nfs -o rw," + NFS_OPTIONS + " " + quote(share) + " \"$m\" 2>&1); then "
+                + "echo mounted=no; echo \"mount_error=$(echo $e | tr '\\n' ' ')\"; rmdir \"$m\"; exit 0; fi; echo mounted=yes; "
+                + "d=\"$m\"" + quote(inside) + "; if [ ! -d \"$d\" ]; then echo exists=no; else echo exists=yes; "
+                + "f=\"$d/.kdump-harness-probe-$$\"; if touch \"$f\" 2>/dev/null; then echo writable=yes; "
+                + "echo server_now=$(stat -c %Y \"$f\"); echo host_now=$(date +%s); rm -f \"$f\"; else echo writable=no; fi; "
+                + "echo free_kib=$(df -Pk \"$d\" | awk 'NR==2 {print $4}'); fi; "
+                + "umount \"$m\" || umount -l \"$m\"; rmdir \"$m\" 2>/dev/null; true";
+    }
+
+    /** After the run, on the host: mounts the share read-only on a fresh directory and prints that directory. */
+    static String nfsMountCommand(String share) {
+        return "m=$(mktemp -d /tmp/kdump-harness-nfs.XXXXXX) || exit 3; if timeout 40 mount -t nfs -o ro," + NFS_OPTIONS + " "
+                + quote(share) + " \"$m\"; then echo \"$m\"; else rc=$?; rmdir \"$m\"; exit $rc; fi";
+    }
+
+    static String nfsUnmountCommand(String mountPoint) {
+        return "umount " + quote(mountPoint) + " || umount -l " + quote(mountPoint) + "; rmdir " + quote(mountPoint);
+    }
+
     static String quote(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
     }

@@ -116,9 +116,14 @@ public final class HostCheck {
             sshDumpTarget(host, device, target, items);
             return;
         }
+        if (target.kind() == DumpTarget.Kind.NFS) {
+            nfsDumpTarget(host, device, target, items);
+            return;
+        }
         if (!target.local()) {
-            items.add(new Item("dump target", Status.PROBLEM, target.describe() + ": dumps are sent to an NFS share or a dump "
-                    + "device", "the harness finds dumps on the host or an SSH dump server (so far): point kdump at one for the test"));
+            items.add(new Item("dump target", Status.PROBLEM, target.describe() + ": dumps are sent to a dump device or by "
+                    + "another transport", "the harness finds dumps on the host, an SSH dump server or an NFS share (so far): "
+                    + "point kdump at one for the test"));
             return;
         }
         String dir = host.dumpDir() != null ? host.dumpDir() : target.location();
@@ -142,6 +147,22 @@ public final class HostCheck {
      * A dump sent over SSH: the host must log in with kdump's key (what the capture kernel will do), the harness must
      * reach the dump server (the inventory's dump_server) and read dumps there, and the directory must take a dump.
      */
+    /** The share mounted from the host as the capture kernel will, root writing a probe file in the dump directory. */
+    private static void nfsDumpTarget(TargetHost host, Device device, DumpTarget target, List<Item> items) {
+        String dir = target.directory();
+        java.util.Map<String, String> c = io.kdumplab.harness.util.KeyValues.parse(
+                device.runRoot(DumpFiles.nfsCheckCommand(target.remote(), dir), Duration.ofSeconds(60)).out());
+        boolean ok = "yes".equals(c.get("mounted")) && "yes".equals(c.get("exists")) && "yes".equals(c.get("writable"));
+        String what = !"yes".equals(c.get("mounted")) ? host.name() + " cannot mount " + target.remote() + ": "
+                + c.getOrDefault("mount_error", "no answer").strip()
+                : !"yes".equals(c.get("exists")) ? "no directory " + (dir.isEmpty() ? "/" : dir) + " in " + target.remote()
+                : !"yes".equals(c.get("writable")) ? "root on " + host.name() + " cannot write in " + target.remote()
+                + (dir.isEmpty() ? "" : " " + dir) + " (a root-squashing export?)"
+                : "nfs " + target.location() + ", mounted from " + host.name() + ", root writes there, " + c.get("free_kib") + " KiB free";
+        items.add(new Item("dump target", ok ? Status.OK : Status.PROBLEM, what, ok ? null
+                : "export it writable for root from this host (no_root_squash), create the directory, install the NFS client"));
+    }
+
     private static void sshDumpTarget(TargetHost host, Device device, DumpTarget target, List<Item> items) {
         var server = host.dumpServer();
         if (server == null) {

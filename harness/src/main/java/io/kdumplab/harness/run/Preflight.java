@@ -23,6 +23,8 @@ final class Preflight implements Step<HostFacts> {
     /** The host's own login to its dump server (what kdump will do), and the harness's. */
     private static final Duration HOST_LOGIN = Duration.ofSeconds(20);
     private static final Duration SERVER_REACH = Duration.ofSeconds(20);
+    /** The NFS check mounts (bounded at 40 s by the command itself), writes a probe, unmounts. */
+    private static final Duration NFS_CHECK = Duration.ofSeconds(60);
 
     private final DumpServers servers;
 
@@ -113,13 +115,18 @@ final class Preflight implements Step<HostFacts> {
         DumpTarget target = distro.dumpTarget(shell.run(distro.dumpTargetCommand(), Duration.ofSeconds(15)).out());
         String declared = ctx.host().dumpDir();
         ctx.recorder().update(r -> r.target.dumpTarget = target.describe());
-        if (target.kind() == DumpTarget.Kind.NFS || target.kind() == DumpTarget.Kind.DEVICE
-                || target.kind() == DumpTarget.Kind.OTHER) {
+        if (target.kind() == DumpTarget.Kind.DEVICE || target.kind() == DumpTarget.Kind.OTHER) {
             throw new ConfigurationException(ctx.host().name() + ": kdump writes its dumps to " + target.describe()
-                    + "; the harness finds a run's dump on the host or on an SSH dump server, not on an NFS share, a dump "
+                    + "; the harness finds a run's dump on the host, on an SSH dump server or on an NFS share, not on a dump "
                     + "device or another transport (yet), and would grade a dump saved there as a FAIL",
                     "point this host's kdump at a local directory or an SSH dump server for the test, or leave it out of the run; "
                             + "nothing was touched");
+        }
+        if (declared != null && target.kind() == DumpTarget.Kind.NFS) {
+            // dump_dir names a directory on the host (or its dump server): it cannot name a place inside the share
+            ctx.recorder().note("inventory dump_dir " + declared + " not used: kdump writes to " + target.describe());
+            ctx.info("note: the inventory's dump_dir " + declared + " is not used: kdump writes to " + target.describe());
+            declared = null;
         }
         String dir = declared != null ? declared : target.directory();
         if (declared != null && !declared.equals(target.directory())) {
@@ -132,7 +139,52 @@ final class Preflight implements Step<HostFacts> {
             ctx.info("dump target: " + target.describe() + (declared != null ? "; looking in " + dir : ""));
             return DumpPlace.local(target, dir);
         }
-        return sshPlace(ctx, device, distro, target, dir);
+        return target.kind() == DumpTarget.Kind.NFS ? nfsPlace(ctx, device, distro, target, dir)
+                : sshPlace(ctx, device, distro, target, dir);
+    }
+
+    /**
+     * An NFS target: the host mounts the share as the capture kernel will (read-write, as root), the dump directory
+     * must exist and take a file from root (a root-squashing export is found here, not after the crash); the probe
+     * file's mtime is the server's clock. Anything wrong is refused before the run: kdump could not save there either.
+     */
+    private DumpPlace nfsPlace(RunContext ctx, io.kdumplab.harness.device.Device device, Distro distro, DumpTarget target,
+                               String dir) {
+        String share = target.remote();
+        if (!device.shell().run("command -v mount.nfs >/dev/null || test -x /sbin/mount.nfs || test -x /usr/sbin/mount.nfs",
+                Duration.ofSeconds(10)).ok()) {
+            throw new ConfigurationException(ctx.host().name() + " has no mount.nfs: kdump cannot mount its NFS target "
+                    + share + " (nor can the harness look there)", "install the NFS client (Debian/Ubuntu: nfs-common; RHEL: "
+                    + "nfs-utils; SUSE: nfs-client); nothing was touched");
+        }
+        java.util.Map<String, String> c = io.kdumplab.harness.util.KeyValues.parse(
+                device.runRoot(DumpFiles.nfsCheckCommand(share, dir), NFS_CHECK).out());
+        if (!"yes".equals(c.get("mounted"))) {
+            throw new ConfigurationException(ctx.host().name() + " cannot mount its NFS dump target " + share + ": "
+                    + c.getOrDefault("mount_error", "no answer").strip(), "check the NFS server and its export for this host "
+                    + "(the capture kernel mounts it the same way); nothing was touched");
+        }
+        String at = share + (dir.isEmpty() ? "" : " " + dir);
+        if (!"yes".equals(c.get("exists")) || !"yes".equals(c.get("writable"))) {
+            throw new ConfigurationException("the dump directory " + (dir.isEmpty() ? "at the top of " + share : dir + " in " + share)
+                    + (!"yes".equals(c.get("exists")) ? " does not exist" : " does not take a file from root on " + ctx.host().name()
+                    + " (a root-squashing export?)") + ": the capture kernel could not save the dump there",
+                    "export it writable for root from this host (no_root_squash) and create the directory; nothing was touched");
+        }
+        long offset = c.get("server_now") == null || c.get("host_now") == null ? 0
+                : Long.parseLong(c.get("server_now")) - Long.parseLong(c.get("host_now"));
+        List<String> tags = !distro.dumpLayout().dirsNamedAfterHost() ? List.of() : hostTags(device);
+        ctx.info("dump target: " + target.describe() + "; the harness mounts it read-only on the host to read the dump, "
+                + c.get("free_kib") + " KiB free there, the server's clock " + offset + " s from the host's; "
+                + (tags.isEmpty() ? "dump directories named after the time alone" : "dump directories named after " + tags));
+        ctx.recorder().update(r -> r.target.dumpServer = "nfs " + at);
+        return new DumpPlace(target, dir, null, share, tags, offset);
+    }
+
+    /** The names the dump tooling gives a dump directory on a remote target: the host's name and addresses. */
+    private static List<String> hostTags(io.kdumplab.harness.device.Device device) {
+        return new ArrayList<>(device.shell().run("hostname; ip -o -4 addr show up | awk '{print $4}' | cut -d/ -f1",
+                Duration.ofSeconds(15)).out().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
     }
 
     private DumpPlace sshPlace(RunContext ctx, io.kdumplab.harness.device.Device device, Distro distro, DumpTarget target,
@@ -154,9 +206,7 @@ final class Preflight implements Step<HostFacts> {
         }
         // a dump directory named after the time alone (SUSE) cannot be told apart from another host's: the newest
         // one written since the trigger is this run's, so a server shared by several such hosts needs a directory each
-        List<String> tags = !distro.dumpLayout().dirsNamedAfterHost() ? List.of()
-                : new ArrayList<>(device.shell().run("hostname; ip -o -4 addr show up | awk '{print $4}' | cut -d/ -f1",
-                Duration.ofSeconds(15)).out().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+        List<String> tags = !distro.dumpLayout().dirsNamedAfterHost() ? List.of() : hostTags(device);
         long hostClock = Long.parseLong(device.shell().check("date +%s", Duration.ofSeconds(10)).strip());
         try (CommandShell s = servers.connect(server, Deadline.in("SSH to the dump server " + server.describe(), SERVER_REACH))) {
             long offset = Long.parseLong(s.check("date +%s", Duration.ofSeconds(10)).strip()) - hostClock;
@@ -178,7 +228,7 @@ final class Preflight implements Step<HostFacts> {
                     ? "dump directories named after the time alone: the newest since the trigger is this run's"
                     : "dump directories named after " + tags));
             ctx.recorder().update(r -> r.target.dumpServer = server.describe());
-            return new DumpPlace(target, dir, server, tags, offset);
+            return new DumpPlace(target, dir, server, null, tags, offset);
         } catch (io.kdumplab.harness.failure.InfrastructureException e) {
             throw new io.kdumplab.harness.failure.InfrastructureException("dump-server", "cannot reach the dump server "
                     + server.describe() + ": " + e.getMessage(), "check the inventory's dump_server for " + ctx.host().name(), e);

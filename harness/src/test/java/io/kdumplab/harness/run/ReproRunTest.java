@@ -388,13 +388,67 @@ public class ReproRunTest {
                 r.diagnosis.facts().toString());
     }
 
-    @Test
-    public void anNfsTargetIsRefusedBeforeAnythingIsTouched() throws Exception {
+    /** A host whose kdump-tools sends dumps to an NFS share the host mounts (mount point as the fake's mktemp). */
+    private static FakeDevice nfsHost() {
         FakeDevice f = healthyHost();
         f.answers.put("kdump-tools 2>/dev/null", c -> FakeDevice.ok(c, "coredir=/var/crash\nssh=\nnfs=nfs.lab:/export/crash"));
+        f.answers.put("mount.nfs", c -> FakeDevice.ok(c, "/sbin/mount.nfs"));
+        f.answers.put("mount -t nfs -o rw,", c -> FakeDevice.ok(c,
+                "mounted=yes\nexists=yes\nwritable=yes\nserver_now=1005\nhost_now=1000\nfree_kib=9000000"));
+        f.answers.put("mount -t nfs -o ro,", c -> FakeDevice.ok(c, "/tmp/kdump-harness-nfs.Ab12\n"));
+        f.answers.put("hostname; ip -o", c -> FakeDevice.ok(c, "fake-host\n10.0.2.15"));
+        f.answers.put("stat -c", c -> FakeDevice.ok(c,
+                "DUMP 1006 27000000 /tmp/kdump-harness-nfs.Ab12/10.0.2.15-202611271200/dump.202611271200"));
+        return f;
+    }
+
+    @Test
+    public void anNfsDumpIsReadThroughAReadOnlyMountOnTheHostAndNamedOnTheShare() throws Exception {
+        FakeDevice f = nfsHost();
+        RunResult r = run(f, true);
+        assertEquals(r.verdict, Verdict.PASS, r.reason);
+        assertEquals(r.evidence.vmcorePath, "nfs.lab:/export/crash/10.0.2.15-202611271200/dump.202611271200");
+        assertEquals(r.evidence.foundOn, "nfs nfs.lab:/export/crash");
+        // the listing looked in the directories named after the host, inside the mount, and the server's clock (5 s
+        // ahead) moved the window: a file stamped 1006 by the server counts
+        assertTrue(f.commands.stream().anyMatch(c -> c.startsWith("cd '/tmp/kdump-harness-nfs.Ab12'") && c.contains("10.0.2.15-*")),
+                f.commands.toString());
+        assertTrue(f.commands.stream().anyMatch(c -> c.startsWith("umount '/tmp/kdump-harness-nfs.Ab12'")), "unmounted after the look");
+    }
+
+    @Test
+    public void anNfsShareRootCannotWriteToIsRefusedBeforeAnythingIsTouched() throws Exception {
+        FakeDevice f = nfsHost();
+        f.answers.put("mount -t nfs -o rw,", c -> FakeDevice.ok(c, "mounted=yes\nexists=yes\nwritable=no\nfree_kib=9000000"));
         RunResult r = run(f, true);
         assertEquals(r.verdict, Verdict.CONFIG_ERROR, r.reason);
-        assertTrue(r.reason.contains("nfs nfs.lab:/export/crash"), r.reason);
+        assertTrue(r.reason.contains("does not take a file from root on fake-host (a root-squashing export?)"), r.reason);
+        assertTrue(f.commands.stream().noneMatch(c -> c.contains("sysctl -qw") || c.contains("insmod")), "nothing touched");
+        FakeDevice g = nfsHost();
+        g.answers.put("mount -t nfs -o rw,", c -> FakeDevice.ok(c, "mounted=no\nmount_error=mount.nfs: Connection refused"));
+        RunResult s = run(g, true);
+        assertEquals(s.verdict, Verdict.CONFIG_ERROR, s.reason);
+        assertTrue(s.reason.contains("cannot mount its NFS dump target nfs.lab:/export/crash: mount.nfs: Connection refused"), s.reason);
+    }
+
+    @Test
+    public void anNfsShareThatCannotBeMountedAfterTheCrashIsAnInfrastructureErrorNeverAFail() throws Exception {
+        FakeDevice f = nfsHost();
+        f.answers.put("mount -t nfs -o ro,", c -> new CommandResult(c, 32, "", "mount.nfs: Connection timed out"));
+        RunResult r = run(f, true);
+        assertEquals(r.verdict, Verdict.INFRA_ERROR, r.reason);
+        assertTrue(r.reason.contains("cannot mount the NFS share nfs.lab:/export/crash"), r.reason);
+        assertTrue(r.reason.contains("mount.nfs: Connection timed out"), r.reason);
+    }
+
+    @Test
+    public void aDumpDeviceTargetIsRefusedBeforeAnythingIsTouched() throws Exception {
+        FakeDevice f = healthyHost();
+        f.osRelease = "rhel fedora";
+        f.answers.put("cat /etc/kdump.conf", c -> FakeDevice.ok(c, "xfs UUID=0b1c-22\npath /crash\n"));
+        RunResult r = run(f, true);
+        assertEquals(r.verdict, Verdict.CONFIG_ERROR, r.reason);
+        assertTrue(r.reason.contains("device xfs UUID=0b1c-22"), r.reason);
         assertTrue(f.commands.stream().noneMatch(c -> c.contains("sysctl -qw") || c.contains("insmod")), "nothing touched");
     }
 

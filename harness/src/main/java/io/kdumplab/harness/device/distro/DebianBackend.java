@@ -60,7 +60,8 @@ final class DebianBackend implements Distro {
             return DumpTarget.ssh(kv.get("ssh"), dir, kv.getOrDefault("sshkey", "/root/.ssh/kdump_id_rsa"), CONFIG + " SSH=");
         }
         if (!kv.getOrDefault("nfs", "").isBlank()) {
-            return new DumpTarget(DumpTarget.Kind.NFS, kv.get("nfs"), CONFIG + " NFS=");
+            // kdump-tools mounts the share on KDUMP_COREDIR: the dumps lie at the share's top
+            return DumpTarget.nfs(kv.get("nfs"), "", kv.get("nfs"), CONFIG + " NFS=");
         }
         return new DumpTarget(DumpTarget.Kind.LOCAL, dir, CONFIG + " KDUMP_COREDIR");
     }

@@ -78,6 +78,10 @@ final class RhelBackend implements Distro {
         if (remote != null && remote.kind() == DumpTarget.Kind.SSH) {
             return DumpTarget.ssh(remote.location(), path, sshKey, remote.source());
         }
+        if (remote != null && remote.kind() == DumpTarget.Kind.NFS) {
+            // kdump-utils: `path` is taken inside the mounted export
+            return DumpTarget.nfs(remote.location(), path, remote.location() + ":" + path, remote.source());
+        }
         if (remote != null) {
             return new DumpTarget(remote.kind(), remote.location() + (remote.kind() == DumpTarget.Kind.NFS
                     || remote.kind() == DumpTarget.Kind.SSH ? ":" + path : ", path " + path), remote.source());

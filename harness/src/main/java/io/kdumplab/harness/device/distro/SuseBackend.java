@@ -97,7 +97,7 @@ final class SuseBackend implements Distro {
                 String key = identity.isEmpty() ? null : identity.split("\\s+")[0];
                 yield DumpTarget.ssh((m.group(2) == null ? "root" : m.group(2)) + "@" + m.group(3), path, key, source);
             }
-            case "nfs" -> new DumpTarget(DumpTarget.Kind.NFS, m.group(3) + ":" + path, source);
+            case "nfs" -> DumpTarget.nfs(m.group(3) + ":" + path, "", m.group(3) + ":" + path, source);
             default -> new DumpTarget(DumpTarget.Kind.OTHER, savedir, source);
         };
     }

@@ -40,6 +40,8 @@ public class DumpTargetTest {
         DumpTarget nfs = debian("NFS=\"nfs.lab:/export/crash\"\n");
         assertEquals(nfs.kind(), DumpTarget.Kind.NFS);
         assertEquals(nfs.location(), "nfs.lab:/export/crash");
+        assertEquals(nfs.remote(), "nfs.lab:/export/crash", "the share kdump-tools mounts on KDUMP_COREDIR");
+        assertEquals(nfs.directory(), "", "the dumps lie at its top");
     }
 
     private static DumpTarget suse(String file) throws Exception {
@@ -73,6 +75,8 @@ public class DumpTargetTest {
         DumpTarget nfs = suse("KDUMP_SAVEDIR=\"nfs://nfs.lab/export/crash\"\n");
         assertEquals(nfs.kind(), DumpTarget.Kind.NFS);
         assertEquals(nfs.location(), "nfs.lab:/export/crash");
+        assertEquals(nfs.remote(), "nfs.lab:/export/crash");
+        assertEquals(nfs.directory(), "");
         assertEquals(suse("KDUMP_SAVEDIR=\"ftp://user@ftp.lab/crash\"\n").kind(), DumpTarget.Kind.OTHER);
         assertEquals(suse("KDUMP_SAVEDIR=\"cifs://filer.lab/share/crash\"\n").kind(), DumpTarget.Kind.OTHER);
     }
@@ -107,6 +111,8 @@ public class DumpTargetTest {
         assertEquals(ssh.sshKey(), "/root/.ssh/kdump_id_rsa");
         assertEquals(ssh.directory(), "/dumps");
         assertEquals(b.dumpTarget("nfs nfs.lab:/export/crash\n").describe(), "nfs nfs.lab:/export/crash:/var/crash (/etc/kdump.conf nfs)");
+        assertEquals(b.dumpTarget("nfs nfs.lab:/export/crash\n").remote(), "nfs.lab:/export/crash");
+        assertEquals(b.dumpTarget("nfs nfs.lab:/export/crash\npath /vmcores\n").directory(), "/vmcores", "path: inside the export");
         DumpTarget dev = b.dumpTarget("xfs UUID=0b1c-22\npath /crash\n");
         assertEquals(dev.kind(), DumpTarget.Kind.DEVICE);
         assertEquals(dev.location(), "xfs UUID=0b1c-22, path /crash");
