@@ -19,6 +19,7 @@ PACKAGES=(
   openssh-server makedumpfile              # the lab's SSH dump server (its own sshd) and reading dumps where they lie
   ser2net                                  # the lab's telnet/RFC 2217 console server in front of the serial line
   socat                                    # the lab's SSH console: its forced command attaches to the serial line
+  nfs-ganesha nfs-ganesha-vfs libnfs-utils # the lab's NFS dump server (user space, NFSv4) and an independent client
 )
 [ "$(id -u)" = 0 ] || { echo "setup-host.sh: run as root (apt-get and the image build need it)" >&2; exit 1; }
 missing=()
@@ -27,6 +28,7 @@ for p in "${PACKAGES[@]}"; do
 done
 had_sshd=$(dpkg-query -W -f='${Status}' openssh-server 2>/dev/null | grep -c "install ok installed" || true)
 had_ser2net=$(dpkg-query -W -f='${Status}' ser2net 2>/dev/null | grep -c "install ok installed" || true)
+had_ganesha=$(dpkg-query -W -f='${Status}' nfs-ganesha 2>/dev/null | grep -c "install ok installed" || true)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-host.sh: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -38,6 +40,10 @@ fi
 if [ "$had_sshd" = 0 ] && [ -d /run/systemd/system ]; then
   systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
   echo "setup-host.sh: openssh-server installed for the lab's dump server; its system service (port 22) left disabled"
+fi
+if [ "$had_ganesha" = 0 ] && [ -d /run/systemd/system ]; then
+  systemctl disable --now nfs-ganesha.service rpcbind.service rpcbind.socket >/dev/null 2>&1 || true
+  echo "setup-host.sh: nfs-ganesha installed for the lab's NFS dump server; its system service (port 2049) left disabled"
 fi
 if [ "$had_ser2net" = 0 ] && [ -d /run/systemd/system ]; then
   systemctl disable --now ser2net.service >/dev/null 2>&1 || true

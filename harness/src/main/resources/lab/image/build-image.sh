@@ -37,7 +37,7 @@ BISECT_KERNELS=$(pin KERNELS_BISECT)
 PACKAGE_PINS=$(pin PACKAGE_PINS)
 KERNELS="$BISECT_KERNELS $KVER $RTVER"
 PACKAGES="build-essential,openssh-server,grub-pc,ipmitool,systemd-sysv,udev,dbus,kmod,procps,iproute2,\
-initramfs-tools,zstd,file,less,sudo"
+initramfs-tools,zstd,file,less,sudo,nfs-common"
 for p in $PACKAGE_PINS; do PACKAGES="$PACKAGES,$p"; done
 for k in $KERNELS; do PACKAGES="$PACKAGES,linux-image-$k,linux-headers-$k"; done
 

@@ -119,20 +119,24 @@ public final class LabCommand implements Runnable {
     }
 
     @Command(name = "dump-target", mixinStandardHelpOptions = true,
-            description = "Where the lab's guest sends its crash dumps: its own /var/crash (local, the default) or the lab's "
-                    + "SSH dump server (ssh: kdump-tools' SSH= setting, an sshd of the lab's own, account kdump-dumps).",
-            footer = {"", "The choice is kept for the lab's next start. Needs root and ./setup-host.sh (openssh-server, the account).",
-                    "", "Examples:", "  ./harness.sh lab dump-target ssh", "  ./harness.sh lab dump-target local"})
+            description = "Where the lab's guest sends its crash dumps: its own /var/crash (local, the default), the lab's "
+                    + "SSH dump server (ssh: kdump-tools' SSH= setting, an sshd of the lab's own, account kdump-dumps) or the "
+                    + "lab's NFS server (nfs: kdump-tools' NFS= setting, an NFS-Ganesha of the lab's own, NFSv4).",
+            footer = {"", "The choice is kept for the lab's next start. Needs root and ./setup-host.sh (openssh-server and the "
+                    + "account; nfs-ganesha).", "", "Examples:", "  ./harness.sh lab dump-target ssh",
+                    "  ./harness.sh lab dump-target nfs", "  ./harness.sh lab dump-target local"})
     static final class DumpTargetCommand implements Callable<Integer> {
         @Mixin NameOption name;
-        @picocli.CommandLine.Parameters(paramLabel = "ssh|local", description = "the target")
+        @picocli.CommandLine.Parameters(paramLabel = "ssh|nfs|local", description = "the target")
         String target;
 
         @Override
         public Integer call() {
             var kind = io.kdumplab.harness.lab.LabDumpTarget.parse(target);
             LabState s = lab().dumpTarget(name.name, kind);
-            System.out.println("lab '" + s.name() + "' dump target: " + (s.dumpServer() == null ? "local (/var/crash on the guest)"
+            System.out.println("lab '" + s.name() + "' dump target: " + (s.nfsServer() != null ? "nfs " + s.host() + ":"
+                    + s.nfsServer().port() + ":" + s.nfsServer().pseudo() + " (" + s.nfsServer().exportDir() + ")"
+                    : s.dumpServer() == null ? "local (/var/crash on the guest)"
                     : "ssh " + s.dumpServer().user() + "@" + s.host() + ":" + s.dumpServer().port() + ":" + s.dumpServer().coreDir()));
             return ExitCodes.OK;
         }

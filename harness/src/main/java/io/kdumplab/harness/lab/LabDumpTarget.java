@@ -12,12 +12,13 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * Where the lab's guest sends its dumps: `local` (its own /var/crash, the image's default) or `ssh` (the lab's SSH dump
- * server, through kdump-tools' own SSH= setting, as an admin configures it). The choice lives in the lab directory and
- * survives `lab down`/`lab up`; every `lab up` re-applies it, since the dump server's port is chosen afresh.
+ * Where the lab's guest sends its dumps: `local` (its own /var/crash, the image's default), `ssh` (the lab's SSH dump
+ * server, through kdump-tools' own SSH= setting, as an admin configures it) or `nfs` (the lab's NFS server, through
+ * kdump-tools' NFS= setting). The choice lives in the lab directory and survives `lab down`/`lab up`; every `lab up`
+ * re-applies it, since the servers' ports are chosen afresh.
  */
 public final class LabDumpTarget {
-    public enum Kind { LOCAL, SSH }
+    public enum Kind { LOCAL, SSH, NFS }
 
     static final String FILE = "dump-target";
     /** The name the guest knows the dump server by; its address and port are in the ssh client drop-in. */
@@ -38,7 +39,7 @@ public final class LabDumpTarget {
         try {
             return Kind.valueOf(s.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ConfigurationException("unknown dump target '" + s + "'", "use 'ssh' or 'local'");
+            throw new ConfigurationException("unknown dump target '" + s + "'", "use 'ssh', 'nfs' or 'local'");
         }
     }
 
@@ -66,13 +67,23 @@ public final class LabDumpTarget {
             if (kind == Kind.LOCAL) {
                 progress.accept("the guest's kdump writes to its own /var/crash again");
                 configureLocal(guest.shell());
-                if (s.dumpServer() != null) {
-                    s.dumpServerProcess().stopIfRunning(Duration.ofSeconds(5));
-                }
-                s = s.withDumpServer(null);
+                s = stopSsh(stopNfs(s));
                 s.save(dir);
                 return s;
             }
+            if (kind == Kind.NFS) {
+                s = stopSsh(s);
+                if (s.nfsServer() == null || s.nfsServerProcess().whyNotRunning(io.kdumplab.harness.util.ProcessIdentity.Proc.LINUX).isPresent()) {
+                    s = NfsServerProcess.start(dir, s, ports.tcp("NFS dump server", 0), progress);
+                    s.save(dir);
+                }
+                progress.accept("configuring the guest's kdump-tools to send dumps to " + HOST_FROM_GUEST + ":" + s.nfsServer().pseudo()
+                        + " (NFSv4, port " + s.nfsServer().port() + "; " + s.nfsServer().exportDir() + " here)");
+                configureNfs(guest.shell(), s.nfsServer());
+                s.save(dir);
+                return s;
+            }
+            s = stopNfs(s);
             if (s.dumpServer() == null || s.dumpServerProcess().whyNotRunning(io.kdumplab.harness.util.ProcessIdentity.Proc.LINUX).isPresent()) {
                 s = DumpServerProcess.start(dir, s, ports.tcp("SSH dump server", 0), progress);
                 s.save(dir);
@@ -95,6 +106,66 @@ public final class LabDumpTarget {
             }
             return s;
         }
+    }
+
+    private static LabState stopSsh(LabState s) {
+        if (s.dumpServer() != null) {
+            s.dumpServerProcess().stopIfRunning(Duration.ofSeconds(5));
+        }
+        return s.withDumpServer(null);
+    }
+
+    private static LabState stopNfs(LabState s) {
+        if (s.nfsServer() != null) {
+            s.nfsServerProcess().stopIfRunning(Duration.ofSeconds(5));
+        }
+        return s.withNfsServer(null);
+    }
+
+    /**
+     * The guest's side of an NFS target: the server's port in /etc/nfsmount.conf (the way to reach an NFS server on
+     * another port: kdump-tools' mount takes no port), kdump-tools' NFS= in the marked block, and networking in the
+     * capture kernel's boot, as for SSH.
+     */
+    static void configureNfs(CommandShell root, LabState.NfsServer n) {
+        root.check(String.join("\n",
+                "set -e",
+                "command -v mount.nfs >/dev/null || { echo 'the guest image has no NFS client (mount.nfs): rebuild it with"
+                        + " ./harness.sh lab image' >&2; exit 3; }",
+                removeBlock("/etc/nfsmount.conf"),
+                "cat >> /etc/nfsmount.conf <<'EOF'",
+                BEGIN,
+                "[ Server \"" + HOST_FROM_GUEST + "\" ]",
+                "port=" + n.port(),
+                "nfsvers=4",
+                END,
+                "EOF",
+                networkDropIn(),
+                removeBlock(),
+                "cat >> /etc/default/kdump-tools <<'EOF'",
+                BEGIN,
+                "NFS=\"" + HOST_FROM_GUEST + ":" + n.pseudo() + "\"",
+                "NFS_TIMEO=100",
+                "NFS_RETRANS=3",
+                END,
+                "EOF",
+                reload()), CONFIGURE);
+    }
+
+    /** The capture kernel's boot starts the dump unit alone: a network target needs the network up first. */
+    private static String networkDropIn() {
+        return String.join("\n",
+                "mkdir -p " + NET_DROPIN.substring(0, NET_DROPIN.lastIndexOf('/')),
+                "cat > " + NET_DROPIN + " <<'EOF'",
+                "# written by the kdump harness: the capture kernel's boot starts kdump-tools-dump.service alone;",
+                "# a network dump target needs the network up first",
+                "[Unit]",
+                "Wants=systemd-networkd.service",
+                "After=systemd-networkd.service",
+                "[Service]",
+                "ExecStartPre=-/lib/systemd/systemd-networkd-wait-online --any --timeout=30",
+                "EOF",
+                "systemctl daemon-reload");
     }
 
     /**
@@ -120,17 +191,8 @@ public final class LabDumpTarget {
                 "    ConnectTimeout 10",
                 "EOF",
                 "printf '%s\\n' '" + ALIAS + " " + hostKeyLine + "' > " + KNOWN_HOSTS,
-                "mkdir -p " + NET_DROPIN.substring(0, NET_DROPIN.lastIndexOf('/')),
-                "cat > " + NET_DROPIN + " <<'EOF'",
-                "# written by the kdump harness: the capture kernel's boot starts kdump-tools-dump.service alone;",
-                "# an SSH dump target needs the network up first",
-                "[Unit]",
-                "Wants=systemd-networkd.service",
-                "After=systemd-networkd.service",
-                "[Service]",
-                "ExecStartPre=-/lib/systemd/systemd-networkd-wait-online --any --timeout=30",
-                "EOF",
-                "systemctl daemon-reload",
+                networkDropIn(),
+                removeBlock("/etc/nfsmount.conf"),
                 removeBlock(),
                 "cat >> /etc/default/kdump-tools <<'EOF'",
                 BEGIN,
@@ -149,13 +211,17 @@ public final class LabDumpTarget {
 
     /** Back to the image's own setting (dumps in the guest's /var/crash); the guest keeps its key. */
     static void configureLocal(CommandShell root) {
-        root.check(String.join("\n", "set -e", removeBlock(), "rm -f " + SSH_DROPIN + " " + KNOWN_HOSTS + " " + NET_DROPIN,
-                "systemctl daemon-reload", reload()), CONFIGURE);
+        root.check(String.join("\n", "set -e", removeBlock(), removeBlock("/etc/nfsmount.conf"),
+                "rm -f " + SSH_DROPIN + " " + KNOWN_HOSTS + " " + NET_DROPIN, "systemctl daemon-reload", reload()), CONFIGURE);
     }
 
     static String removeBlock() {
-        // both markers are plain text for sed (no '/', '.', '*' or brackets)
-        return "sed -i '/^" + BEGIN + "$/,/^" + END + "$/d' /etc/default/kdump-tools";
+        return removeBlock("/etc/default/kdump-tools");
+    }
+
+    static String removeBlock(String file) {
+        // both markers are plain text for sed (no '/', '.', '*' or brackets); a file that is not there has no block
+        return "if [ -f " + file + " ]; then sed -i '/^" + BEGIN + "$/,/^" + END + "$/d' " + file + "; fi";
     }
 
     private static String reload() {

@@ -41,6 +41,10 @@ public record LabLiveness(Kind kind, String why) {
         if (dumps.isPresent()) {
             return new LabLiveness(Kind.LEFT_OVER, "left over: its SSH dump server died (" + dumps.get() + ")");
         }
+        Optional<String> nfs = s.nfsServer() != null ? s.nfsServerProcess().whyNotRunning(proc) : Optional.empty();
+        if (nfs.isPresent()) {
+            return new LabLiveness(Kind.LEFT_OVER, "left over: its NFS dump server (ganesha.nfsd) died (" + nfs.get() + ")");
+        }
         Optional<String> telnet = s.telnet() != null ? s.telnetProcess().whyNotRunning(proc) : Optional.empty();
         if (telnet.isPresent()) {
             return new LabLiveness(Kind.LEFT_OVER, "left over: its telnet console server (ser2net) died (" + telnet.get() + ")");

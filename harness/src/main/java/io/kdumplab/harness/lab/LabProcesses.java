@@ -40,6 +40,9 @@ public final class LabProcesses {
             if (s.dumpServer() != null) {
                 s.dumpServerProcess().stopIfRunning(Duration.ofSeconds(5));
             }
+            if (s.nfsServer() != null) {
+                s.nfsServerProcess().stopIfRunning(Duration.ofSeconds(5));
+            }
             s.bmc().stopIfRunning(Duration.ofSeconds(5));
         }
         Processes.readPid(dir.resolve("qemu.pid")).filter(pid -> ownedBy(dir, pid, "qemu.pid"))

@@ -24,7 +24,7 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
                        String kernel, String rtKernel, String accel, int baud, String startedAt,
                        String bootId, long relayStartTicks, long bmcStartTicks,
                        RedfishService redfishService, DumpServer dumpServer, TelnetConsole telnet, SshConsole sshConsole,
-                       boolean ready) {
+                       boolean ready, NfsServer nfsServer) {
 
     static final String FILE = "state.json";
 
@@ -46,11 +46,30 @@ public record LabState(String name, String host, int bmcPort, int sshPort, int c
     public record DumpServer(int port, long pid, long startTicks, String user, String coreDir, String key,
                              String hostKeyFingerprint, String knownHosts) {}
 
+    /**
+     * The lab's NFS dump server while the lab's dump target is `nfs` (null otherwise): NFS-Ganesha on the loopback at
+     * `port`, exporting `exportDir` (on this machine) as `pseudo` (the path the guest mounts).
+     */
+    public record NfsServer(int port, long pid, long startTicks, String exportDir, String pseudo) {}
+
     /** The state with its optional components and readiness as given: the one copy (the rest is fixed at the start). */
-    private LabState with(RedfishService r, DumpServer d, TelnetConsole t, SshConsole c, boolean isReady) {
+    private LabState with(RedfishService r, DumpServer d, TelnetConsole t, SshConsole c, boolean isReady, NfsServer n) {
         return new LabState(name, host, bmcPort, sshPort, consolePort, vmPort, relayPid, bmcPid, bmcUser, bmcPasswordFile,
                 sshUser, sshKey, hostKeyFingerprint, knownHosts, ptyLink, consoleLog, imageDir, imageHash, kernel, rtKernel, accel,
-                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, r, d, t, c, isReady);
+                baud, startedAt, bootId, relayStartTicks, bmcStartTicks, r, d, t, c, isReady, n);
+    }
+
+    private LabState with(RedfishService r, DumpServer d, TelnetConsole t, SshConsole c, boolean isReady) {
+        return with(r, d, t, c, isReady, nfsServer);
+    }
+
+    LabState withNfsServer(NfsServer n) {
+        return with(redfishService, dumpServer, telnet, sshConsole, ready, n);
+    }
+
+    /** The NFS dump server's ganesha.nfsd (only while it has one). */
+    public ProcessIdentity nfsServerProcess() {
+        return nfsServer == null ? identity(0, 0) : identity(nfsServer.pid(), nfsServer.startTicks());
     }
 
     LabState withRedfish(int port, long pid, long startTicks, String fingerprint) {

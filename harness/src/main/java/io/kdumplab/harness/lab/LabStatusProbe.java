@@ -90,8 +90,17 @@ final class LabStatusProbe {
         }
     }
 
-    /** The lab's dump target; for ssh, a login to its dump server with the harness's reading key. */
+    /**
+     * The lab's dump target; for ssh, a login to its dump server with the harness's reading key; for nfs, its server
+     * process and port (the harness itself reads NFS dumps through the guest's mount, as on a real host).
+     */
     private static LabStatus.DumpTarget dumpTarget(LabState s) {
+        if (s.nfsServer() != null) {
+            var why = s.nfsServerProcess().whyNotRunning(io.kdumplab.harness.util.ProcessIdentity.Proc.LINUX);
+            boolean up = why.isEmpty() && ProcessStart.portAccepts(s.nfsServer().port());
+            return new LabStatus.DumpTarget("nfs", s.host() + ":" + s.nfsServer().port() + ":" + s.nfsServer().pseudo(), null,
+                    null, s.nfsServer().exportDir(), up, up ? null : why.orElse("port " + s.nfsServer().port() + " does not accept"));
+        }
         var ep = LabEndpoints.dumpServer(s);
         if (ep == null) {
             return new LabStatus.DumpTarget("local", null, null, null, "/var/crash (on the guest)", true, null);

@@ -160,7 +160,7 @@ public final class VirtualLab {
                     knownHosts.toString(), dir.resolve("ttyS0").toString(), dir.resolve("console.log").toString(),
                     image.dir().toString(), image.recipeHash(), image.kernel(), image.rtKernel(), spec.accel(),
                     spec.baud(), Instant.now().toString(), bmcId.bootId(), relayId.startTicks(), bmcId.startTicks(),
-                    null, null, null, null, false);
+                    null, null, null, null, false, null);
             if (TelnetConsoleProcess.available()) {
                 int telnetPort = ports.tcp("telnet console server", 0);
                 ProcessIdentity t = TelnetConsoleProcess.start(dir, dir.resolve("ttyS0").toString(), telnetPort, spec.baud(),
@@ -182,8 +182,8 @@ public final class VirtualLab {
                 state = RedfishProcess.start(dir, state, ports.tcp("Redfish (HTTPS)", 0), progress);
                 state.save(dir);
                 guest.awaitSsh(dir, state, SSH_UP_TIMEOUT);
-                if (LabDumpTarget.chosen(dir) == LabDumpTarget.Kind.SSH) {
-                    state = LabDumpTarget.apply(dir, state, LabDumpTarget.Kind.SSH, ports, progress);
+                if (LabDumpTarget.chosen(dir) != LabDumpTarget.Kind.LOCAL) {
+                    state = LabDumpTarget.apply(dir, state, LabDumpTarget.chosen(dir), ports, progress);
                 }
                 guest.awaitKdump(state, KDUMP_READY_TIMEOUT);
                 state = state.asReady();
@@ -240,6 +240,8 @@ public final class VirtualLab {
         requireUp(name);
         if (kind == LabDumpTarget.Kind.SSH) {
             DumpServerProcess.requirePrerequisites(); // before the guest is touched
+        } else if (kind == LabDumpTarget.Kind.NFS) {
+            NfsServerProcess.requirePrerequisites();
         }
         try (LabLock lock = LabLock.acquire(dir, name)) {
             LabState s = LabDumpTarget.apply(dir, state(name).orElseThrow(), kind, new FreePorts(HOST), progress);

@@ -24,6 +24,8 @@ public class LabDumpTargetTest {
 
     public void anUnknownTargetIsAnInputError() {
         assertEquals(LabDumpTarget.parse("SSH"), LabDumpTarget.Kind.SSH);
-        expectThrows(io.kdumplab.harness.failure.ConfigurationException.class, () -> LabDumpTarget.parse("nfs"));
+        assertEquals(LabDumpTarget.parse("nfs"), LabDumpTarget.Kind.NFS);
+        var e = expectThrows(io.kdumplab.harness.failure.ConfigurationException.class, () -> LabDumpTarget.parse("ftp"));
+        assertEquals(e.hint(), "use 'ssh', 'nfs' or 'local'");
     }
 }

@@ -134,7 +134,7 @@ public class ProcessIdentityTest {
         LabState ready = state(BOOT, 100, 5000, 200, 6000);
         LabState unfinished = new LabState(ready.name(), ready.host(), 1, 2, 3, 4, 100, 200, "admin", "/x/pw", "root", "/x/key",
                 "SHA256:x", "/x/kh", "/x/tty", "/x/console.log", "/x/img", "h", "k", "rt", "tcg", 115200, "2026-12-05T00:00:00Z",
-                BOOT, 5000, 6000, null, null, null, null, false);
+                BOOT, 5000, 6000, null, null, null, null, false, null);
         FakeProc proc = new FakeProc().boot(BOOT).process(100, "console-relay", 5000).process(200, "ipmi_sim", 6000);
         LabLiveness l = LabLiveness.of(Optional.of(unfinished), proc);
         assertTrue(l.leftOver() && l.why().contains("its start did not finish"), l.why());
@@ -143,6 +143,6 @@ public class ProcessIdentityTest {
     private static LabState state(String boot, long relayPid, long relayStart, long bmcPid, long bmcStart) {
         return new LabState("t", "127.0.0.1", 1, 2, 3, 4, relayPid, bmcPid, "admin", "/x/pw", "root", "/x/key", "SHA256:x",
                 "/x/kh", "/x/tty", "/x/console.log", "/x/img", "h", "k", "rt", "tcg", 115200, "2026-12-05T00:00:00Z",
-                boot, relayStart, bmcStart, null, null, null, null, true);
+                boot, relayStart, bmcStart, null, null, null, null, true, null);
     }
 }
