@@ -45,6 +45,21 @@ public class HostCheckTest {
     }
 
     @Test
+    public void anNfsTargetIsCheckedByMountingItAsTheCaptureKernelWillAndARootSquashIsAProblem() throws Exception {
+        FakeDevice f = host("201326592", "1", "root=/dev/sda1 console=ttyS0 crashkernel=192M");
+        f.answers.put("kdump-tools 2>/dev/null; printf", c -> FakeDevice.ok(c, "coredir=/var/crash\nssh=\nnfs=filer:/crash"));
+        f.answers.put("mount -t nfs -o rw,", c -> FakeDevice.ok(c,
+                "mounted=yes\nexists=yes\nwritable=yes\nserver_now=1\nhost_now=1\nfree_kib=5000"));
+        HostCheck.Item ok = item(check(f), "dump target");
+        assertEquals(ok.status(), HostCheck.Status.OK, ok.toString());
+        assertEquals(ok.detail(), "nfs filer:/crash, mounted from fake-host, root writes there, 5000 KiB free");
+        f.answers.put("mount -t nfs -o rw,", c -> FakeDevice.ok(c, "mounted=yes\nexists=yes\nwritable=no\nfree_kib=5000"));
+        HostCheck.Item squashed = item(check(f), "dump target");
+        assertEquals(squashed.status(), HostCheck.Status.PROBLEM);
+        assertEquals(squashed.detail(), "root on fake-host cannot write in filer:/crash (a root-squashing export?)");
+    }
+
+    @Test
     public void noCrashKernelReservationIsAProblemWithWhatToDo() throws Exception {
         HostCheck.Report r = check(host("0", "0", "root=/dev/sda1 console=ttyS0"));
         assertEquals(r.exitCode(), 2, r.toString());
