@@ -108,6 +108,15 @@ public class ReproRunTest {
         return f;
     }
 
+    /** A run on a host whose inventory entry names no distro: the device detects it from os-release. */
+    static RunResult runWithoutDeclaredDistro(FakeDevice f, String dumpDir) throws Exception {
+        TargetHost h = host();
+        TargetHost undeclared = new TargetHost(h.name(), h.ssh(), h.bmc(), h.console(), null, h.crashkernel(), dumpDir,
+                null, null, null);
+        return new ReproRun(undeclared, Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
+                Files.createTempDirectory("runs"), f.device("fake-host"), new FastClock()).execute();
+    }
+
     static RunResult run(FakeDevice f, boolean configure) throws Exception {
         Path reports = Files.createTempDirectory("runs");
         ReproRun run = new ReproRun(host(), Scenario.seed(), new ReproRun.Options(configure, Duration.ofSeconds(2), m -> { }),
@@ -139,12 +148,7 @@ public class ReproRunTest {
     public void anArchHostIsRefusedAtPreflightNamingWhatWasDetectedAndNothingIsTouched() throws Exception {
         FakeDevice f = healthyHost();
         f.osRelease = "arch";
-        Path reports = Files.createTempDirectory("runs");
-        TargetHost h = host();
-        TargetHost undeclared = new TargetHost(h.name(), h.ssh(), h.bmc(), h.console(), null, h.crashkernel(), h.dumpDir(),
-                null, null, null);
-        RunResult r = new ReproRun(undeclared, Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
-                reports, f.device("fake-host"), new FastClock()).execute();
+        RunResult r = runWithoutDeclaredDistro(f, host().dumpDir());
         assertEquals(r.verdict, Verdict.CONFIG_ERROR, r.reason);
         assertTrue(r.reason.contains("unsupported distribution family 'arch' (ID=arch)"), r.reason);
         assertEquals(f.nmis.size(), 0);
@@ -167,12 +171,7 @@ public class ReproRunTest {
             f.console.add("Dump saving completed.");
             f.bootId = "boot-2";
         };
-        Path reports = Files.createTempDirectory("runs");
-        TargetHost h = host();
-        TargetHost undeclared = new TargetHost(h.name(), h.ssh(), h.bmc(), h.console(), null, h.crashkernel(), null,
-                null, null, null);
-        RunResult r = new ReproRun(undeclared, Scenario.seed(), new ReproRun.Options(true, Duration.ofSeconds(2), m -> { }),
-                reports, f.device("fake-host"), new FastClock()).execute();
+        RunResult r = runWithoutDeclaredDistro(f, null);
         assertEquals(r.verdict, Verdict.PASS, r.reason);
         assertTrue(r.reason.contains("/var/crash/2026-11-27-12:00/vmcore"), r.reason);
         assertEquals(r.target.dumpTarget, "local /var/crash (/etc/sysconfig/kdump KDUMP_SAVEDIR)");
